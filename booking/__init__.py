@@ -1,0 +1,65 @@
+"""The booking service: create_app() builds the Flask application."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config
+from .database import configure_engine
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+LANGUAGES = ("zh", "en")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_relative_config=True)
+    app.config.update(config.load(app.instance_path))
+    app.config.update(overrides or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    if app.config["PROXY_COUNT"]:
+        # Trust exactly as many proxies as stand in front of us, so rate limits key on the
+        # real client and a client cannot forge its address with X-Forwarded-For.
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def select_locale() -> str:
+    """The language chosen on the page (kept in the session), else the browser's, else Chinese."""
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "zh"
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    from . import auth  # noqa: F401  (registers the user loader)
+
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .web import bp as web_bp
+
+    app.register_blueprint(web_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from . import cli
+
+    cli.register(app)

@@ -1,0 +1,328 @@
+"""The booking rules: book, confirm, cancel, reschedule.
+
+Every operation here owns its transaction: it validates, changes the rows, adds the outbox
+text and the audit event, and commits once; on any error nothing is written. Pages, the API,
+SMS replies and staff screens all call these functions, so each rule lives in one place.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from . import audit, scheduling
+from .errors import (
+    BookingClosed,
+    DuplicateVisitor,
+    IdentityAlreadyBooked,
+    InvalidLanguage,
+    NotActive,
+    NotFound,
+    NotYetOpen,
+    OfficeClosed,
+    PartySizeInvalid,
+    SameSlot,
+    ServiceSuspended,
+    SlotClosed,
+    TooManyBookings,
+    UnknownSlot,
+)
+from .extensions import db
+from .identity import clean_name, identity_hash, mask_identity, normalize_identity, normalize_phone
+from .links import manage_url
+from .models import ACTIVE_STATUSES, Booking, IdentityClaim, Service, Slot, Visitor, utcnow
+from .sms import outbox, texts
+from .verification import check_code
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a counter
+CANCELLABLE = ("booked", "confirmed")
+
+
+@dataclass(frozen=True)
+class VisitorInput:
+    name: str
+    id_type: str
+    id_number: str
+
+
+@dataclass(frozen=True)
+class Booked:
+    booking: Booking
+    token: str
+
+
+# --- references and tokens ---------------------------------------------------------------
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+def manage_token(booking: Booking) -> str:
+    """The booking's secret manage token (~132 bits), derived from SECRET_KEY and a random salt.
+
+    Derived rather than only random so that later texts (reminders) can carry the link; only
+    its hash is stored, and a new salt revokes every earlier link.
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"manage:{booking.reference}:{booking.token_salt}".encode(),
+                      hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:22]
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_booking(reference: str, token: str) -> Booking:
+    """The booking named by reference, if the token is its own; NotFound otherwise.
+
+    Both failures look the same, so a reference alone reveals nothing.
+    """
+    booking = db.session.scalars(
+        select(Booking).where(Booking.reference == str(reference or "").upper()[:12])
+    ).first()
+    given = _token_hash(str(token or ""))
+    if booking is None or not hmac.compare_digest(given, booking.token_hash):
+        raise NotFound()
+    return booking
+
+
+# --- the rules, one function each --------------------------------------------------------
+
+def booking_window(service: Service, slot: Slot) -> tuple[dt.datetime, dt.datetime]:
+    """When booking a slot opens (N days before its local date, at a local time) and closes."""
+    office = service.office
+    day = scheduling.local_day(office, slot.starts_at) - dt.timedelta(days=service.booking_opens_days)
+    opens = scheduling.local_datetime(office, day, service.booking_opens_at)
+    closes = slot.starts_at - dt.timedelta(hours=service.booking_closes_hours)
+    return opens.astimezone(dt.UTC), closes
+
+
+def check_window(service: Service, slot: Slot, now: dt.datetime) -> None:
+    opens, closes = booking_window(service, slot)
+    if now < opens:
+        local = opens.astimezone(service.office.tz).strftime("%Y-%m-%d %H:%M")
+        raise NotYetOpen(opens_at=local)
+    if now >= closes:
+        raise BookingClosed()
+
+
+def check_open(service: Service, slot: Slot) -> None:
+    """The service runs and the slot's day is not closed."""
+    if service.suspended:
+        raise ServiceSuspended()
+    if slot.status != "open":
+        raise SlotClosed()
+    closure = scheduling.closure_for(service, scheduling.local_day(service.office, slot.starts_at))
+    if closure is not None:
+        raise OfficeClosed(reason=closure.reason)
+
+
+def check_party_size(service: Service, size: int) -> None:
+    if not service.party_size_min <= size <= service.party_size_max:
+        raise PartySizeInvalid(min=service.party_size_min, max=service.party_size_max)
+
+
+def check_phone_limit(phone: str, now: dt.datetime) -> None:
+    limit = current_app.config["MAX_ACTIVE_BOOKINGS_PER_PHONE"]
+    active = db.session.scalar(
+        select(func.count(Booking.id)).join(Slot, Booking.slot_id == Slot.id)
+        .where(Booking.phone == phone, Booking.status.in_(ACTIVE_STATUSES), Slot.ends_at > now)
+    )
+    if active >= limit:
+        raise TooManyBookings(limit=limit)
+
+
+def clean_visitors(visitors: list) -> list[tuple[VisitorInput, str]]:
+    """Each visitor checked and normalised, with the keyed hash of their identity number."""
+    secret = current_app.config["SECRET_KEY"]
+    result, seen = [], set()
+    for i, raw in enumerate(visitors):
+        visitor = raw if isinstance(raw, VisitorInput) else VisitorInput(**raw)
+        field = f"visitors.{i}"
+        name = clean_name(visitor.name, f"{field}.name")
+        number = normalize_identity(visitor.id_type, visitor.id_number, f"{field}.id_number")
+        digest = identity_hash(secret, visitor.id_type, number)
+        if digest in seen:
+            raise DuplicateVisitor(f"{field}.id_number")
+        seen.add(digest)
+        result.append((VisitorInput(name, visitor.id_type, number), digest))
+    return result
+
+
+def check_identities_free(service: Service, day: dt.date, hashes: list[str],
+                          booking_id: int | None = None) -> None:
+    """One active booking per identity per service per day (the table also enforces it)."""
+    taken = db.session.scalars(
+        select(IdentityClaim.booking_id).where(
+            IdentityClaim.id_hash.in_(hashes), IdentityClaim.service_id == service.id,
+            IdentityClaim.day == day)
+    ).all()
+    if any(other != booking_id for other in taken):
+        raise IdentityAlreadyBooked()
+
+
+def _load_slot(slot_id) -> Slot:
+    try:
+        slot = db.session.get(Slot, int(slot_id))
+    except (TypeError, ValueError, OverflowError):
+        slot = None
+    if slot is None:
+        raise UnknownSlot()
+    return slot
+
+
+def _claim_identities(booking: Booking, hashes: list[str], day: dt.date) -> None:
+    for digest in hashes:
+        db.session.add(IdentityClaim(id_hash=digest, service_id=booking.service_id, day=day,
+                                     booking_id=booking.id))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another request claimed the same person between our check and our insert.
+        db.session.rollback()
+        raise IdentityAlreadyBooked() from None
+
+
+def text_values(booking: Booking, token: str | None = None) -> dict:
+    """What every text about a booking shows: reference, local date and time, office, link."""
+    return {
+        "reference": booking.reference,
+        "when": texts.when(booking.slot.starts_at, booking.office, booking.lang),
+        "office": booking.office.name(booking.lang),
+        "service": booking.service.name(booking.lang),
+        "link": manage_url(booking.reference, token or manage_token(booking)),
+    }
+
+
+# --- operations -----------------------------------------------------------------------------
+
+def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str = "web",
+         verification: tuple[str, str] | None = None, now: dt.datetime | None = None) -> Booked:
+    """Book a slot for visitors, texting the phone. Commits; raises a BookingError otherwise.
+
+    `verification` (id, code) proves the phone; only staff-entered walk-ins go without one.
+    """
+    now = now or utcnow()
+    if lang not in ("zh", "en"):
+        raise InvalidLanguage()
+    phone = normalize_phone(phone, current_app.config["PHONE_DEFAULT_REGION"])
+    people = clean_visitors(visitors)
+    slot = _load_slot(slot_id)
+    service = slot.service
+    check_party_size(service, len(people))
+    check_open(service, slot)
+    check_window(service, slot, now)
+    day = scheduling.local_day(service.office, slot.starts_at)
+    hashes = [digest for _, digest in people]
+    check_identities_free(service, day, hashes)
+    check_phone_limit(phone, now)
+    proof = check_code(*verification, phone=phone, now=now) if source != "walk_in" else None
+
+    scheduling.reserve(slot.id, len(people))
+    booking = Booking(
+        reference=new_reference(), token_salt=secrets.token_hex(8), token_hash="",
+        slot=slot, service=service, office_id=service.office_id, phone=phone, lang=lang,
+        party_size=len(people), source=source, created_at=now,
+    )
+    token = manage_token(booking)
+    booking.token_hash = _token_hash(token)
+    booking.visitors = [
+        Visitor(position=i, name=v.name, id_type=v.id_type, id_masked=mask_identity(v.id_number),
+                id_hash=digest)
+        for i, (v, digest) in enumerate(people)
+    ]
+    db.session.add(booking)
+    db.session.flush()
+    _claim_identities(booking, hashes, day)
+    if proof is not None:
+        proof.used_at = now
+    outbox.enqueue("booked", phone, lang, booking, **text_values(booking, token))
+    audit.record("booked", actor="staff" if source == "walk_in" else "citizen", booking=booking,
+                 source=source)
+    db.session.commit()
+    return Booked(booking, token)
+
+
+def _set_status(booking: Booking, allowed: tuple[str, ...], **values) -> None:
+    """Move a booking on only from an allowed status, in one conditional UPDATE.
+
+    Two racing cancels (a text and a click) cannot both release the place.
+    """
+    result = db.session.execute(
+        update(Booking).where(Booking.id == booking.id, Booking.status.in_(allowed))
+        .values(updated_at=utcnow(), **values).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise NotActive()
+    db.session.refresh(booking)
+
+
+def confirm(booking: Booking, *, actor: str = "citizen") -> Booking:
+    """Confirm a booked place (confirming twice changes nothing). Commits."""
+    if booking.status == "confirmed":
+        return booking
+    _set_status(booking, ("booked",), status="confirmed", confirmed_at=utcnow())
+    audit.record("confirmed", actor=actor, booking=booking)
+    db.session.commit()
+    return booking
+
+
+def cancel(booking: Booking, *, by: str = "citizen", reason: str | None = None,
+           staff_user_id: int | None = None, notify: bool = True) -> Booking:
+    """Cancel, give the place back to the slot and text the citizen. Commits."""
+    _set_status(booking, CANCELLABLE, status="cancelled", cancelled_at=utcnow(),
+                cancelled_by=by, cancel_reason=reason, ics_sequence=booking.ics_sequence + 1)
+    scheduling.release(booking.slot_id, booking.party_size)
+    db.session.execute(delete(IdentityClaim).where(IdentityClaim.booking_id == booking.id))
+    if notify:
+        kind = "cancelled_by_office" if by == "office" else "cancelled"
+        outbox.enqueue(kind, booking.phone, booking.lang, booking, reason=reason or "",
+                       **text_values(booking))
+    audit.record("cancelled", actor="staff" if staff_user_id else by, booking=booking,
+                 staff_user_id=staff_user_id, by=by, reason=reason)
+    db.session.commit()
+    return booking
+
+
+def reschedule(booking: Booking, new_slot_id, *, now: dt.datetime | None = None) -> Booking:
+    """Move a booking to another free slot of the same service. Commits.
+
+    Atomic: the new place is taken before the old one is given back, in one transaction,
+    so a full new slot leaves the booking exactly where it was.
+    """
+    now = now or utcnow()
+    slot = _load_slot(new_slot_id)
+    old_slot_id = booking.slot_id
+    if slot.service_id != booking.service_id:
+        raise UnknownSlot()
+    if slot.id == old_slot_id:
+        raise SameSlot()
+    if booking.status not in CANCELLABLE:
+        raise NotActive()
+    service = booking.service
+    check_open(service, slot)
+    check_window(service, slot, now)
+    day = scheduling.local_day(service.office, slot.starts_at)
+    hashes = [visitor.id_hash for visitor in booking.visitors]
+    check_identities_free(service, day, hashes, booking_id=booking.id)
+
+    scheduling.reserve(slot.id, booking.party_size)
+    _set_status(booking, CANCELLABLE, slot_id=slot.id, ics_sequence=booking.ics_sequence + 1)
+    scheduling.release(old_slot_id, booking.party_size)
+    db.session.execute(delete(IdentityClaim).where(IdentityClaim.booking_id == booking.id))
+    _claim_identities(booking, hashes, day)
+    outbox.enqueue("rescheduled", booking.phone, booking.lang, booking, **text_values(booking))
+    audit.record("rescheduled", actor="citizen", booking=booking, from_slot=old_slot_id,
+                 to_slot=slot.id)
+    db.session.commit()
+    return booking

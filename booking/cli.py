@@ -1,0 +1,78 @@
+"""Commands from the contract: `flask --app wsgi demo | slots generate | staff create | staff token`.
+
+(`db upgrade` comes from Flask-Migrate; the SMS and retention commands register themselves
+next to their code.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from . import accounts, scheduling
+from .demo import load_demo
+from .extensions import db
+from .models import Service, StaffUser
+
+slots_cli = AppGroup("slots", help="Time slots of the services.")
+staff_cli = AppGroup("staff", help="Staff accounts and their API tokens.")
+
+
+@click.command("demo")
+def demo_command():
+    """Load demo offices, services, two weeks of slots and a staff account (once)."""
+    password = load_demo()
+    if password is None:
+        click.echo("The database already has offices; demo data not loaded.")
+    else:
+        click.echo("Demo data loaded. Staff login: demo-supervisor / " + password)
+
+
+@slots_cli.command("generate")
+@click.option("--days", default=14, show_default=True, help="How many days ahead, from today.")
+@click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First local date (YYYY-MM-DD); default today.")
+@click.option("--office", "office_code", default=None, help="Only this office's services.")
+def generate_command(days, first, office_code):
+    """Create missing slots from the opening hours. Safe to run again: it never duplicates."""
+    start = first.date() if first else dt.date.today()
+    last = start + dt.timedelta(days=days - 1)
+    query = select(Service).order_by(Service.id)
+    services = [s for s in db.session.scalars(query)
+                if office_code is None or s.office.code == office_code]
+    created = sum(scheduling.generate_slots(s, start, last) for s in services)
+    db.session.commit()
+    click.echo(f"{created} slots created for {len(services)} services, {start} to {last}.")
+
+
+@staff_cli.command("create")
+@click.argument("username")
+@click.option("--office", "office_code", default=None, help="Office code (not for admins).")
+@click.option("--role", type=click.Choice(["clerk", "supervisor", "admin"]), required=True)
+@click.password_option(help="At least 10 characters; prompted when not given.")
+def staff_create_command(username, office_code, role, password):
+    """Create a staff account."""
+    try:
+        accounts.create_staff(username, password, role, office_code)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {role} {username}.")
+
+
+@staff_cli.command("token")
+@click.argument("username")
+def staff_token_command(username):
+    """Print a new API bearer token for a staff account."""
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None or not user.active:
+        raise click.ClickException(f"no active staff account {username!r}")
+    click.echo(accounts.issue_token(user))
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(slots_cli)
+    app.cli.add_command(staff_cli)

@@ -1,0 +1,127 @@
+"""Domain errors. Each carries a stable code (used by the API and the pages), the HTTP status
+the contract gives it, the field it belongs to (if any) and a message in the user's language."""
+
+from __future__ import annotations
+
+
+class BookingError(Exception):
+    code = "invalid"
+    status = 422
+    field: str | None = None
+    message_zh = "请求无效。"
+    message_en = "The request is not valid."
+
+    def __init__(self, field: str | None = None, **details):
+        super().__init__(self.code)
+        if field is not None:
+            self.field = field
+        self.details = details
+
+    def message(self, lang: str) -> str:
+        template = self.message_en if lang == "en" else self.message_zh
+        return template.format(**self.details)
+
+
+class NotFound(BookingError):
+    code, status = "not_found", 404
+    message_zh, message_en = "找不到该预约。", "No such booking."
+
+
+class UnknownSlot(BookingError):
+    code, status, field = "unknown_slot", 422, "slot_id"
+    message_zh, message_en = "所选时段不存在。", "That time slot does not exist."
+
+
+class SlotFull(BookingError):
+    code, status, field = "slot_full", 409, "slot_id"
+    message_zh, message_en = "该时段刚刚约满，请选择其他时段。", "That slot was just taken. Please choose another."
+
+
+class SlotClosed(BookingError):
+    code, status, field = "slot_closed", 409, "slot_id"
+    message_zh, message_en = "该时段已停止预约。", "That slot is closed for booking."
+
+
+class OfficeClosed(BookingError):
+    code, status, field = "closed", 409, "slot_id"
+    message_zh = "该日期暂停办理：{reason}"
+    message_en = "No service on that date: {reason}"
+
+
+class ServiceSuspended(BookingError):
+    code, status, field = "suspended", 409, "service"
+    message_zh, message_en = "该业务暂停预约。", "This service is suspended."
+
+
+class OutsideBookingWindow(BookingError):
+    code, status, field = "outside_booking_window", 409, "slot_id"
+    message_zh, message_en = "该时段尚未开放或已截止预约。", "That slot is not open for booking."
+
+
+class NotYetOpen(OutsideBookingWindow):
+    code = "not_yet_open"
+    message_zh = "该时段将于 {opens_at} 开放预约。"
+    message_en = "Booking for that slot opens at {opens_at}."
+
+
+class BookingClosed(OutsideBookingWindow):
+    code = "booking_closed"
+    message_zh, message_en = "该时段已截止预约。", "Booking for that slot has closed."
+
+
+class PartySizeInvalid(BookingError):
+    code, field = "party_size", "visitors"
+    message_zh = "本业务需要 {min}–{max} 位办事人。"
+    message_en = "This service needs {min} to {max} visitors."
+
+
+class InvalidPhone(BookingError):
+    code, field = "invalid_phone", "phone"
+    message_zh, message_en = "请输入有效的手机号码。", "Please enter a valid mobile number."
+
+
+class InvalidIdentity(BookingError):
+    code = "invalid_identity"
+    message_zh, message_en = "证件号码无效，请核对。", "That identity number is not valid."
+
+
+class InvalidName(BookingError):
+    code = "invalid_name"
+    message_zh, message_en = "请填写姓名（1–40 个字）。", "Please enter a name (1 to 40 characters)."
+
+
+class DuplicateVisitor(BookingError):
+    code = "duplicate_visitor"
+    message_zh, message_en = "同一证件不能重复填写。", "The same identity number appears twice."
+
+
+class IdentityAlreadyBooked(BookingError):
+    code, status, field = "identity_already_booked", 409, "visitors"
+    message_zh = "该证件当天已有本业务的预约。"
+    message_en = "This person already has a booking for this service on that day."
+
+
+class TooManyBookings(BookingError):
+    code, status, field = "too_many_bookings", 409, "phone"
+    message_zh = "该手机号的有效预约已达 {limit} 个上限。"
+    message_en = "This phone number already has {limit} active bookings, the most allowed."
+
+
+class VerificationFailed(BookingError):
+    code, field = "verification_failed", "code"
+    message_zh, message_en = "验证码不正确或已过期。", "The code is wrong or has expired."
+
+
+class InvalidLanguage(BookingError):
+    code, field = "invalid_lang", "lang"
+    message_zh, message_en = "语言只能是 zh 或 en。", "Language must be zh or en."
+
+
+class NotActive(BookingError):
+    code, status = "not_active", 409
+    message_zh, message_en = "该预约已取消或已结束。", "This booking is cancelled or finished."
+
+
+class SameSlot(BookingError):
+    code, status, field = "same_slot", 409, "slot_id"
+    message_zh, message_en = "新时段与原时段相同。", "That is the slot you already have."

@@ -1,0 +1,394 @@
+"""Tables and the invariants the database itself enforces.
+
+Times are stored in UTC (naive columns holding UTC, returned as aware datetimes);
+local dates and times belong to an office's time zone and are named *_local or *_on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC on every database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC time is stored")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+SERVICE_KINDS = ("marriage", "divorce", "farewell", "cremation", "ash_collection", "tomb_sweeping")
+BOOKING_STATUSES = (
+    "booked", "confirmed", "checked_in", "called", "completed", "cancelled", "no_show",
+)
+ACTIVE_STATUSES = ("booked", "confirmed", "checked_in", "called")
+ID_TYPES = ("resident_id", "passport", "hk_macau_permit", "taiwan_permit")
+STAFF_ROLES = ("clerk", "supervisor", "admin")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Office(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    address_zh: Mapped[str] = mapped_column(String(200))
+    address_en: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    hall_limit: Mapped[int] = mapped_column(default=30)  # people in the hall at once
+    stay_limit_minutes: Mapped[int] = mapped_column(default=30)
+    checkin_opens_minutes: Mapped[int] = mapped_column(default=30)  # before the slot starts
+    epidemic_level: Mapped[str] = mapped_column(String(16), default="normal")
+
+    services: Mapped[list[Service]] = relationship(
+        back_populates="office", order_by="Service.id"
+    )
+
+    __table_args__ = (
+        CheckConstraint("hall_limit > 0", name="hall_limit_positive"),
+        CheckConstraint("stay_limit_minutes > 0", name="stay_limit_positive"),
+        CheckConstraint(
+            _in("epidemic_level", ("normal", "heightened", "emergency")), name="epidemic_level"
+        ),
+    )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+    def address(self, lang: str) -> str:
+        return self.address_en if lang == "en" else self.address_zh
+
+
+class Service(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    bring_zh: Mapped[str] = mapped_column(Text, default="")  # what to bring
+    bring_en: Mapped[str] = mapped_column(Text, default="")
+    party_size_min: Mapped[int] = mapped_column(default=1)
+    party_size_max: Mapped[int] = mapped_column(default=1)
+    slot_minutes: Mapped[int] = mapped_column(default=30)
+    slot_max_bookings: Mapped[int] = mapped_column(default=5)
+    slot_max_people: Mapped[int] = mapped_column(default=10)
+    booking_opens_days: Mapped[int] = mapped_column(default=7)  # days before the slot's date
+    booking_opens_at: Mapped[dt.time] = mapped_column(default=dt.time(8, 0))  # local time
+    booking_closes_hours: Mapped[int] = mapped_column(default=2)  # hours before the slot
+    requires_confirmation: Mapped[bool] = mapped_column(default=False)
+    suspended: Mapped[bool] = mapped_column(default=False)
+    suspension_note_zh: Mapped[str] = mapped_column(String(200), default="")
+    suspension_note_en: Mapped[str] = mapped_column(String(200), default="")
+
+    office: Mapped[Office] = relationship(back_populates="services")
+    hours: Mapped[list[OpeningHours]] = relationship(
+        back_populates="service", order_by="(OpeningHours.weekday, OpeningHours.opens)"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("office_id", "code"),
+        CheckConstraint(_in("kind", SERVICE_KINDS), name="kind"),
+        CheckConstraint("party_size_min >= 1 AND party_size_max >= party_size_min",
+                        name="party_size"),
+        CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
+        CheckConstraint("booking_opens_days >= 0 AND booking_closes_hours >= 0",
+                        name="booking_window"),
+    )
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+    def bring(self, lang: str) -> str:
+        return self.bring_en if lang == "en" else self.bring_zh
+
+
+class OpeningHours(db.Model):
+    """One opening period of a service on one weekday (0 = Monday), in the office's local time."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    weekday: Mapped[int]
+    opens: Mapped[dt.time]
+    closes: Mapped[dt.time]
+
+    service: Mapped[Service] = relationship(back_populates="hours")
+
+    __table_args__ = (
+        UniqueConstraint("service_id", "weekday", "opens"),
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        CheckConstraint("opens < closes", name="opens_before_closes"),
+    )
+
+
+class Slot(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    max_bookings: Mapped[int]
+    max_people: Mapped[int]
+    booked_bookings: Mapped[int] = mapped_column(default=0)
+    booked_people: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+
+    service: Mapped[Service] = relationship()
+    office: Mapped[Office] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("service_id", "starts_at"),
+        CheckConstraint("booked_bookings >= 0 AND booked_bookings <= max_bookings",
+                        name="booked_bookings_within_max"),
+        CheckConstraint("booked_people >= 0 AND booked_people <= max_people",
+                        name="booked_people_within_max"),
+        CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+        CheckConstraint(_in("status", ("open", "closed")), name="status"),
+        # Availability: a service's slots over a range of days.
+        Index("ix_slot_service_starts", "service_id", "starts_at"),
+        Index("ix_slot_office_starts", "office_id", "starts_at"),
+    )
+
+    def remaining_people(self) -> int:
+        return self.max_people - self.booked_people
+
+    def remaining_bookings(self, party_size_min: int) -> int:
+        """Parties that still fit, counting the people limit for the smallest party."""
+        if self.status != "open":
+            return 0
+        by_people = self.remaining_people() // max(party_size_min, 1)
+        return max(0, min(self.max_bookings - self.booked_bookings, by_people))
+
+
+class Booking(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    token_salt: Mapped[str] = mapped_column(String(32))  # the manage token is derived from it
+    token_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the manage token
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    lang: Mapped[str] = mapped_column(String(5), default="zh")
+    party_size: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12), default="booked")
+    source: Mapped[str] = mapped_column(String(10), default="web")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by: Mapped[str | None] = mapped_column(String(12))  # citizen, office, auto_release
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    checked_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ticket: Mapped[str | None] = mapped_column(String(10))
+    counter: Mapped[str | None] = mapped_column(String(10))
+    ics_sequence: Mapped[int] = mapped_column(default=0)
+
+    slot: Mapped[Slot] = relationship()
+    service: Mapped[Service] = relationship()
+    office: Mapped[Office] = relationship()
+    visitors: Mapped[list[Visitor]] = relationship(
+        back_populates="booking", order_by="Visitor.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        CheckConstraint(_in("status", BOOKING_STATUSES), name="status"),
+        CheckConstraint(_in("source", ("web", "api", "walk_in")), name="source"),
+        CheckConstraint(_in("lang", ("zh", "en")), name="lang"),
+        CheckConstraint("party_size >= 1", name="party_size_positive"),
+        Index("ix_booking_slot_status", "slot_id", "status"),
+        Index("ix_booking_phone_status", "phone", "status"),
+        Index("ix_booking_office_checked_in", "office_id", "checked_in_at"),
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class Visitor(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"))
+    position: Mapped[int]  # 0, 1, ... within the booking
+    name: Mapped[str] = mapped_column(String(60))
+    id_type: Mapped[str] = mapped_column(String(20))
+    id_masked: Mapped[str] = mapped_column(String(40))
+    id_hash: Mapped[str] = mapped_column(String(64))  # HMAC keyed by the secret key
+
+    booking: Mapped[Booking] = relationship(back_populates="visitors")
+
+    __table_args__ = (
+        UniqueConstraint("booking_id", "position"),
+        CheckConstraint(_in("id_type", ID_TYPES), name="id_type"),
+        Index("ix_visitor_id_hash", "id_hash"),
+    )
+
+
+class IdentityClaim(db.Model):
+    """One active booking per identity number per service per local day, held by the database.
+
+    A row exists while the booking is active; cancelling deletes it. The primary key makes
+    two racing bookings for the same person fail on insert instead of both succeeding.
+    """
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"),
+                                            index=True)
+
+
+class Closure(db.Model):
+    """An office (service_id NULL) or one service suspended for local dates first_day..last_day."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
+    first_day: Mapped[dt.date]
+    last_day: Mapped[dt.date]
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reopened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    office: Mapped[Office] = relationship()
+    service: Mapped[Service | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("first_day <= last_day", name="first_before_last"),
+        Index("ix_closure_office_days", "office_id", "first_day", "last_day"),
+    )
+
+
+class PhoneVerification(db.Model):
+    """A one-time SMS code proving a citizen holds a phone; the code itself is stored hashed."""
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SmsMessage(db.Model):
+    """The outbox: a text owed to a phone, committed with the change that caused it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    lang: Mapped[str] = mapped_column(String(5), default="zh")
+    kind: Mapped[str] = mapped_column(String(24))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    error_message: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(
+            _in("status", ("pending", "sending", "queued", "sent", "delivered", "undelivered",
+                           "failed")),
+            name="status",
+        ),
+        # The worker's claim: due pending rows, oldest first.
+        Index("ix_sms_message_due", "status", "next_attempt_at"),
+    )
+
+
+class StaffUser(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(12))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"))  # NULL for admins
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    office: Mapped[Office | None] = relationship()
+
+    # Flask-Login's user interface.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    __table_args__ = (
+        CheckConstraint(_in("role", STAFF_ROLES), name="role"),
+        CheckConstraint("role = 'admin' OR office_id IS NOT NULL", name="office_unless_admin"),
+    )
+
+
+class ApiToken(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[StaffUser] = relationship()
+
+
+class AuditEvent(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(20))  # citizen, staff, sms, system
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        Index("ix_audit_event_office_at", "office_id", "at"),
+        Index("ix_audit_event_booking", "booking_id"),
+    )

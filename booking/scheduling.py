@@ -1,0 +1,168 @@
+"""Slots: generation from opening hours, availability, and the capacity-safe reserve/release."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select, update
+
+from .errors import SlotFull
+from .extensions import db
+from .models import Closure, Office, Service, Slot, utcnow
+
+
+def local_datetime(office: Office, day: dt.date, time: dt.time) -> dt.datetime:
+    """An office-local wall time as an aware datetime in the office's zone."""
+    return dt.datetime.combine(day, time, tzinfo=office.tz)
+
+
+def local_day(office: Office, moment: dt.datetime) -> dt.date:
+    return moment.astimezone(office.tz).date()
+
+
+def days(first: dt.date, last: dt.date) -> Iterable[dt.date]:
+    for n in range((last - first).days + 1):
+        yield first + dt.timedelta(days=n)
+
+
+def closure_for(service: Service, day: dt.date) -> Closure | None:
+    """The closure in force for a service on a local day, if any."""
+    return db.session.scalars(
+        select(Closure).where(*_closure_filter(service), Closure.first_day <= day,
+                              Closure.last_day >= day).limit(1)
+    ).first()
+
+
+def _closure_filter(service: Service):
+    return (
+        Closure.office_id == service.office_id,
+        Closure.reopened_at.is_(None),
+        or_(Closure.service_id.is_(None), Closure.service_id == service.id),
+    )
+
+
+def closed_days(service: Service, first: dt.date, last: dt.date) -> dict[dt.date, Closure]:
+    """Every local day in first..last on which the service is closed, with its closure."""
+    closures = db.session.scalars(
+        select(Closure).where(*_closure_filter(service), Closure.first_day <= last,
+                              Closure.last_day >= first)
+    ).all()
+    result = {}
+    for closure in closures:
+        for day in days(max(first, closure.first_day), min(last, closure.last_day)):
+            result.setdefault(day, closure)
+    return result
+
+
+def slot_times(service: Service, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+    """(start, end) in UTC of each slot the opening hours give on one local day."""
+    length = dt.timedelta(minutes=service.slot_minutes)
+    result = []
+    for hours in service.hours:
+        if hours.weekday != day.weekday():
+            continue
+        start = local_datetime(service.office, day, hours.opens)
+        closes = local_datetime(service.office, day, hours.closes)
+        while start + length <= closes:
+            result.append((start.astimezone(dt.UTC), (start + length).astimezone(dt.UTC)))
+            start += length
+    return result
+
+
+def generate_slots(service: Service, first: dt.date, last: dt.date) -> int:
+    """Create the missing slots of a service for local days first..last; returns how many.
+
+    Running it again creates nothing new; closed days are skipped. The caller commits.
+    """
+    closed = closed_days(service, first, last)
+    window_start = local_datetime(service.office, first, dt.time(0))
+    window_end = local_datetime(service.office, last + dt.timedelta(days=1), dt.time(0))
+    existing = set(db.session.scalars(
+        select(Slot.starts_at).where(Slot.service_id == service.id,
+                                     Slot.starts_at >= window_start, Slot.starts_at < window_end)
+    ))
+    new = [
+        {"service_id": service.id, "office_id": service.office_id, "starts_at": start,
+         "ends_at": end, "max_bookings": service.slot_max_bookings,
+         "max_people": service.slot_max_people, "booked_bookings": 0, "booked_people": 0,
+         "status": "open"}
+        for day in days(first, last) if day not in closed
+        for start, end in slot_times(service, day) if start not in existing
+    ]
+    if new:
+        db.session.execute(Slot.__table__.insert(), new)
+    return len(new)
+
+
+def generate_all(first: dt.date, last: dt.date) -> int:
+    """Slots for every service of every office; the caller commits."""
+    services = db.session.scalars(select(Service).order_by(Service.id)).all()
+    return sum(generate_slots(service, first, last) for service in services)
+
+
+@dataclass(frozen=True)
+class Availability:
+    slot: Slot
+    remaining_bookings: int
+    remaining_people: int
+
+
+def availability(service: Service, first: dt.date, last: dt.date,
+                 now: dt.datetime | None = None) -> list[Availability]:
+    """The service's slots on local days first..last that can still be booked now, in order.
+
+    Slots outside the booking window, on closed days or of a suspended service are left out.
+    """
+    from .bookings import booking_window  # the window is a booking rule
+
+    now = now or utcnow()
+    start = local_datetime(service.office, first, dt.time(0))
+    end = local_datetime(service.office, last + dt.timedelta(days=1), dt.time(0))
+    slots = db.session.scalars(
+        select(Slot).where(Slot.service_id == service.id, Slot.starts_at >= start,
+                           Slot.starts_at < end, Slot.status == "open")
+        .order_by(Slot.starts_at)
+    ).all()
+    if service.suspended:
+        return []
+    closed = closed_days(service, first, last)
+    result = []
+    for slot in slots:
+        opens, closes = booking_window(service, slot)
+        if not opens <= now < closes or local_day(service.office, slot.starts_at) in closed:
+            continue
+        result.append(Availability(slot, slot.remaining_bookings(service.party_size_min),
+                                   slot.remaining_people()))
+    return result
+
+
+def reserve(slot_id: int, people: int) -> None:
+    """Take one booking and `people` places in a slot, or raise SlotFull.
+
+    One conditional UPDATE: the database checks and changes the counters in one step, so two
+    racing requests can never both take the last place, on SQLite or PostgreSQL.
+    """
+    result = db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.status == "open",
+               Slot.booked_bookings + 1 <= Slot.max_bookings,
+               Slot.booked_people + people <= Slot.max_people)
+        .values(booked_bookings=Slot.booked_bookings + 1,
+                booked_people=Slot.booked_people + people)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise SlotFull()
+
+
+def release(slot_id: int, people: int) -> None:
+    """Give back one booking and `people` places; never below zero."""
+    db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, and_(Slot.booked_bookings >= 1, Slot.booked_people >= people))
+        .values(booked_bookings=Slot.booked_bookings - 1,
+                booked_people=Slot.booked_people - people)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,1 @@
+"""SMS: the outbox, the texts, the gateways and the inbound keyword handling."""

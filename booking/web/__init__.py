@@ -1,0 +1,7 @@
+"""Citizen pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("web", __name__)
+
+from . import routes  # noqa: E402,F401  (routes attach themselves to bp)

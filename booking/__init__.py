@@ -54,9 +54,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import bp as web_bp
+    from . import api, staff, web
+    from .sms import webhooks
 
-    app.register_blueprint(web_bp)
+    for blueprint in (web.bp, api.bp, api.public_bp, webhooks.bp, staff.bp, staff.display_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:

@@ -73,6 +73,8 @@ def staff_token_command(username):
 
 
 def register(app: Flask) -> None:
-    app.cli.add_command(demo_command)
-    app.cli.add_command(slots_cli)
-    app.cli.add_command(staff_cli)
+    from .retention import retention_cli
+    from .sms.commands import sms_cli
+
+    for command in (demo_command, slots_cli, staff_cli, sms_cli, retention_cli):
+        app.cli.add_command(command)

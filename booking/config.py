@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+TRANSLATIONS = Path(__file__).parent / "translations"
+
 
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -55,6 +57,9 @@ def load(instance_path: str) -> dict:
         "SMS_DEV_DELIVERY": _flag("SMS_DEV_DELIVERY", False),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        # One catalogue per area (merged by Flask-Babel), so each area edits only its own.
+        "BABEL_TRANSLATION_DIRECTORIES": ";".join(
+            str(TRANSLATIONS / area) for area in ("web", "health", "staff")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -125,3 +125,9 @@ class NotActive(BookingError):
 class SameSlot(BookingError):
     code, status, field = "same_slot", 409, "slot_id"
     message_zh, message_en = "新时段与原时段相同。", "That is the slot you already have."
+
+
+class TooManyCodes(BookingError):
+    code, status, field = "too_many_codes", 429, "phone"
+    message_zh = "验证码发送过于频繁，请一小时后再试。"
+    message_en = "Too many codes were sent to this number. Please try again in an hour."

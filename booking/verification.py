@@ -8,8 +8,9 @@ import hmac
 import secrets
 
 from flask import current_app
+from sqlalchemy import text
 
-from .errors import VerificationFailed
+from .errors import TooManyCodes, VerificationFailed
 from .extensions import db
 from .identity import normalize_phone
 from .models import PhoneVerification, utcnow
@@ -17,6 +18,7 @@ from .sms import outbox
 
 CODE_VALID_FOR = dt.timedelta(minutes=10)
 MAX_TRIES = 5
+CODES_PER_PHONE_PER_HOUR = 5
 
 
 def _code_hash(verification_id: str, code: str) -> str:
@@ -25,9 +27,16 @@ def _code_hash(verification_id: str, code: str) -> str:
 
 
 def start_verification(phone: str, lang: str = "zh", now: dt.datetime | None = None) -> str:
-    """Text a new code to the phone and return the verification id. Commits."""
+    """Text a new code to the phone and return the verification id. Commits.
+
+    At most five codes per phone per hour. The count is kept in the database, so every
+    server process sees the same count (per-address limits sit in front, in Flask-Limiter).
+    """
     phone = normalize_phone(phone, current_app.config["PHONE_DEFAULT_REGION"])
     now = now or utcnow()
+    lock_phone(phone)
+    if codes_sent_since(phone, now - dt.timedelta(hours=1)) >= CODES_PER_PHONE_PER_HOUR:
+        raise TooManyCodes()
     verification_id = secrets.token_hex(16)
     code = f"{secrets.randbelow(10**6):06d}"
     db.session.add(PhoneVerification(
@@ -39,13 +48,24 @@ def start_verification(phone: str, lang: str = "zh", now: dt.datetime | None = N
     return verification_id
 
 
+def lock_phone(phone: str) -> None:
+    """Serialise code requests for one phone until commit, so parallel requests count right.
+
+    SQLite transactions already run one writer at a time (BEGIN IMMEDIATE); PostgreSQL takes
+    a transaction-scoped advisory lock on the number.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:phone))"),
+                           {"phone": phone})
+
+
 def codes_sent_since(phone: str, since: dt.datetime) -> int:
     """How many codes a phone was sent since a moment (for the per-phone limit)."""
     return db.session.query(PhoneVerification).filter(
         PhoneVerification.phone == phone, PhoneVerification.created_at >= since).count()
 
 
-def check_code(verification_id: str, phone: str, code: str,
+def check_code(verification_id: str, code: str, *, phone: str,
                now: dt.datetime | None = None) -> PhoneVerification:
     """The verification if `code` proves `phone`; else VerificationFailed.
 

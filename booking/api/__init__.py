@@ -1,0 +1,11 @@
+"""The JSON API under /api/v1 (DESIGN.md section 3), and the public calendar files."""
+
+from flask import Blueprint
+
+from ..extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+public_bp = Blueprint("files", __name__)  # /bookings/<reference>.ics
+csrf.exempt(bp)  # no cookies: citizens prove themselves with codes and tokens, staff with bearer tokens
+
+from . import citizen, health, staff  # noqa: E402,F401  (routes attach themselves to bp)

@@ -1,0 +1,1 @@
+"""API routes (citizen): see the package docstring."""

@@ -1,0 +1,1 @@
+"""API routes (health): see the package docstring."""

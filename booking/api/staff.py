@@ -1,0 +1,1 @@
+"""API routes (staff): see the package docstring."""

@@ -1,0 +1,1 @@
+"""Tables of the health-check declarations and the door (rules, declarations, refusals)."""

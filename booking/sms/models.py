@@ -1,0 +1,1 @@
+"""Tables of the SMS side beyond the outbox (inbound messages, opt-outs)."""

@@ -1,0 +1,1 @@
+"""Health-declaration pages for citizens (from the SMS link)."""

@@ -5,6 +5,7 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app wsgi
 PYTHON  ?= python3
+PORT    ?= 5000
 
 .PHONY: run test setup setup-dev browser services clean
 
@@ -25,7 +26,7 @@ setup-dev: $(VENV)/.installed-dev browser
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	SMS_BACKEND=console SMS_DEV_DELIVERY=true $(FLASK) run --host 127.0.0.1 --port 5000
+	SMS_BACKEND=console SMS_DEV_DELIVERY=true $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Debian's Chromium and CJK fonts for the browser tests (never a downloaded browser).
 browser:

@@ -3,9 +3,11 @@
 from flask import Blueprint
 
 from ..extensions import csrf
+from . import errors
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 public_bp = Blueprint("files", __name__)  # /bookings/<reference>.ics
 csrf.exempt(bp)  # no cookies: citizens prove themselves with codes and tokens, staff with bearer tokens
+errors.register(bp)  # every error under /api/v1 is JSON: {"error", "message", "fields"}
 
-from . import citizen, health, staff  # noqa: E402,F401  (routes attach themselves to bp)
+from . import citizen, health, openapi, staff  # noqa: E402,F401  (routes attach themselves to bp)

@@ -1,1 +1,267 @@
-"""API routes (citizen): see the package docstring."""
+"""Citizen API: offices, availability, phone verification, booking and managing a booking.
+
+Handlers are thin: they check the shape of the input (errors.Body), call the same domain
+functions as the web pages (bookings, verification, scheduling) and shape the answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, current_app, jsonify, request
+from sqlalchemy import select
+
+from .. import bookings, calendar, health, scheduling, verification
+from ..errors import BookingError, NotFound
+from ..extensions import db, limiter
+from ..links import ics_url, manage_url
+from ..models import ID_TYPES, Booking, Office, Service
+from . import bp, public_bp
+from .citizen_spec import OPENAPI_PATHS, OPENAPI_SCHEMAS  # noqa: F401  (read by openapi.py)
+from .errors import Body, body, request_lang
+
+MAX_RANGE_DAYS = 62  # availability answers at most about two months at once
+LANGS = ("zh", "en")
+
+
+class UnknownOffice(BookingError):
+    code, status, field = "unknown_office", 404, "office"
+    message_zh, message_en = "找不到该办事机构。", "No such office."
+
+
+class UnknownService(BookingError):
+    code, status, field = "unknown_service", 404, "service"
+    message_zh, message_en = "该机构没有这项业务。", "This office has no such service."
+
+
+class RangeTooLong(BookingError):
+    code, field = "range_too_long", "to"
+    message_zh = "查询范围最多 {days} 天。"
+    message_en = "The range can cover at most {days} days."
+
+
+class RangeReversed(BookingError):
+    code, field = "range_reversed", "to"
+    message_zh, message_en = "结束日期不能早于开始日期。", "The end date cannot be before the start date."
+
+
+def _limit(name: str, default: str):
+    """A rate limit read from the app's config when the request comes (tests lower it)."""
+    return lambda: current_app.config.get(name, default)
+
+
+# --- shapes of the answers -----------------------------------------------------------------
+
+def local_iso(office: Office, moment: dt.datetime) -> str:
+    """ISO 8601 in the office's time zone, with its offset: 2026-11-24T09:30:00+08:00."""
+    return moment.astimezone(office.tz).replace(microsecond=0).isoformat()
+
+
+def service_json(service: Service) -> dict:
+    return {
+        "code": service.code, "kind": service.kind,
+        "name_zh": service.name_zh, "name_en": service.name_en,
+        "bring_zh": service.bring_zh or "", "bring_en": service.bring_en or "",
+        "party_size_min": service.party_size_min, "party_size_max": service.party_size_max,
+        "slot_minutes": service.slot_minutes, "booking_opens_days": service.booking_opens_days,
+        "suspended": bool(service.suspended),
+        "suspension_note_zh": service.suspension_note_zh or "",
+        "suspension_note_en": service.suspension_note_en or "",
+    }
+
+
+def office_json(office: Office) -> dict:
+    return {
+        "code": office.code, "name_zh": office.name_zh, "name_en": office.name_en,
+        "address_zh": office.address_zh, "address_en": office.address_en,
+        "timezone": office.timezone, "hall_limit": office.hall_limit,
+        "services": [service_json(service) for service in office.services],
+    }
+
+
+def slot_json(office: Office, slot, remaining_bookings: int, remaining_people: int) -> dict:
+    return {"id": slot.id, "start": local_iso(office, slot.starts_at),
+            "end": local_iso(office, slot.ends_at),
+            "remaining_bookings": remaining_bookings, "remaining_people": remaining_people}
+
+
+def booking_json(booking: Booking, token: str) -> dict:
+    office = booking.office
+    slot = booking.slot
+    return {
+        "reference": booking.reference, "status": booking.status, "cleared": health.is_cleared(booking),
+        "lang": booking.lang, "party_size": booking.party_size,
+        "office": {"code": office.code, "name_zh": office.name_zh, "name_en": office.name_en,
+                   "address_zh": office.address_zh, "address_en": office.address_en,
+                   "timezone": office.timezone},
+        "service": {"code": booking.service.code, "kind": booking.service.kind,
+                    "name_zh": booking.service.name_zh, "name_en": booking.service.name_en},
+        "slot": {"id": slot.id, "start": local_iso(office, slot.starts_at),
+                 "end": local_iso(office, slot.ends_at)},
+        "visitors": [{"position": v.position, "name": v.name, "id_type": v.id_type,
+                      "id_masked": v.id_masked} for v in booking.visitors],
+        "created_at": local_iso(office, booking.created_at),
+        "cancelled_at": local_iso(office, booking.cancelled_at) if booking.cancelled_at else None,
+        "manage_url": manage_url(booking.reference, token),
+        "ics_url": ics_url(booking.reference, token),
+    }
+
+
+# --- offices and availability --------------------------------------------------------------
+
+@bp.get("/offices")
+def offices():
+    """Every office with its services."""
+    rows = db.session.scalars(select(Office).order_by(Office.id)).all()
+    return jsonify(offices=[office_json(office) for office in rows])
+
+
+def find_service(office_code: str, service_code: str) -> Service:
+    office = db.session.scalars(select(Office).where(Office.code == office_code)).first()
+    if office is None:
+        raise UnknownOffice()
+    service = next((s for s in office.services if s.code == service_code), None)
+    if service is None:
+        raise UnknownService()
+    return service
+
+
+def check_range(first: dt.date, last: dt.date) -> None:
+    if last < first:
+        raise RangeReversed()
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise RangeTooLong(days=MAX_RANGE_DAYS)
+
+
+@bp.get("/availability")
+def availability():
+    """Bookable slots of one service over local days from..to, with the closed days."""
+    query = Body(request.args.to_dict())
+    office_code, service_code = query.string("office", max_length=40), query.string("service", max_length=40)
+    first, last = query.date("from"), query.date("to")
+    query.done()
+    service = find_service(office_code, service_code)
+    check_range(first, last)
+    office = service.office
+    slots = [slot_json(office, item.slot, item.remaining_bookings, item.remaining_people)
+             for item in scheduling.availability(service, first, last)]
+    closed = scheduling.closed_days(service, first, last)
+    return jsonify(
+        office=office.code, service=service.code, timezone=office.timezone,
+        suspended=bool(service.suspended), slots=slots,
+        closed=[{"date": day.isoformat(), "reason": closure.reason}
+                for day, closure in sorted(closed.items())],
+        days=[day_json(office, summary)
+              for summary in scheduling.day_summaries(service, first, last)],
+    )
+
+
+def day_json(office: Office, summary) -> dict:
+    """One local day as a calendar shows it: open, full, closed, later (opens_at), past, none."""
+    return {"date": summary.day.isoformat(), "state": summary.state, "free": summary.free,
+            "opens_at": local_iso(office, summary.opens_at) if summary.opens_at else None,
+            "reason": summary.closure.reason if summary.closure else None}
+
+
+# --- phone verification and booking --------------------------------------------------------
+
+@bp.post("/phone-verifications")
+@limiter.limit(_limit("API_CODE_LIMIT_PER_IP", "10 per minute;30 per hour"))
+def phone_verification():
+    """Text a 6-digit code to a phone; 429 after five codes for one phone within an hour."""
+    data = body()
+    phone = data.string("phone", max_length=32)
+    lang = data.choice("lang", LANGS, required=False) or "zh"
+    data.done()
+    verification_id = verification.start_verification(phone, lang)
+    return jsonify(id=verification_id), 201
+
+
+def _visitors(data: Body) -> list[dict]:
+    result = []
+    for item in data.objects("visitors", max_items=10):
+        name = item.string("name", max_length=60)
+        id_type = item.choice("id_type", ID_TYPES)
+        id_number = item.string("id_number", max_length=40)
+        result.append({"name": name, "id_type": id_type, "id_number": id_number})
+    return result
+
+
+@bp.post("/bookings")
+@limiter.limit(_limit("API_BOOKING_LIMIT_PER_IP", "20 per minute;100 per hour"))
+def create_booking():
+    """Book a slot with a verified phone; 201 with the reference and the secret token."""
+    data = body()
+    slot_id = data.integer("slot_id", minimum=1)
+    phone = data.string("phone", max_length=32)
+    verification_id = data.string("verification_id", max_length=64)
+    code = data.string("code", max_length=12)
+    visitors = _visitors(data)
+    lang = data.choice("lang", LANGS, required=False) or "zh"
+    data.done()
+    done = bookings.book(slot_id=slot_id, phone=phone, visitors=visitors, lang=lang,
+                         source="api", verification=(verification_id, code))
+    answer = booking_json(done.booking, done.token)
+    answer["token"] = done.token
+    response = jsonify(answer)
+    response.headers["Location"] = f"/api/v1/bookings/{done.booking.reference}"
+    return response, 201
+
+
+# --- managing a booking ------------------------------------------------------------------------
+
+def _token() -> str:
+    return request.headers.get("X-Booking-Token") or request.args.get("token") or ""
+
+
+def _own_booking(reference: str) -> tuple[Booking, str]:
+    token = _token()
+    return bookings.find_booking(reference, token), token
+
+
+@bp.get("/bookings/<reference>")
+@limiter.limit(_limit("API_MANAGE_LIMIT_PER_IP", "60 per minute"))
+def show_booking(reference: str):
+    """The booking with its status and health clearance; needs its token."""
+    booking, token = _own_booking(reference)
+    return jsonify(booking_json(booking, token))
+
+
+@bp.post("/bookings/<reference>/cancel")
+@limiter.limit(_limit("API_MANAGE_LIMIT_PER_IP", "60 per minute"))
+def cancel_booking(reference: str):
+    """Cancel the booking and give its place back; 409 when it is no longer active."""
+    booking, token = _own_booking(reference)
+    bookings.cancel(booking, by="citizen")
+    return jsonify(booking_json(booking, token))
+
+
+@bp.post("/bookings/<reference>/reschedule")
+@limiter.limit(_limit("API_MANAGE_LIMIT_PER_IP", "60 per minute"))
+def reschedule_booking(reference: str):
+    """Move the booking to another slot of the same service, atomically."""
+    booking, token = _own_booking(reference)
+    data = body()
+    slot_id = data.integer("slot_id", minimum=1)
+    data.done()
+    bookings.reschedule(booking, slot_id)
+    return jsonify(booking_json(booking, token))
+
+
+# --- the calendar file ------------------------------------------------------------------------
+
+@public_bp.get("/bookings/<reference>.ics")
+@limiter.limit(_limit("API_MANAGE_LIMIT_PER_IP", "60 per minute"))
+def booking_ics(reference: str):
+    """The booking as an iCalendar file; `?token=` as in ics_url. 404 for a wrong token."""
+    token = request.args.get("token", "")
+    try:
+        booking = bookings.find_booking(reference, token)
+    except NotFound as error:
+        return Response(error.message(request_lang()), status=404,
+                        content_type="text/plain; charset=utf-8")
+    response = Response(calendar.booking_calendar(booking, token),
+                        content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="booking-{booking.reference}.ics"'
+    response.headers["Cache-Control"] = "private, no-store"  # it carries the token
+    return response

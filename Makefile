@@ -26,7 +26,10 @@ setup-dev: $(VENV)/.installed-dev browser
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	SMS_BACKEND=console SMS_DEV_DELIVERY=true $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@# The SMS worker runs beside the server and stops with it; texts print in this terminal.
+	export SMS_BACKEND=console SMS_DEV_DELIVERY=true; \
+	$(FLASK) sms worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Debian's Chromium and CJK fonts for the browser tests (never a downloaded browser).
 browser:

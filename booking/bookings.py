@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from . import audit, scheduling
 from .errors import (
@@ -24,6 +25,7 @@ from .errors import (
     DuplicateVisitor,
     IdentityAlreadyBooked,
     InvalidLanguage,
+    InvalidVisitors,
     NotActive,
     NotFound,
     NotYetOpen,
@@ -36,7 +38,14 @@ from .errors import (
     UnknownSlot,
 )
 from .extensions import db
-from .identity import clean_name, identity_hash, mask_identity, normalize_identity, normalize_phone
+from .identity import (
+    clean_name,
+    identity_hash,
+    mask_identity,
+    normalize_identity,
+    normalize_phone,
+    safe_text,
+)
 from .links import manage_url
 from .models import ACTIVE_STATUSES, Booking, IdentityClaim, Service, Slot, Visitor, utcnow
 from .sms import outbox, texts
@@ -87,9 +96,9 @@ def find_booking(reference: str, token: str) -> Booking:
     Both failures look the same, so a reference alone reveals nothing.
     """
     booking = db.session.scalars(
-        select(Booking).where(Booking.reference == str(reference or "").upper()[:12])
+        select(Booking).where(Booking.reference == safe_text(reference, 12).upper())
     ).first()
-    given = _token_hash(str(token or ""))
+    given = _token_hash(safe_text(token, 64))
     if booking is None or not hmac.compare_digest(given, booking.token_hash):
         raise NotFound()
     return booking
@@ -145,9 +154,11 @@ def clean_visitors(visitors: list) -> list[tuple[VisitorInput, str]]:
     """Each visitor checked and normalised, with the keyed hash of their identity number."""
     secret = current_app.config["SECRET_KEY"]
     result, seen = [], set()
+    if not isinstance(visitors, list | tuple):
+        raise InvalidVisitors()
     for i, raw in enumerate(visitors):
-        visitor = raw if isinstance(raw, VisitorInput) else VisitorInput(**raw)
         field = f"visitors.{i}"
+        visitor = _visitor_input(raw, field)
         name = clean_name(visitor.name, f"{field}.name")
         number = normalize_identity(visitor.id_type, visitor.id_number, f"{field}.id_number")
         digest = identity_hash(secret, visitor.id_type, number)
@@ -156,6 +167,15 @@ def clean_visitors(visitors: list) -> list[tuple[VisitorInput, str]]:
         seen.add(digest)
         result.append((VisitorInput(name, visitor.id_type, number), digest))
     return result
+
+
+def _visitor_input(raw, field: str) -> VisitorInput:
+    """A visitor as given (a VisitorInput or a dict); any other shape is refused."""
+    if isinstance(raw, VisitorInput):
+        return raw
+    if not isinstance(raw, dict):
+        raise InvalidVisitors(field)
+    return VisitorInput(raw.get("name"), raw.get("id_type"), raw.get("id_number"))
 
 
 def check_identities_free(service: Service, day: dt.date, hashes: list[str],
@@ -172,7 +192,9 @@ def check_identities_free(service: Service, day: dt.date, hashes: list[str],
 
 def _load_slot(slot_id) -> Slot:
     try:
-        slot = db.session.get(Slot, int(slot_id))
+        # The slot with its service and office in one query: every booking reads all three.
+        slot = db.session.get(Slot, int(slot_id),
+                              options=[joinedload(Slot.service).joinedload(Service.office)])
     except (TypeError, ValueError, OverflowError):
         slot = None
     if slot is None:
@@ -220,7 +242,8 @@ def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str =
     service = slot.service
     check_party_size(service, len(people))
     check_open(service, slot)
-    check_window(service, slot, now)
+    if source != "walk_in":  # walk-ins take the running slot at the door (queue.walk_in)
+        check_window(service, slot, now)
     day = scheduling.local_day(service.office, slot.starts_at)
     hashes = [digest for _, digest in people]
     check_identities_free(service, day, hashes)
@@ -229,7 +252,9 @@ def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str =
 
     scheduling.reserve(slot.id, len(people))
     booking = Booking(
-        reference=new_reference(), token_salt=secrets.token_hex(8), token_hash="",
+        reference=new_reference(), token_salt=secrets.token_hex(8),
+        # bandit B106: a placeholder, not a password; set from the token just below
+        token_hash="",  # nosec B106
         slot=slot, service=service, office_id=service.office_id, phone=phone, lang=lang,
         party_size=len(people), source=source, created_at=now,
     )
@@ -290,6 +315,25 @@ def cancel(booking: Booking, *, by: str = "citizen", reason: str | None = None,
                        **text_values(booking))
     audit.record("cancelled", actor="staff" if staff_user_id else by, booking=booking,
                  staff_user_id=staff_user_id, by=by, reason=reason)
+    db.session.commit()
+    return booking
+
+
+def release_unconfirmed(booking: Booking, *, deadline: dt.datetime,
+                        now: dt.datetime | None = None) -> Booking:
+    """Auto-release: a booking still unconfirmed at the deadline its warning named gives its
+    place back to the slot, and the citizen is texted. Commits; NotActive if it was confirmed
+    or cancelled meanwhile (the conditional update decides a race with a late "1")."""
+    now = now or utcnow()
+    _set_status(booking, ("booked",), status="cancelled", cancelled_at=now,
+                cancelled_by="auto_release", cancel_reason="not confirmed",
+                ics_sequence=booking.ics_sequence + 1)
+    scheduling.release(booking.slot_id, booking.party_size)
+    db.session.execute(delete(IdentityClaim).where(IdentityClaim.booking_id == booking.id))
+    outbox.enqueue("released", booking.phone, booking.lang, booking,
+                   deadline=texts.when(deadline, booking.office, booking.lang),
+                   **text_values(booking))
+    audit.record("released", actor="system", booking=booking, deadline=deadline)
     db.session.commit()
     return booking
 

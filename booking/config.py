@@ -53,8 +53,13 @@ def load(instance_path: str) -> dict:
         # Beyond the contract: sensible defaults, overridable for a deployment.
         "PHONE_DEFAULT_REGION": os.environ.get("PHONE_DEFAULT_REGION", "CN"),
         "MAX_ACTIVE_BOOKINGS_PER_PHONE": int(os.environ.get("MAX_ACTIVE_BOOKINGS_PER_PHONE", "3")),
+        "HEALTH_RETENTION_DAYS": int(os.environ.get("HEALTH_RETENTION_DAYS", "28")),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "SMS_DEV_DELIVERY": _flag("SMS_DEV_DELIVERY", False),
+        # Local hours: reminders from 18:00 the day before; unconfirmed places released 21:00.
+        "SMS_REMINDER_HOUR": int(os.environ.get("SMS_REMINDER_HOUR", "18")),
+        "SMS_RELEASE_HOUR": int(os.environ.get("SMS_RELEASE_HOUR", "21")),
+        "SMS_SEND_TIMEOUT": float(os.environ.get("SMS_SEND_TIMEOUT", "10")),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         # One catalogue per area (merged by Flask-Babel), so each area edits only its own.
@@ -62,5 +67,9 @@ def load(instance_path: str) -> dict:
             str(TRANSLATIONS / area) for area in ("web", "health", "staff")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Staff sessions end after a working day (hours), and at logout.
+        "PERMANENT_SESSION_LIFETIME": 3600 * int(os.environ.get("STAFF_SESSION_HOURS", "8")),
+        "NO_SHOW_GRACE_MINUTES": int(os.environ.get("NO_SHOW_GRACE_MINUTES", "15")),
+        # hide_parameters: error messages (and so logs) never carry phone numbers or names.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     }

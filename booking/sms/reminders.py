@@ -1,0 +1,161 @@
+"""Reminders the day before, and the release of places nobody confirmed.
+
+The rules (times local to the office; hours set by SMS_REMINDER_HOUR, SMS_RELEASE_HOUR):
+
+- Reminder: from REMINDER_HOUR (default 18:00) on the day before its date, every active
+  booking gets one reminder with its health-declaration link. Exactly once: a SmsNotice row
+  commits with the outbox row. A booking made later that same day gets it at the next run;
+  one made on the day itself gets none (it was just made). No reminder to a number that
+  replied STOP.
+- Release warning: at the same moment, a booking of a service that requires confirmation
+  and is still unconfirmed is told its deadline: RELEASE_HOUR (default 21:00) that evening,
+  but at least MIN_NOTICE (2 h) after the warning. If that deadline would fall after booking
+  for the slot has closed (nobody else could take the place), no warning is sent and the
+  booking stands.
+- Release: at the deadline recorded with the warning, a booking still unconfirmed is
+  cancelled by `bookings.release_unconfirmed` (place back to the slot, text, audit).
+  Only a warned booking is ever released: a number that replied STOP gets no warning,
+  so its booking stands.
+
+`run_due(now)` does all three and is safe to run as often as you like and from several
+workers at once; the worker runs it every minute, and `flask sms reminders` runs it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import bookings, scheduling
+from ..errors import BookingError
+from ..extensions import db
+from ..links import public_url
+from ..models import Booking, Slot, utcnow
+from . import outbox, texts
+from .models import PhoneOptOut, SmsNotice
+
+MIN_NOTICE = dt.timedelta(hours=2)
+
+
+@dataclass
+class Done:
+    reminders: int = 0
+    warnings: int = 0
+    released: int = 0
+
+
+def run_due(now: dt.datetime | None = None) -> Done:
+    """Release what is past its deadline, then send due release warnings and reminders."""
+    now = now or utcnow()
+    done = Done(released=release_due(now))
+    for booking in _tomorrows_bookings(now):
+        if _needs_warning(booking, now):
+            done.warnings += _warn(booking, now)
+        done.reminders += _remind(booking, now)
+    return done
+
+
+def _hour(key: str, default: int) -> int:
+    return int(current_app.config.get(key, default))
+
+
+def _tomorrows_bookings(now: dt.datetime) -> list[Booking]:
+    """Active bookings whose local date is tomorrow, once their office's reminder hour came."""
+    candidates = db.session.scalars(
+        select(Booking).join(Slot, Booking.slot_id == Slot.id)
+        .where(Booking.status.in_(bookings.CANCELLABLE), Slot.starts_at > now,
+               Slot.starts_at < now + dt.timedelta(hours=50))
+        .order_by(Slot.starts_at, Booking.id)).all()
+    return [b for b in candidates if _reminder_due(b, now)]
+
+
+def _reminder_due(booking: Booking, now: dt.datetime) -> bool:
+    office = booking.office
+    local_now = now.astimezone(office.tz)
+    tomorrow = local_now.date() + dt.timedelta(days=1)
+    return (scheduling.local_day(office, booking.slot.starts_at) == tomorrow
+            and local_now.hour >= _hour("SMS_REMINDER_HOUR", 18))
+
+
+def release_deadline(booking: Booking, now: dt.datetime) -> dt.datetime | None:
+    """When an unconfirmed booking warned now would be released; None if releasing would be
+    of no use (booking for its slot closes first)."""
+    office = booking.office
+    day_before = scheduling.local_day(office, booking.slot.starts_at) - dt.timedelta(days=1)
+    evening = scheduling.local_datetime(office, day_before,
+                                        dt.time(_hour("SMS_RELEASE_HOUR", 21)))
+    deadline = max(evening.astimezone(dt.UTC), now + MIN_NOTICE)
+    closes = booking.slot.starts_at - dt.timedelta(hours=booking.service.booking_closes_hours)
+    return deadline if deadline < closes else None
+
+
+def _needs_warning(booking: Booking, now: dt.datetime) -> bool:
+    return booking.service.requires_confirmation and booking.status == "booked"
+
+
+def _opted_out(phone: str) -> bool:
+    return db.session.get(PhoneOptOut, phone) is not None
+
+
+def _once(booking: Booking, kind: str, deadline: dt.datetime | None, values: dict,
+          now: dt.datetime) -> int:
+    """Add the notice and its text in one transaction; 0 if it was already sent."""
+    if _opted_out(booking.phone):
+        db.session.rollback()
+        return 0
+    db.session.add(SmsNotice(booking_id=booking.id, kind=kind, created_at=now, deadline=deadline))
+    try:
+        db.session.flush()
+    except IntegrityError:  # sent before, or by a run racing this one
+        db.session.rollback()
+        return 0
+    outbox.enqueue(kind, booking.phone, booking.lang, booking, **values)
+    db.session.commit()
+    return 1
+
+
+def _sent(booking: Booking, kind: str) -> bool:
+    return db.session.get(SmsNotice, (booking.id, kind)) is not None
+
+
+def _remind(booking: Booking, now: dt.datetime) -> int:
+    if _sent(booking, "reminder"):
+        return 0
+    token = bookings.manage_token(booking)
+    values = bookings.text_values(booking, token)
+    values["link"] = public_url(f"/bookings/{booking.reference}/health?token={token}")
+    values["time"] = booking.slot.starts_at.astimezone(booking.office.tz).strftime("%H:%M")
+    return _once(booking, "reminder", None, values, now)
+
+
+def _warn(booking: Booking, now: dt.datetime) -> int:
+    if _sent(booking, "release_warning"):
+        return 0
+    deadline = release_deadline(booking, now)
+    if deadline is None:
+        return 0
+    values = bookings.text_values(booking)
+    values["deadline"] = texts.when(deadline, booking.office, booking.lang)
+    return _once(booking, "release_warning", deadline, values, now)
+
+
+def release_due(now: dt.datetime | None = None) -> int:
+    """Release every warned booking still unconfirmed at its deadline. Returns how many."""
+    now = now or utcnow()
+    due = db.session.execute(
+        select(Booking, SmsNotice.deadline).join(SmsNotice, SmsNotice.booking_id == Booking.id)
+        .join(Slot, Booking.slot_id == Slot.id)
+        .where(SmsNotice.kind == "release_warning", SmsNotice.deadline <= now,
+               Booking.status == "booked", Slot.starts_at > now)).all()
+    released = 0
+    for booking, deadline in due:
+        try:
+            bookings.release_unconfirmed(booking, deadline=deadline, now=now)
+            released += 1
+        except BookingError:  # confirmed or cancelled a moment ago
+            db.session.rollback()
+    return released

@@ -1,0 +1,125 @@
+"""Every text fits two SMS segments with long, realistic values, and none suggests an opt-out word."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from booking.sms import texts
+
+BASE = "https://yuyue.mzj.example.gov.cn"  # a realistic production PUBLIC_BASE_URL
+TOKEN = "Xy3_-abcdefghijKLMNOPq"  # a manage token is 22 URL-safe characters
+MANAGE = f"{BASE}/m/ABCD2345/{TOKEN}"
+HEALTH = f"{BASE}/bookings/ABCD2345/health?token={TOKEN}"
+
+LONG = {
+    "zh": dict(office="重庆市渝中区民政局婚姻登记处", service="告别仪式（小型）", when="12月24日 09:30",
+               time="09:30", deadline="12月23日 21:00", reason="疫情防控需要，全区暂停现场办理业务"),
+    "en": dict(office="Chongqing Yuzhong District Civil Affairs Bureau Marriage Registry",
+               service="Marriage registration", when="Wed 24 Dec 09:30", time="09:30",
+               deadline="Tue 23 Dec 21:00",
+               reason="pandemic control: all on-site services in the district are suspended"),
+}
+DEMO = {  # the demo offices (booking/demo.py): the full text with the office name must fit
+    "zh": dict(office="龙华殡仪服务中心", service="告别仪式", when="12月24日 09:30", time="09:30",
+               deadline="12月23日 21:00", reason="疫情防控需要"),
+    "en": dict(office="Jing'an District Marriage Registry", service="Marriage registration",
+               when="Wed 24 Dec 09:30", time="09:30", deadline="Tue 23 Dec 21:00",
+               reason="pandemic control"),
+}
+
+
+def values(kind: str, lang: str, table=LONG) -> dict:
+    link = HEALTH if kind == "reminder" else MANAGE
+    return dict(table[lang], code="123456", reference="ABCD2345", link=link)
+
+
+def all_kinds():
+    return [(kind, lang) for kind in texts.TEXTS for lang in ("zh", "en")]
+
+
+def test_segment_counting_follows_gsm7_and_ucs2_limits():
+    assert texts.segments("a" * 160) == 1
+    assert texts.segments("a" * 161) == 2
+    assert texts.segments("a" * 306) == 2
+    assert texts.segments("a" * 307) == 3
+    assert texts.segments("€" * 80) == 1  # extension characters take two septets
+    assert texts.segments("€" * 81) == 2
+    assert texts.segments("中" * 70) == 1
+    assert texts.segments("中" * 71) == 2
+    assert texts.segments("中" * 134) == 2
+    assert texts.segments("中" * 135) == 3
+    assert texts.segments("a" * 69 + "中") == 1  # one Chinese character makes it all UCS-2...
+    assert texts.segments("a" * 70 + "中") == 2  # ...so 71 characters need two parts
+
+
+@pytest.mark.parametrize("kind,lang", all_kinds())
+def test_every_text_fits_two_segments_with_long_values(kind, lang):
+    text = texts.render(kind, lang, **values(kind, lang))
+    assert texts.segments(text) <= 2, (len(text), text)
+    if kind != "verification_code":
+        assert "ABCD2345" in text
+        assert (HEALTH if kind == "reminder" else MANAGE) in text
+
+
+@pytest.mark.parametrize("kind,lang", all_kinds())
+def test_texts_for_the_demo_offices_keep_the_office_name(kind, lang):
+    text = texts.render(kind, lang, **values(kind, lang, DEMO))
+    assert texts.segments(text) <= 2
+    if kind != "verification_code":
+        assert DEMO[lang]["office"] in text or kind == "booked" and DEMO[lang]["service"] in text
+
+
+@pytest.mark.parametrize("kind,lang", all_kinds())
+def test_texts_carry_date_and_time(kind, lang):
+    text = texts.render(kind, lang, **values(kind, lang))
+    if kind != "verification_code":
+        assert "09:30" in text
+        if kind != "reminder" or lang == "en":
+            assert DEMO[lang]["when"] in text
+        else:
+            assert "明天" in text  # the reminder goes the day before: "tomorrow" is the date
+
+
+def test_verification_code_fits_one_segment_in_both_languages():
+    for lang in ("zh", "en"):
+        assert texts.segments(texts.render("verification_code", lang, code="123456")) == 1
+
+
+@pytest.mark.parametrize("table", [texts.TEXTS, texts.REPLIES])
+def test_no_text_suggests_an_opt_out_word(table):
+    words = re.compile(r"\b(" + "|".join(texts.OPT_OUT_WORDS) + r")\b", re.IGNORECASE)
+    for kind, by_lang in table.items():
+        for template in by_lang["zh"] + by_lang["en"]:
+            assert not words.search(template), (kind, template)
+
+
+@pytest.mark.parametrize("kind,lang", [(k, lang) for k in texts.REPLIES for lang in ("zh", "en")])
+def test_every_reply_fits_two_segments(kind, lang):
+    assert texts.segments(texts.reply(kind, lang, **values(kind, lang))) <= 2
+
+
+def test_a_very_long_office_reason_is_cut_to_fit():
+    reason = "因上级通知要求，" * 20
+    text = texts.render("cancelled_by_office", "zh", **dict(values("x", "zh"), reason=reason))
+    assert texts.segments(text) == 2
+    assert "…" in text and MANAGE in text and "ABCD2345" in text
+
+
+def test_an_absurdly_long_office_name_falls_back_to_a_text_without_it():
+    office = "某某省某某市某某区民政局婚姻登记服务中心第二分中心" * 2
+    text = texts.render("booked", "zh", **dict(values("booked", "zh"), office=office))
+    assert office not in text and texts.segments(text) <= 2 and MANAGE in text
+
+
+def test_chinese_and_english_dates_in_the_office_time_zone():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    class Office:
+        tz = ZoneInfo("Asia/Shanghai")
+
+    moment = dt.datetime(2026, 12, 24, 1, 30, tzinfo=dt.UTC)
+    assert texts.when(moment, Office, "zh") == "12月24日 09:30"
+    assert texts.when(moment, Office, "en") == "Thu 24 Dec 09:30"

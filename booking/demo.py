@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from . import accounts, scheduling
 from .extensions import db
+from .health_rules import seed_all_default_rules
 from .models import Office, OpeningHours, Service
 
 T = dt.time
@@ -107,6 +108,7 @@ def load_demo(today: dt.date | None = None) -> str | None:
             db.session.add(service)
     db.session.flush()
     scheduling.generate_all(today, today + dt.timedelta(days=DEMO_DAYS - 1))
+    seed_all_default_rules()  # health-check rules per kind of service (version 1)
     db.session.commit()
     password = secrets.token_urlsafe(9)
     accounts.create_staff("demo-supervisor", password, "supervisor", "jingan-registry")

@@ -1,0 +1,236 @@
+"""The door: check-in with the health rules, the hall limit and the queue ticket.
+
+`check_in` is the one place these rules live; the staff pages, the staff API and walk-ins
+call it. A refusal is recorded (door_refusal row and audit event) and committed before
+DoorRefused is raised, so the daily report counts every refusal and its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from . import audit, scheduling
+from .errors import BookingError
+from .extensions import db
+from .health import is_cleared, visitor_statuses
+from .health_judge import format_temperature
+from .health_models import DoorDay, DoorRefusal, TicketCounter
+from .health_rules import current_rules
+from .models import Booking, Office, OpeningHours, Service, StaffUser, utcnow
+
+ADMITTABLE = ("booked", "confirmed")
+IN_HALL = ("checked_in", "called")
+TICKET_PREFIXES = {"marriage": "J", "divorce": "L", "farewell": "G", "cremation": "H",
+                   "ash_collection": "Q", "tomb_sweeping": "S"}
+MEASURABLE = (30.0, 45.0)  # what a door thermometer can show; anything else is a typing slip
+
+REFUSALS = {
+    "not_active": ("该预约已取消、已签到或已结束，不能签到。",
+                   "This booking is cancelled, already checked in or finished."),
+    "wrong_day": ("该预约是 {day} 的，不是今天。", "This booking is for {day}, not today."),
+    "too_early": ("签到从 {opens_at} 开始（预约时段前 {minutes} 分钟），请稍候。",
+                  "Check-in opens at {opens_at}, {minutes} minutes before the slot. Please wait."),
+    "too_late": ("今天的签到已于 {closes_at} 结束。", "Check-in closed at {closes_at} today."),
+    "not_cleared": ("尚有办事人未通过健康申报：{names}。",
+                    "Not every visitor has passed the health declaration: {names}."),
+    "fever": ("体温 {temperature} °C 达到或超过 {limit} °C，不能入场。",
+              "{temperature} °C is at or above {limit} °C: entry refused."),
+    "hall_full": ("大厅现有 {occupancy} 人，再进 {party} 人将超过 {limit} 人的上限，请稍候。",
+                  "The hall has {occupancy} people; {party} more would exceed the limit of {limit}. "
+                  "Please wait."),
+}
+
+
+class DoorRefused(BookingError):
+    """Entry refused; `.code` says why (one of REFUSALS)."""
+
+    status = 409
+
+    def __init__(self, code: str, **details):
+        self.code = code
+        self.message_zh, self.message_en = REFUSALS[code]
+        super().__init__(**details)
+
+
+class TemperaturesInvalid(BookingError):
+    code, status, field = "invalid_temperatures", 422, "temperatures_c"
+    message_zh = "请为每位办事人填写一个体温（共 {count} 个），数值在 30–45 °C 之间。"
+    message_en = "Enter one temperature per visitor ({count} in all), each between 30 and 45 °C."
+
+
+# --- hours -----------------------------------------------------------------------------------
+
+def _local(moment: dt.datetime, office: Office) -> str:
+    return moment.astimezone(office.tz).strftime("%H:%M")
+
+
+def door_opens_at(booking: Booking) -> dt.datetime:
+    """Check-in opens `checkin_opens_minutes` before the slot (an office setting)."""
+    return booking.slot.starts_at - dt.timedelta(minutes=booking.office.checkin_opens_minutes)
+
+
+def door_closes_at(booking: Booking) -> dt.datetime:
+    """The office's closing time on the slot's day: the latest closing of any of its services
+    that weekday (at least the slot's end)."""
+    office = booking.office
+    day = scheduling.local_day(office, booking.slot.starts_at)
+    latest = db.session.scalar(
+        select(func.max(OpeningHours.closes)).join(Service, OpeningHours.service_id == Service.id)
+        .where(Service.office_id == office.id, OpeningHours.weekday == day.weekday()))
+    if latest is None:
+        return booking.slot.ends_at
+    return max(scheduling.local_datetime(office, day, latest).astimezone(dt.UTC), booking.slot.ends_at)
+
+
+# --- the hall --------------------------------------------------------------------------------
+
+def _day_bounds(office: Office, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = scheduling.local_datetime(office, day, dt.time(0))
+    return start, scheduling.local_datetime(office, day + dt.timedelta(days=1), dt.time(0))
+
+
+def occupancy(office: Office, now: dt.datetime | None = None) -> int:
+    """People in the hall: checked in (or called) today, local day, and not yet completed."""
+    start, end = _day_bounds(office, scheduling.local_day(office, now or utcnow()))
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Booking.party_size), 0))
+        .where(Booking.office_id == office.id, Booking.status.in_(IN_HALL),
+               Booking.checked_in_at >= start, Booking.checked_in_at < end)) or 0
+
+
+def _lock_row(model, key: dict, bump) -> None:
+    """Take the row's write lock by updating it, creating it first if it is not there yet.
+
+    Two first check-ins of a day may both try to create it: the loser's insert fails (after
+    the winner commits, on PostgreSQL) and it then updates, waiting on the winner's lock.
+    """
+    where = [getattr(model, name) == value for name, value in key.items()]
+    changed = db.session.execute(update(model).where(*where).values(bump)
+                                 .execution_options(synchronize_session=False)).rowcount
+    if changed:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(model(**key, **{name: 1 for name in bump}))
+    except IntegrityError:
+        db.session.execute(update(model).where(*where).values(bump)
+                           .execution_options(synchronize_session=False))
+
+
+def next_ticket(office: Office, service: Service, day: dt.date) -> str:
+    """The next queue number for the service's prefix at the office on a local day: J001, J002…
+    A counter row updated in the caller's transaction, so racing check-ins never share one."""
+    prefix = TICKET_PREFIXES.get(service.kind, "A")
+    key = {"office_id": office.id, "day": day, "prefix": prefix}
+    _lock_row(TicketCounter, key, {"last_number": TicketCounter.last_number + 1})
+    number = db.session.scalar(select(TicketCounter.last_number).filter_by(**key))
+    return f"{prefix}{number:03d}"
+
+
+# --- the checks, in the order the door applies them ------------------------------------------
+
+def _clean_temperatures(measured) -> list[float]:
+    if not isinstance(measured, list | tuple):
+        raise TemperaturesInvalid(count="?")
+    values = []
+    for value in measured:
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                value = None
+        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) \
+                or not MEASURABLE[0] <= value <= MEASURABLE[1]:
+            raise TemperaturesInvalid(count="?")
+        values.append(round(float(value), 2))
+    return values
+
+
+def _time_refusal(booking: Booking, now: dt.datetime) -> tuple[str, dict] | None:
+    office = booking.office
+    day = scheduling.local_day(office, booking.slot.starts_at)
+    if scheduling.local_day(office, now) != day:
+        return "wrong_day", {"day": day.isoformat()}
+    if now < door_opens_at(booking):
+        return "too_early", {"opens_at": _local(door_opens_at(booking), office),
+                             "minutes": office.checkin_opens_minutes}
+    if now >= door_closes_at(booking):
+        return "too_late", {"closes_at": _local(door_closes_at(booking), office)}
+    return None
+
+
+def _fever(booking: Booking, temperatures: list[float]) -> tuple[str, dict] | None:
+    if len(temperatures) != booking.party_size:
+        raise TemperaturesInvalid(count=booking.party_size)
+    limit = current_rules(booking.service).temperature_limit_c
+    for position, value in enumerate(temperatures):
+        if round(value, 2) >= round(limit, 2):
+            return "fever", {"temperature": format_temperature(value),
+                             "limit": format_temperature(limit), "visitor": position}
+    return None
+
+
+def _refusal(booking: Booking, temperatures: list[float], now: dt.datetime):
+    if booking.status not in ADMITTABLE:
+        return "not_active", {}
+    found = _time_refusal(booking, now)
+    if found:
+        return found
+    if not is_cleared(booking, now):
+        names = [s.name for s in visitor_statuses(booking, now) if s.state != "cleared"]
+        return "not_cleared", {"names": "、".join(names)}
+    return _fever(booking, temperatures)
+
+
+def _refuse(booking: Booking, code: str, details: dict, staff: StaffUser | None,
+            now: dt.datetime):
+    """Record the refusal in its own commit, then raise it."""
+    booking_id, office_id = booking.id, booking.office_id
+    staff_id = staff.id if staff is not None else None
+    db.session.rollback()  # nothing of the attempted check-in survives
+    db.session.add(DoorRefusal(booking_id=booking_id, office_id=office_id, staff_user_id=staff_id,
+                               reason=code, at=now, detail=details or None))
+    audit.record("door_refused", actor="staff" if staff_id else "system", office_id=office_id,
+                 staff_user_id=staff_id, booking=db.session.get(Booking, booking_id),
+                 reason=code)
+    db.session.commit()
+    raise DoorRefused(code, **details)
+
+
+def check_in(booking: Booking, measured_temperatures: list[float], staff: StaffUser | None,
+             now: dt.datetime | None = None) -> Booking:
+    """Admit a booking at the door and give it a queue ticket. Commits.
+
+    In order: active booking, its day, the check-in hours, every visitor cleared, one
+    temperature per visitor each below the service's limit, and room in the hall. A refusal
+    is recorded and raised as DoorRefused; bad temperatures raise TemperaturesInvalid (422).
+    """
+    now = now or utcnow()
+    temperatures = _clean_temperatures(measured_temperatures)
+    found = _refusal(booking, temperatures, now)
+    if found:
+        _refuse(booking, *found, staff, now)
+    office = booking.office
+    day = scheduling.local_day(office, now)
+    # Serialise admissions per office and day, then count: the hall limit holds under races.
+    _lock_row(DoorDay, {"office_id": office.id, "day": day}, {"admissions": DoorDay.admissions + 1})
+    present = occupancy(office, now)
+    if present + booking.party_size > office.hall_limit:
+        _refuse(booking, "hall_full", {"occupancy": present, "party": booking.party_size,
+                                       "limit": office.hall_limit}, staff, now)
+    ticket = next_ticket(office, booking.service, day)
+    changed = db.session.execute(
+        update(Booking).where(Booking.id == booking.id, Booking.status.in_(ADMITTABLE))
+        .values(status="checked_in", checked_in_at=now, ticket=ticket, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:  # checked in by another door a moment ago
+        _refuse(booking, "not_active", {}, staff, now)
+    audit.record("checked_in", actor="staff" if staff else "system", booking=booking,
+                 staff_user_id=staff.id if staff else None, ticket=ticket)
+    db.session.commit()
+    db.session.refresh(booking)
+    return booking

@@ -1,0 +1,229 @@
+"""Health-check declarations: the window, the verdicts, each visitor's status, the staff view.
+
+A visitor declares between `window_opens_hours` before the slot and check-in (or the close of
+the door that day); the answers are judged by the service's rules in force at that moment
+(booking.health_judge) and the verdict keeps that version. A booking is cleared when every
+visitor's latest declaration for this visit passed. The pages and the API call `declare`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from . import audit
+from .errors import BookingError, NotActive
+from .extensions import db
+from .health_input import DeclarationInput, DeclarationInvalid, parse_declarations  # noqa: F401
+from .health_judge import Answers, asked, judge, reason_text
+from .health_models import HealthDeclaration, HealthRules
+from .health_rules import current_rules, rules_history, seed_all_default_rules, seed_default_rules, update_rules  # noqa: F401
+from .models import Booking, StaffUser, Visitor, utcnow
+
+DECLARABLE = ("booked", "confirmed")
+
+
+class DeclarationNotOpen(BookingError):
+    code, status = "declaration_not_open", 409
+    message_zh = "本次到访的健康申报将于 {opens_at}（{zone} 时间）开放，请届时再填写。"
+    message_en = "Health declarations for this visit open at {opens_at} ({zone}). Please come back then."
+
+
+class DeclarationClosed(BookingError):
+    code, status = "declaration_closed", 409
+    message_zh = "本次到访的健康申报已于 {closes_at} 截止。"
+    message_en = "Health declarations for this visit closed at {closes_at}."
+
+
+class HealthDataForbidden(BookingError):
+    code, status = "forbidden", 403
+    message_zh = "只有本办理点的工作人员可以查看健康申报。"
+    message_en = "Only staff of this office may see health declarations."
+
+
+# --- the window ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Window:
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+
+    def local(self, office, which: str) -> str:
+        return getattr(self, which).astimezone(office.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def declaration_window(booking: Booking, rules: HealthRules | None = None) -> Window:
+    """Opens `window_opens_hours` before the slot; closes when the door closes that day (and for
+    a booking already checked in, at its check-in)."""
+    from .door import door_closes_at  # the door owns its hours; it imports this module too
+
+    rules = rules or current_rules(booking.service)
+    opens = booking.slot.starts_at - dt.timedelta(hours=rules.window_opens_hours)
+    closes = door_closes_at(booking)
+    if booking.checked_in_at is not None:
+        closes = min(closes, booking.checked_in_at)
+    return Window(opens, closes)
+
+
+def check_window(booking: Booking, rules: HealthRules, now: dt.datetime) -> None:
+    """DeclarationNotOpen (saying when, in the office's time) or DeclarationClosed outside it."""
+    if booking.status not in DECLARABLE:
+        if booking.status in ("checked_in", "called", "completed"):
+            window = declaration_window(booking, rules)
+            raise DeclarationClosed(closes_at=window.local(booking.office, "closes_at"))
+        raise NotActive()
+    window = declaration_window(booking, rules)
+    if now < window.opens_at:
+        raise DeclarationNotOpen(opens_at=window.local(booking.office, "opens_at"),
+                                 zone=booking.office.timezone, opens_at_iso=window.opens_at
+                                 .astimezone(booking.office.tz).isoformat())
+    if now >= window.closes_at:
+        raise DeclarationClosed(closes_at=window.local(booking.office, "closes_at"))
+
+
+# --- declaring -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Declared:
+    cleared: bool
+    declarations: list[HealthDeclaration]
+
+
+def _stored_answers(rules: HealthRules, answers: Answers) -> dict:
+    """Only the answers the rules asked for are kept (privacy: keep what the rules need)."""
+    return {question: getattr(answers, question) for question in asked(rules)}
+
+
+def _record(booking: Booking, visitor: Visitor, rules: HealthRules, answers: Answers,
+            source: str, now: dt.datetime) -> HealthDeclaration:
+    verdict = judge(rules, answers, booking.slot.starts_at)
+    db.session.execute(
+        update(HealthDeclaration)
+        .where(HealthDeclaration.visitor_id == visitor.id, HealthDeclaration.superseded_at.is_(None))
+        .values(superseded_at=now).execution_options(synchronize_session=False))
+    declaration = HealthDeclaration(
+        booking_id=booking.id, visitor_id=visitor.id, office_id=booking.office_id,
+        rules_id=rules.id, rules_version=rules.version, declared_at=now,
+        visit_at=booking.slot.starts_at, source=source, passed=verdict.passed,
+        reasons=verdict.reasons, **_stored_answers(rules, answers))
+    db.session.add(declaration)
+    # The office learns of every failure (the staff side lists these events); no answers here.
+    action = "health_declared" if verdict.passed else "health_declaration_failed"
+    audit.record(action, actor="staff" if source == "staff" else "citizen", booking=booking, visitor=visitor.position,
+                 rules_version=rules.version, failed=[r["code"] for r in verdict.reasons
+                                                      if not r["passed"]])
+    return declaration
+
+
+def declare(booking: Booking, raw: list, *, source: str = "web",
+            now: dt.datetime | None = None) -> Declared:
+    """Judge and record declarations for some or all visitors of a booking. Commits.
+
+    `raw` is the contract's list of {visitor, temperature_c, symptoms, …}; bad input raises
+    DeclarationInvalid (422) with field errors and writes nothing; outside the window
+    DeclarationNotOpen / DeclarationClosed (409). A visitor may declare again inside the window:
+    the latest declaration is the one that counts.
+    """
+    now = now or utcnow()
+    rules = current_rules(booking.service)
+    check_window(booking, rules, now)
+    entries = parse_declarations(raw, rules, booking, now)
+    visitors = {v.position: v for v in booking.visitors}
+    made = [_record(booking, visitors[e.position], rules, e.answers, source, now) for e in entries]
+    db.session.commit()
+    return Declared(is_cleared(booking, now), made)
+
+
+# --- status ----------------------------------------------------------------------------------
+
+STATE_TEXTS = {
+    "cleared": ("已通过", "Cleared"),
+    "failed": ("未通过", "Not cleared"),
+    "missing": ("未申报", "Not declared"),
+    "outdated": ("需重新申报", "Declare again"),
+}
+
+
+@dataclass(frozen=True)
+class VisitorStatus:
+    position: int
+    name: str
+    id_masked: str
+    state: str  # cleared, failed, missing (no declaration), outdated (made for another slot)
+    declaration: HealthDeclaration | None
+
+    def label(self, lang: str) -> str:
+        return STATE_TEXTS[self.state][1 if lang == "en" else 0]
+
+    def reasons(self, lang: str, tz) -> list[dict]:
+        found = self.declaration.reasons if self.declaration else []
+        return [{**r, "text": reason_text(r, lang, tz)} for r in found]
+
+
+def latest_declarations(booking: Booking) -> dict[int, HealthDeclaration]:
+    """Each visitor's latest declaration, by visitor id."""
+    latest = (select(func.max(HealthDeclaration.id))
+              .where(HealthDeclaration.booking_id == booking.id)
+              .group_by(HealthDeclaration.visitor_id))
+    rows = db.session.scalars(select(HealthDeclaration).where(HealthDeclaration.id.in_(latest)))
+    return {row.visitor_id: row for row in rows}
+
+
+def _state(booking: Booking, declaration: HealthDeclaration | None, now: dt.datetime | None) -> str:
+    if declaration is None or (now is not None and declaration.declared_at > now):
+        return "missing"
+    if declaration.visit_at != booking.slot.starts_at:
+        return "outdated"  # made for the slot before a reschedule: judged for another time
+    return "cleared" if declaration.passed else "failed"
+
+
+def visitor_statuses(booking: Booking, now: dt.datetime | None = None) -> list[VisitorStatus]:
+    """Every visitor of the booking with their health-declaration state, in booking order.
+
+    With `now`, a declaration made after it does not count (the state as it was then)."""
+    latest = latest_declarations(booking)
+    return [VisitorStatus(v.position, v.name, v.id_masked, _state(booking, latest.get(v.id), now),
+                          latest.get(v.id)) for v in booking.visitors]
+
+
+def is_cleared(booking: Booking, now: dt.datetime | None = None) -> bool:
+    """True when every visitor's latest declaration for this slot passed (made by `now`, if given)."""
+    statuses = visitor_statuses(booking, now)
+    return bool(statuses) and all(s.state == "cleared" for s in statuses)
+
+
+# --- the staff view --------------------------------------------------------------------------
+
+def _answers_view(declaration: HealthDeclaration) -> dict | None:
+    if declaration.purged_at is not None:
+        return None
+    answers = {q: getattr(declaration, q) for q in asked(declaration.rules)}
+    if answers.get("nat_negative_at") is not None:
+        answers["nat_negative_at"] = answers["nat_negative_at"].astimezone(
+            declaration.booking.office.tz).isoformat()
+    return answers
+
+
+def declarations_for_staff(booking: Booking, staff_user: StaffUser) -> list[dict]:
+    """The visitors' declarations with answers and reasons, for staff of the booking's office
+    only (HealthDataForbidden otherwise, administrators included). Every view is audited. Commits."""
+    if staff_user is None or staff_user.office_id != booking.office_id:
+        raise HealthDataForbidden()
+    result = []
+    for status in visitor_statuses(booking):
+        declaration = status.declaration
+        result.append({
+            "visitor": status.position, "name": status.name, "id_masked": status.id_masked,
+            "state": status.state, "state_zh": status.label("zh"), "state_en": status.label("en"),
+            "declared_at": declaration.declared_at if declaration else None,
+            "rules_version": declaration.rules_version if declaration else None,
+            "answers": _answers_view(declaration) if declaration else None,
+            "reasons_zh": status.reasons("zh", booking.office.tz),
+            "reasons_en": status.reasons("en", booking.office.tz),
+        })
+    audit.record("health_declarations_viewed", actor="staff", booking=booking,
+                 staff_user_id=staff_user.id)
+    db.session.commit()
+    return result

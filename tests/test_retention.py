@@ -1,0 +1,104 @@
+"""`retention purge`: health answers of old visits gone, the counts reports need kept, recent
+answers untouched."""
+
+import datetime as dt
+
+from booking import door, health, retention
+from booking.extensions import db
+from booking.health_models import DoorRefusal, HealthDeclaration
+from booking.models import utcnow
+
+from .health_factories import answers, book, funeral_slot, marriage_slot
+
+H = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+
+
+def _declared(slot, **changes):
+    booking, _ = book(slot)
+    raw = [answers(i, **(changes if i == 0 else {})) for i in range(booking.party_size)]
+    health.declare(booking, raw, now=slot.starts_at - H)
+    return booking
+
+
+def test_purge_removes_old_answers_and_keeps_verdicts_reasons_and_counts(ctx):
+    slot = marriage_slot()
+    booking = _declared(slot, temperature_c=37.9, health_code="yellow")
+    door_now = slot.starts_at
+    try:
+        door.check_in(booking, [36.5, 36.5], None, now=door_now)
+    except door.DoorRefused:
+        pass  # not cleared: a refusal with no figures; add one with figures too
+    cleared, _ = book(slot, n=1)
+    health.declare(cleared, [answers(0), answers(1)], now=slot.starts_at - H)
+    try:
+        door.check_in(cleared, [38.1, 36.5], None, now=door_now)
+    except door.DoorRefused:
+        pass
+
+    done = retention.purge(now=slot.starts_at + 29 * DAY)
+    assert (done.declarations, done.refusals) == (4, 2)
+    db.session.expire_all()
+    rows = db.session.query(HealthDeclaration).order_by(HealthDeclaration.id).all()
+    for row in rows:
+        assert row.purged_at is not None
+        assert (row.temperature_c, row.health_code, row.symptoms, row.risk_area_travel,
+                row.case_contact, row.nat_negative_at) == (None,) * 6
+        assert all(r["values"] == {} for r in row.reasons)
+    # what the reports count is still there
+    assert [row.passed for row in rows] == [False, True, True, True]
+    assert rows[0].reason_codes == ["health_code_not_accepted", "temperature_at_or_above_limit"]
+    assert rows[0].rules_version == 1
+    refusals = db.session.query(DoorRefusal).order_by(DoorRefusal.id).all()
+    assert [r.reason for r in refusals] == ["not_cleared", "fever"]
+    assert all(r.detail is None for r in refusals)
+    # and still readable, without the personal figures
+    status = health.visitor_statuses(booking)[0]
+    assert status.state == "failed"
+    assert "Temperature at or above the limit" in [r["text"] for r in status.reasons("en", slot.office.tz)]
+    assert "体温达到或超过限值" in [r["text"] for r in status.reasons("zh", slot.office.tz)]
+
+
+def test_purge_leaves_recent_answers_untouched(ctx):
+    old = funeral_slot()
+    recent = marriage_slot()
+    _declared(old, nat_negative_at=(old.starts_at - 5 * H).isoformat())
+    _declared(recent, temperature_c=36.9)
+    # 28 days after the funeral visit, 27 days and some after the marriage one (a day later)
+    recent.starts_at = old.starts_at + DAY
+    recent.ends_at = recent.starts_at + dt.timedelta(minutes=30)
+    db.session.query(HealthDeclaration).filter_by(office_id=recent.office_id).update(
+        {"visit_at": recent.starts_at})
+    db.session.commit()
+
+    done = retention.purge(now=old.starts_at + 28 * DAY + dt.timedelta(seconds=1))
+    assert done.declarations == 1  # the funeral visit had one visitor
+    kept = db.session.query(HealthDeclaration).filter_by(office_id=recent.office_id).all()
+    assert [r.temperature_c for r in kept] == [36.9, 36.5] and all(r.purged_at is None for r in kept)
+    gone = db.session.query(HealthDeclaration).filter_by(office_id=old.office_id).all()
+    assert all(r.nat_negative_at is None and r.temperature_c is None for r in gone)
+    assert retention.purge(now=old.starts_at + 28 * DAY + dt.timedelta(seconds=1)).declarations == 0
+
+
+def test_the_retention_period_is_configurable(app, ctx):
+    slot = marriage_slot()
+    _declared(slot)
+    app.config["HEALTH_RETENTION_DAYS"] = 7
+    assert retention.purge(now=slot.starts_at + 6 * DAY).declarations == 0
+    assert retention.purge(now=slot.starts_at + 7 * DAY + H).declarations == 2
+
+
+def test_the_purge_command(app, runner):
+    with app.app_context():
+        slot = marriage_slot()
+        booking, _ = book(slot)
+        health.declare(booking, [answers(0)], now=slot.starts_at - H)
+        db.session.query(HealthDeclaration).update({"visit_at": utcnow() - 30 * DAY})
+        db.session.commit()
+    result = runner.invoke(args=["retention", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "1 declarations" in result.output and "28 days" in result.output
+    with app.app_context():
+        assert db.session.query(HealthDeclaration).one().temperature_c is None
+    again = runner.invoke(args=["retention", "purge", "--days", "60"])
+    assert "0 declarations" in again.output

@@ -63,10 +63,12 @@ def slot_times(service: Service, day: dt.date) -> list[tuple[dt.datetime, dt.dat
     for hours in service.hours:
         if hours.weekday != day.weekday():
             continue
-        start = local_datetime(service.office, day, hours.opens)
-        closes = local_datetime(service.office, day, hours.closes)
+        # Step in real (UTC) time: aware arithmetic in the local zone is wall-clock arithmetic,
+        # which across a DST change gives a slot ending before it starts, or one hour twice.
+        start = local_datetime(service.office, day, hours.opens).astimezone(dt.UTC)
+        closes = local_datetime(service.office, day, hours.closes).astimezone(dt.UTC)
         while start + length <= closes:
-            result.append((start.astimezone(dt.UTC), (start + length).astimezone(dt.UTC)))
+            result.append((start, start + length))
             start += length
     return result
 
@@ -83,10 +85,13 @@ def generate_slots(service: Service, first: dt.date, last: dt.date) -> int:
         select(Slot.starts_at).where(Slot.service_id == service.id,
                                      Slot.starts_at >= window_start, Slot.starts_at < window_end)
     ))
+    from .office_admin import level_capacity  # new slots follow the office's epidemic level
+
+    max_bookings, max_people = level_capacity(service)
     new = [
         {"service_id": service.id, "office_id": service.office_id, "starts_at": start,
-         "ends_at": end, "max_bookings": service.slot_max_bookings,
-         "max_people": service.slot_max_people, "booked_bookings": 0, "booked_people": 0,
+         "ends_at": end, "max_bookings": max_bookings,
+         "max_people": max_people, "booked_bookings": 0, "booked_people": 0,
          "status": "open"}
         for day in days(first, last) if day not in closed
         for start, end in slot_times(service, day) if start not in existing
@@ -166,3 +171,81 @@ def release(slot_id: int, people: int) -> None:
                 booked_people=Slot.booked_people - people)
         .execution_options(synchronize_session=False)
     )
+
+
+# --- summaries for the citizen calendar ------------------------------------------------------
+
+@dataclass(frozen=True)
+class DaySummary:
+    """One local day of a service, as a calendar shows it.
+
+    state: "open" (has room), "full", "closed" (a closure or no opening hours), "later"
+    (booking opens at opens_at), "past" (booking for the day has closed), "none" (open, but
+    no appointments offered).
+    """
+
+    day: dt.date
+    state: str
+    free: int = 0
+    closure: Closure | None = None
+    opens_at: dt.datetime | None = None
+
+
+def day_summaries(service: Service, first: dt.date, last: dt.date,
+                  now: dt.datetime | None = None) -> list[DaySummary]:
+    """A summary of every local day first..last for one service (one query for the slots)."""
+    now = now or utcnow()
+    start = local_datetime(service.office, first, dt.time(0))
+    end = local_datetime(service.office, last + dt.timedelta(days=1), dt.time(0))
+    slots = db.session.scalars(
+        select(Slot).where(Slot.service_id == service.id, Slot.starts_at >= start,
+                           Slot.starts_at < end).order_by(Slot.starts_at)
+    ).all()
+    by_day: dict[dt.date, list[Slot]] = {}
+    for slot in slots:
+        by_day.setdefault(local_day(service.office, slot.starts_at), []).append(slot)
+    closed = closed_days(service, first, last)
+    return [_summarise(service, day, by_day.get(day, []), closed.get(day), now)
+            for day in days(first, last)]
+
+
+def _summarise(service: Service, day: dt.date, slots: list[Slot], closure: Closure | None,
+               now: dt.datetime) -> DaySummary:
+    from .bookings import booking_window  # the window is a booking rule
+
+    if closure is not None or service.suspended:
+        return DaySummary(day, "closed", closure=closure)
+    times = [slot.starts_at for slot in slots] or [start for start, _ in slot_times(service, day)]
+    if not times:
+        return DaySummary(day, "closed")
+    opens, _ = booking_window(service, _Moment(times[0]))
+    if now < opens:
+        return DaySummary(day, "later", opens_at=opens)
+    if not slots:
+        return DaySummary(day, "none")
+    bookable = [s for s in slots if s.status == "open" and now < booking_window(service, s)[1]]
+    if not bookable:
+        return DaySummary(day, "past")
+    free = sum(s.remaining_bookings(service.party_size_min) for s in bookable)
+    return DaySummary(day, "open" if free else "full", free=free)
+
+
+@dataclass(frozen=True)
+class _Moment:
+    """Stands in for a slot not generated yet: the booking window needs only its start."""
+
+    starts_at: dt.datetime
+
+
+def nearest_free(service: Service, around: dt.datetime, count: int = 3, people: int | None = None,
+                 now: dt.datetime | None = None, exclude: int | None = None) -> list[Availability]:
+    """The `count` bookable slots nearest in time to `around` (within a week either side)
+    that still take a party of `people` (default: the service's smallest party)."""
+    people = people or service.party_size_min
+    day = local_day(service.office, around)
+    found = [item for item in availability(service, day - dt.timedelta(days=7),
+                                           day + dt.timedelta(days=7), now=now)
+             if item.remaining_bookings > 0 and item.remaining_people >= people
+             and item.slot.id != exclude]
+    found.sort(key=lambda item: abs((item.slot.starts_at - around).total_seconds()))
+    return sorted(found[:count], key=lambda item: item.slot.starts_at)

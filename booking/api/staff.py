@@ -1,1 +1,176 @@
-"""API routes (staff): see the package docstring."""
+"""The staff API (DESIGN.md section 3): door scanners, counter tablets, kiosks, the hall display.
+
+Bearer tokens (`flask --app wsgi staff token USERNAME`); the office scope and role of the
+token's user apply exactly as on the staff pages (booking.staff.access). Every handler calls
+the same domain function as its page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, g, jsonify, request
+from sqlalchemy import select
+
+from .. import office_admin, queue, reports
+from ..errors import NotFound
+from ..extensions import db, limiter
+from ..models import Booking
+from ..staff.access import CLOSING_LIMIT, TEXTING_LIMIT, office_for, staff_api, staff_key
+from ..staff.display import office_by_code
+from . import bp
+from .errors import InvalidBody, body
+from .staff_spec import OPENAPI_PATHS, OPENAPI_SCHEMAS  # noqa: F401  (read by openapi.py)
+
+
+def _booking_json(booking: Booking, cleared: bool) -> dict:
+    return {
+        "reference": booking.reference, "status": booking.status, "source": booking.source,
+        "service": booking.service.code, "ticket": booking.ticket, "counter": booking.counter,
+        "slot": {"id": booking.slot_id, "start": booking.slot.starts_at.astimezone(booking.office.tz).isoformat(),
+                 "end": booking.slot.ends_at.astimezone(booking.office.tz).isoformat()},
+        "visitors": [{"name": v.name, "id_type": v.id_type, "id_masked": v.id_masked}
+                     for v in booking.visitors],
+        "cleared": cleared, "confirmed": booking.confirmed_at is not None,
+        "checked_in_at": _iso(booking, booking.checked_in_at),
+        "called_at": _iso(booking, booking.called_at),
+        "completed_at": _iso(booking, booking.completed_at),
+    }
+
+
+def _iso(booking: Booking, moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(booking.office.tz).isoformat() if moment else None
+
+
+def _booking(reference: str) -> Booking:
+    """A booking by reference, in the token user's scope (404 for another office's)."""
+    booking = db.session.scalar(select(Booking).where(Booking.reference == str(reference).upper()[:12]))
+    if booking is None:
+        raise NotFound()
+    office_for(g.staff_user, booking.office.code)
+    return booking
+
+
+def _day(value: str | None, office) -> dt.date:
+    if not value:
+        return queue.today(office)
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidBody({"date": ("日期格式应为 YYYY-MM-DD。", "Must be a date as YYYY-MM-DD.")}) from None
+
+
+@bp.get("/staff/queue")
+@staff_api()
+def staff_queue():
+    from ..health import is_cleared
+
+    office = office_for(g.staff_user, request.args.get("office"))
+    day = _day(request.args.get("date"), office)
+    rows = queue.day_bookings(office, day, request.args.get("q") or "")
+    return jsonify(office=office.code, date=day.isoformat(),
+                   bookings=[_booking_json(b, is_cleared(b)) for b in rows])
+
+
+@bp.post("/staff/bookings/<reference>/check-in")
+@staff_api()
+def staff_check_in(reference: str):
+    from ..door import check_in
+
+    data = body()
+    temps = data.array("temperatures_c", max_items=20)
+    data.done()
+    booking = _booking(reference)
+    booking = check_in(booking, temps, g.staff_user)
+    return jsonify(ticket=booking.ticket, reference=booking.reference, status=booking.status)
+
+
+@bp.post("/staff/call-next")
+@staff_api()
+def staff_call_next():
+    data = body()
+    code, counter = data.string("office"), data.string("counter", max_length=10)
+    if isinstance(data.data.get("counter"), int) and not isinstance(data.data.get("counter"), bool):
+        data.errors.pop("counter", None)
+        counter = str(data.data["counter"])
+    data.done()
+    office = office_for(g.staff_user, code)
+    booking = queue.call_next(office, counter, g.staff_user)
+    return jsonify(ticket=booking.ticket, counter=booking.counter, reference=booking.reference)
+
+
+@bp.post("/staff/bookings/<reference>/complete")
+@staff_api()
+def staff_complete(reference: str):
+    booking = queue.complete(_booking(reference), g.staff_user)
+    return jsonify(reference=booking.reference, status=booking.status, ticket=booking.ticket)
+
+
+@bp.post("/staff/bookings/<reference>/no-show")
+@staff_api()
+def staff_no_show(reference: str):
+    booking = queue.no_show(_booking(reference), g.staff_user)
+    return jsonify(reference=booking.reference, status=booking.status)
+
+
+@bp.post("/staff/walk-ins")
+@limiter.limit(TEXTING_LIMIT, key_func=staff_key, methods=["POST"])
+@staff_api()
+def staff_walk_in():
+    data = body()
+    code, service_code = data.string("office"), data.string("service")
+    phone = data.string("phone", max_length=30)
+    visitors = data.array("visitors", max_items=10)
+    temps = data.array("temperatures_c", max_items=10)
+    declarations = data.array("declarations", required=False, max_items=10) or []
+    lang = data.choice("lang", ("zh", "en"), required=False) or "zh"
+    data.done()
+    office = office_for(g.staff_user, code)
+    service = next((s for s in office_admin.office_services(office) if s.code == service_code), None)
+    if service is None:
+        raise queue.NoCurrentSlot("service")
+    if not all(isinstance(v, dict) for v in visitors):
+        raise InvalidBody({"visitors": ("应为对象数组。", "Must be an array of objects.")})
+    booking = queue.walk_in(office, service, phone=phone, visitors=visitors,
+                            temperatures=temps,
+                            declarations=declarations, staff=g.staff_user, lang=lang)
+    return jsonify(reference=booking.reference, ticket=booking.ticket, status=booking.status), 201
+
+
+@bp.post("/staff/closures")
+@limiter.limit(CLOSING_LIMIT, key_func=staff_key, methods=["POST"])
+@staff_api("supervisor")
+def staff_closure():
+    data = body()
+    code, service_code = data.string("office"), data.string("service", required=False)
+    first, last = data.date("from"), data.date("to")
+    reason = data.string("reason")
+    data.done()
+    office = office_for(g.staff_user, code, "supervisor")
+    service = None
+    if service_code:
+        service = next((s for s in office_admin.office_services(office) if s.code == service_code), None)
+        if service is None:
+            raise office_admin.InvalidClosure("service")
+    closure, cancelled = office_admin.close(office, service, first, last, reason, g.staff_user)
+    return jsonify(id=closure.id, cancelled=cancelled), 201
+
+
+@bp.get("/staff/reports/daily")
+@staff_api("supervisor")
+def staff_daily_report():
+    office = office_for(g.staff_user, request.args.get("office"), "supervisor")
+    day = _day(request.args.get("date"), office)
+    report = reports.daily_report(office, day)
+    if request.args.get("format") == "csv":
+        return Response(reports.to_csv([report]), mimetype="text/csv")
+    return jsonify(report)
+
+
+@bp.get("/display/<office>")
+@limiter.exempt
+def display_state(office: str):
+    """Public: what the hall display shows (no names, no references)."""
+    response = jsonify(queue.display_state(office_by_code(office)))
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,199 @@
+"""OpenAPI description of the staff API and the hall display (booking/api/staff.py), merged by
+openapi.py. Schemas are JSON Schema 2020-12 (OpenAPI 3.1); tests check real answers against them."""
+
+from __future__ import annotations
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def answer(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def error(description: str) -> dict:
+    return answer(description, ref("Error"))
+
+
+def body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+BEARER = [{"staffBearer": []}]
+AUTH = {"401": error("No, a wrong or a revoked bearer token."),
+        "403": error("The token's user has not the role for this."),
+        "404": error("No such office or booking in the token user's scope.")}
+BAD_BODY = {"400": error("The body is not a JSON object."),
+            "415": error("The body is not sent as application/json."),
+            "422": error("Invalid input: `fields` names each bad field.")}
+REFERENCE = {"name": "reference", "in": "path", "required": True,
+             "schema": {"type": "string", "maxLength": 12}}
+OFFICE_QUERY = {"name": "office", "in": "query", "required": True, "schema": {"type": "string"},
+                "description": "The office's code."}
+DATE_QUERY = {"name": "date", "in": "query", "required": False,
+              "schema": {"type": "string", "format": "date"},
+              "description": "A local date of the office; default today."}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+TEMPERATURES = {"type": "array", "items": {"type": "number", "minimum": 30, "maximum": 45},
+                "description": "One measured temperature (°C) per visitor, in booking order."}
+FIGURE = {"type": "integer", "minimum": 0}
+REFUSED_CODES = ["not_cleared", "fever", "hall_full", "wrong_day", "too_early", "too_late",
+                 "not_active"]
+
+
+def _figures() -> dict:
+    props = {name: FIGURE for name in ("bookings", "confirmed", "cancelled", "checked_in",
+                                       "completed", "no_show", "walk_ins", "declarations_failed",
+                                       "peak_occupancy")}
+    props["cancelled_by"] = {"type": "object", "additionalProperties": FIGURE}
+    props["refused"] = {"type": "object", "additionalProperties": FIGURE,
+                        "description": "Refusals at the door by reason: " + ", ".join(REFUSED_CODES)}
+    props["stay_minutes"] = {"type": "object", "required": ["average", "longest"],
+                             "properties": {"average": {"type": "number"}, "longest": {"type": "number"}}}
+    return props
+
+
+OPENAPI_SCHEMAS = {
+    "StaffBooking": {
+        "type": "object",
+        "required": ["reference", "status", "slot", "visitors", "cleared", "ticket"],
+        "properties": {
+            "reference": {"type": "string"}, "status": {"type": "string"},
+            "source": {"type": "string", "enum": ["web", "api", "walk_in"]},
+            "service": {"type": "string"}, "ticket": {"type": ["string", "null"]},
+            "counter": {"type": ["string", "null"]},
+            "slot": {"type": "object", "required": ["id", "start", "end"], "properties": {
+                "id": {"type": "integer"}, "start": {"type": "string", "format": "date-time"},
+                "end": {"type": "string", "format": "date-time"}}},
+            "visitors": {"type": "array", "items": {"type": "object", "properties": {
+                "name": {"type": "string"}, "id_type": {"type": "string"},
+                "id_masked": {"type": "string", "description": "Masked, never the full number."}}}},
+            "cleared": {"type": "boolean"}, "confirmed": {"type": "boolean"},
+            "checked_in_at": NULLABLE_TIME, "called_at": NULLABLE_TIME, "completed_at": NULLABLE_TIME,
+        },
+    },
+    "DailyReport": {
+        "type": "object",
+        "required": ["office", "date", "bookings", "confirmed", "cancelled", "checked_in", "completed",
+                     "no_show", "walk_ins", "refused", "declarations_failed", "peak_occupancy",
+                     "stay_minutes", "people"],
+        "properties": {**_figures(), "office": {"type": "string"}, "date": {"type": "string", "format": "date"},
+                       "people": {"type": "object", "properties": _figures(),
+                                  "description": "The same figures counted in people."},
+                       "occupancy_by_hour": {"type": "array", "items": FIGURE, "minItems": 24,
+                                             "maxItems": 24}},
+    },
+    "Display": {
+        "type": "object", "required": ["calling", "waiting", "occupancy", "limit"],
+        "properties": {
+            "calling": {"type": "array", "items": {"type": "object", "required": ["ticket", "counter"],
+                                                   "properties": {"ticket": {"type": "string"},
+                                                                  "counter": {"type": "string"}}}},
+            "waiting": {"type": "array", "items": {"type": "object", "required": ["ticket"],
+                                                   "properties": {"ticket": {"type": "string"}}}},
+            "occupancy": {"type": "integer", "description": "People in the hall now."},
+            "limit": {"type": "integer", "description": "The hall limit, in people."},
+            "level": {"type": "string", "enum": ["ok", "warning", "full"]},
+            "office": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"},
+        },
+    },
+}
+
+VISIT_END = {"200": answer("Done.", {"type": "object", "required": ["reference", "status"], "properties": {
+    "reference": {"type": "string"}, "status": {"type": "string"}}}),
+    "409": error("`not_active`: the booking is not in a state for this; `too_early` for a no-show "
+                 "before its grace period."), **AUTH}
+
+OPENAPI_PATHS = {
+    "/api/v1/staff/queue": {"get": {
+        "tags": ["staff"], "operationId": "staffQueue", "summary": "The day's bookings of an office",
+        "security": BEARER, "parameters": [OFFICE_QUERY, DATE_QUERY,
+                                           {"name": "q", "in": "query", "required": False,
+                                            "schema": {"type": "string"},
+                                            "description": "Reference, phone ending or visitor name."}],
+        "responses": {"200": answer("The bookings by slot.", {"type": "object", "properties": {
+            "office": {"type": "string"}, "date": {"type": "string", "format": "date"},
+            "bookings": {"type": "array", "items": ref("StaffBooking")}}}), **AUTH, "422": error("Bad date.")},
+    }},
+    "/api/v1/staff/bookings/{reference}/check-in": {"post": {
+        "tags": ["staff"], "operationId": "staffCheckIn", "summary": "Admit a booking at the door",
+        "security": BEARER, "parameters": [REFERENCE],
+        "requestBody": body({"type": "object", "required": ["temperatures_c"],
+                             "properties": {"temperatures_c": TEMPERATURES}}),
+        "responses": {"200": answer("Admitted, with a queue ticket.", {"type": "object", "required": ["ticket"],
+                                    "properties": {"ticket": {"type": "string"}, "reference": {"type": "string"},
+                                                   "status": {"type": "string"}}}),
+                      "409": error("Refused; `error` is one of " + ", ".join(REFUSED_CODES) + "."),
+                      **AUTH, **BAD_BODY},
+    }},
+    "/api/v1/staff/call-next": {"post": {
+        "tags": ["staff"], "operationId": "staffCallNext", "summary": "Call the next waiting ticket to a counter",
+        "security": BEARER,
+        "requestBody": body({"type": "object", "required": ["office", "counter"], "properties": {
+            "office": {"type": "string"}, "counter": {"type": ["string", "integer"], "maxLength": 10}}}),
+        "responses": {"200": answer("The ticket now called.", {"type": "object",
+                                                               "required": ["ticket", "counter", "reference"],
+                                    "properties": {"ticket": {"type": "string"}, "counter": {"type": "string"},
+                                                   "reference": {"type": "string"}}}),
+                      **AUTH, "404": error("`none_waiting`: no ticket waits (or no such office)."), **BAD_BODY},
+    }},
+    "/api/v1/staff/bookings/{reference}/complete": {"post": {
+        "tags": ["staff"], "operationId": "staffComplete", "summary": "End a visit (the party leaves the hall)",
+        "security": BEARER, "parameters": [REFERENCE], "responses": VISIT_END}},
+    "/api/v1/staff/bookings/{reference}/no-show": {"post": {
+        "tags": ["staff"], "operationId": "staffNoShow", "summary": "Mark a booking nobody came for",
+        "security": BEARER, "parameters": [REFERENCE], "responses": VISIT_END}},
+    "/api/v1/staff/walk-ins": {"post": {
+        "tags": ["staff"], "operationId": "staffWalkIn",
+        "summary": "A walk-in: a place in the running slot, declarations and check-in",
+        "security": BEARER,
+        "requestBody": body({"type": "object", "required": ["office", "service", "phone", "visitors", "temperatures_c"],
+                             "properties": {
+                                 "office": {"type": "string"}, "service": {"type": "string"},
+                                 "phone": {"type": "string"}, "lang": {"type": "string", "enum": ["zh", "en"]},
+                                 "visitors": {"type": "array", "items": {
+                                              "type": "object", "required": ["name", "id_type", "id_number"],
+                                              "properties": {"name": {"type": "string"}, "id_type": {"type": "string"},
+                                                             "id_number": {"type": "string"}}}},
+                                 "temperatures_c": TEMPERATURES,
+                                 "declarations": {"type": "array", "items": {"type": "object"},
+                                                  "description": "As in POST /api/v1/bookings/{reference}/"
+                                                                 "health-declarations."}}}),
+        "responses": {"201": answer("Booked and checked in.", {"type": "object", "required": ["reference", "ticket"],
+                                    "properties": {"reference": {"type": "string"}, "ticket": {"type": "string"},
+                                                   "status": {"type": "string"}}}),
+                      "409": error("`no_room` (the running slot is full or none runs), `hall_full`, `fever`, "
+                                   "`not_cleared`; the place is given back."), **AUTH, **BAD_BODY},
+    }},
+    "/api/v1/staff/closures": {"post": {
+        "tags": ["staff"], "operationId": "staffClose",
+        "summary": "Close an office (or one service) for local dates; supervisors",
+        "security": BEARER,
+        "requestBody": body({"type": "object", "required": ["office", "from", "to", "reason"], "properties": {
+            "office": {"type": "string"},
+            "service": {"type": ["string", "null"], "description": "Omit for the whole office."},
+            "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+            "reason": {"type": "string", "maxLength": 200, "description": "Sent to every affected citizen."}}}),
+        "responses": {"201": answer("Closed; every affected citizen is texted.", {"type": "object",
+                                                                                  "required": ["cancelled"],
+                                    "properties": {"id": {"type": "integer"}, "cancelled": {"type": "integer"}}}),
+                      "409": error("`closure_past`: a past date."), **AUTH, **BAD_BODY},
+    }},
+    "/api/v1/staff/reports/daily": {"get": {
+        "tags": ["staff"], "operationId": "staffDailyReport", "summary": "The daily report; supervisors",
+        "security": BEARER,
+        "parameters": [OFFICE_QUERY, DATE_QUERY, {"name": "format", "in": "query", "required": False,
+                                                  "schema": {"type": "string", "enum": ["json", "csv"]}}],
+        "responses": {"200": {"description": "The report (a zero report when nothing happened).",
+                              "content": {"application/json": {"schema": ref("DailyReport")},
+                                          "text/csv": {"schema": {"type": "string"}}}}, **AUTH,
+                      "422": error("Bad date.")},
+    }},
+    "/api/v1/display/{office}": {"get": {
+        "tags": ["staff"], "operationId": "hallDisplay", "summary": "What the hall display shows (public)",
+        "parameters": [{"name": "office", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": answer("Now calling, the next tickets and occupancy.", ref("Display")),
+                      "404": error("No such office.")},
+    }},
+}

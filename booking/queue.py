@@ -1,0 +1,297 @@
+"""The day's queue at an office: the list, call next, complete, no-show, walk-ins.
+
+Check-in itself is the door's rule (booking.door.check_in); this module uses it and never
+repeats it. Each operation owns its transaction and records an audit event for the staff
+member who did it. Status moves are conditional UPDATEs, so two counters pressing "call next"
+at once never get the same ticket.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from . import audit, bookings, scheduling
+from .errors import BookingError, NotActive, NotFound, SlotFull
+from .extensions import db
+from .models import Booking, Office, Service, Slot, StaffUser, Visitor, utcnow
+
+NO_SHOW_GRACE_MINUTES = 15
+DISPLAY_CALLING = 4  # tickets shown as "now calling"
+DISPLAY_WAITING = 8
+
+
+class NothingWaiting(BookingError):
+    code, status = "none_waiting", 404
+    message_zh, message_en = "没有等候中的号码。", "No ticket is waiting."
+
+
+class TooEarlyForNoShow(BookingError):
+    code, status = "too_early", 409
+    message_zh = "预约时间开始 {minutes} 分钟后才能标记为未到。"
+    message_en = "A booking can be marked as a no-show {minutes} minutes after its start."
+
+
+class NoRoom(BookingError):
+    code, status, field = "no_room", 409, "service"
+    message_zh, message_en = "当前时段已满，无法现场加号。", "The current slot is full: no walk-in place."
+
+
+class NoCurrentSlot(NoRoom):
+    code = "no_room"
+    message_zh, message_en = "当前没有可办理的时段。", "There is no slot running now for this service."
+
+
+class InvalidCounter(BookingError):
+    code, field = "invalid_counter", "counter"
+    message_zh, message_en = "请填写窗口号（1–10 个字符）。", "Please give a counter (1 to 10 characters)."
+
+
+class BadTemperature(BookingError):
+    code, field = "invalid_temperature", "temperatures_c"
+    message_zh = "请为每位办事人填写测得的体温（30–45 ℃）。"
+    message_en = "Please enter each visitor's measured temperature (30 to 45 °C)."
+
+
+def clean_temperatures(values: list, count: int) -> list[float]:
+    """Measured temperatures, one per visitor, as numbers in a human range (BadTemperature)."""
+    try:
+        result = [float(str(v).replace(",", ".").strip()) for v in values
+                  if not isinstance(v, bool)]
+    except (TypeError, ValueError):
+        raise BadTemperature() from None
+    if len(result) != count or any(not 30.0 <= t <= 45.0 for t in result):
+        raise BadTemperature()
+    return result
+
+
+@dataclass(frozen=True)
+class Stay:
+    booking: Booking
+    minutes: int
+    too_long: bool
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def day_bounds(office: Office, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = scheduling.local_datetime(office, day, dt.time(0))
+    return start, scheduling.local_datetime(office, day + dt.timedelta(days=1), dt.time(0))
+
+
+def today(office: Office, now: dt.datetime | None = None) -> dt.date:
+    return scheduling.local_day(office, now or utcnow())
+
+
+def day_bookings(office: Office, day: dt.date, query: str = "") -> list[Booking]:
+    """Every booking of the office's local day, by slot then booking time; optionally searched.
+
+    The search matches a reference, the last digits of a phone number or a visitor's name.
+    """
+    start, end = day_bounds(office, day)
+    stmt = (select(Booking).join(Slot, Booking.slot_id == Slot.id)
+            .where(Booking.office_id == office.id, Slot.starts_at >= start, Slot.starts_at < end)
+            .order_by(Slot.starts_at, Booking.created_at))
+    query = (query or "").strip()[:40]
+    if query:
+        like = f"%{query}%"
+        stmt = stmt.where(or_(
+            Booking.reference == query.upper(),
+            Booking.phone.endswith(query) if query.isdigit() and len(query) >= 4 else False,
+            Booking.id.in_(select(Visitor.booking_id).where(Visitor.name.like(like))),
+        ))
+    return list(db.session.scalars(stmt))
+
+
+def booking_in_office(office: Office, reference: str) -> Booking:
+    """The booking with this reference at this office; NotFound for another office's."""
+    booking = db.session.scalar(
+        select(Booking).where(Booking.reference == str(reference or "").strip().upper()[:12]))
+    if booking is None or booking.office_id != office.id:
+        raise NotFound()
+    return booking
+
+
+def waiting(office: Office, now: dt.datetime | None = None) -> list[Booking]:
+    """Today's checked-in tickets not yet called, first come first served."""
+    start, end = day_bounds(office, today(office, now))
+    return list(db.session.scalars(
+        select(Booking).where(Booking.office_id == office.id, Booking.status == "checked_in",
+                              Booking.checked_in_at >= start, Booking.checked_in_at < end)
+        .order_by(Booking.checked_in_at, Booking.id)))
+
+
+def calling(office: Office, now: dt.datetime | None = None) -> list[Booking]:
+    """Today's called tickets, the most recently called first."""
+    start, end = day_bounds(office, today(office, now))
+    return list(db.session.scalars(
+        select(Booking).where(Booking.office_id == office.id, Booking.status == "called",
+                              Booking.called_at >= start, Booking.called_at < end)
+        .order_by(Booking.called_at.desc(), Booking.id.desc())))
+
+
+def stays(office: Office, now: dt.datetime | None = None) -> list[Stay]:
+    """People in the hall now and how long each party has stayed, against the office's limit."""
+    now = now or utcnow()
+    inside = sorted(waiting(office, now) + calling(office, now), key=lambda b: b.checked_in_at)
+    result = []
+    for booking in inside:
+        minutes = int((now - booking.checked_in_at).total_seconds() // 60)
+        result.append(Stay(booking, minutes, minutes > office.stay_limit_minutes))
+    return result
+
+
+def crowding(office: Office, now: dt.datetime | None = None) -> dict:
+    """Occupancy against the hall limit: 'ok', 'warning' (80 % or more) or 'full'."""
+    from .door import occupancy
+
+    people = occupancy(office, now)
+    limit = office.hall_limit
+    level = "full" if people >= limit else "warning" if people >= 0.8 * limit else "ok"
+    return {"occupancy": people, "limit": limit, "level": level}
+
+
+def display_state(office: Office, now: dt.datetime | None = None) -> dict:
+    """What the hall display shows: now calling, the next few, occupancy against the limit."""
+    state = crowding(office, now)
+    return {
+        "office": office.code, "name_zh": office.name_zh, "name_en": office.name_en,
+        "calling": [{"ticket": b.ticket, "counter": b.counter}
+                    for b in calling(office, now)[:DISPLAY_CALLING]],
+        "waiting": [{"ticket": b.ticket} for b in waiting(office, now)[:DISPLAY_WAITING]],
+        "occupancy": state["occupancy"], "limit": state["limit"], "level": state["level"],
+    }
+
+
+# --- operations ------------------------------------------------------------------------------
+
+def _clean_counter(counter) -> str:
+    counter = str(counter if counter is not None else "").strip()
+    if not 1 <= len(counter) <= 10:
+        raise InvalidCounter()
+    return counter
+
+
+def call_next(office: Office, counter, staff: StaffUser, service: Service | None = None,
+              now: dt.datetime | None = None) -> Booking:
+    """Call the longest-waiting ticket to a counter. Commits; NothingWaiting when none waits."""
+    counter = _clean_counter(counter)
+    now = now or utcnow()
+    for candidate in waiting(office, now):
+        if service is not None and candidate.service_id != service.id:
+            continue
+        changed = db.session.execute(
+            update(Booking).where(Booking.id == candidate.id, Booking.status == "checked_in")
+            .values(status="called", called_at=now, counter=counter, updated_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+        if changed == 1:  # else another counter took it a moment ago: try the next one
+            db.session.refresh(candidate)
+            audit.record("called", actor="staff", booking=candidate, staff_user_id=staff.id,
+                         counter=counter, ticket=candidate.ticket)
+            db.session.commit()
+            return candidate
+    db.session.rollback()
+    raise NothingWaiting()
+
+
+def recall(booking: Booking, staff: StaffUser, now: dt.datetime | None = None) -> Booking:
+    """Call a called ticket again (it goes back to the top of the display). Commits."""
+    now = now or utcnow()
+    _move(booking, ("called",), called_at=now)
+    audit.record("recalled", actor="staff", booking=booking, staff_user_id=staff.id,
+                 counter=booking.counter, ticket=booking.ticket)
+    db.session.commit()
+    return booking
+
+
+def complete(booking: Booking, staff: StaffUser, now: dt.datetime | None = None) -> Booking:
+    """End a visit: the party leaves the hall and its stay is measured. Commits."""
+    now = now or utcnow()
+    _move(booking, ("checked_in", "called"), status="completed", completed_at=now)
+    stay = int((now - booking.checked_in_at).total_seconds() // 60)
+    audit.record("completed", actor="staff", booking=booking, staff_user_id=staff.id,
+                 ticket=booking.ticket, stay_minutes=stay)
+    db.session.commit()
+    return booking
+
+
+def grace_minutes() -> int:
+    return int(current_app.config.get("NO_SHOW_GRACE_MINUTES", NO_SHOW_GRACE_MINUTES))
+
+
+def no_show(booking: Booking, staff: StaffUser, now: dt.datetime | None = None) -> Booking:
+    """Mark a booking nobody came for, once its grace period has passed. Commits.
+
+    The place stays taken: the time has passed, so giving it back would help no one.
+    """
+    now = now or utcnow()
+    if now < booking.slot.starts_at + dt.timedelta(minutes=grace_minutes()):
+        raise TooEarlyForNoShow(minutes=grace_minutes())
+    _move(booking, ("booked", "confirmed"), status="no_show")
+    audit.record("no_show", actor="staff", booking=booking, staff_user_id=staff.id)
+    db.session.commit()
+    return booking
+
+
+def _move(booking: Booking, allowed: tuple[str, ...], **values) -> None:
+    changed = db.session.execute(
+        update(Booking).where(Booking.id == booking.id, Booking.status.in_(allowed))
+        .values(updated_at=utcnow(), **values).execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise NotActive()
+    db.session.refresh(booking)
+
+
+# --- walk-ins ---------------------------------------------------------------------------------
+
+def current_slot(service: Service, now: dt.datetime | None = None) -> Slot:
+    """The service's slot running now (or the next one, if its check-in has opened)."""
+    now = now or utcnow()
+    opens = dt.timedelta(minutes=service.office.checkin_opens_minutes)
+    slot = db.session.scalars(
+        select(Slot).where(Slot.service_id == service.id, Slot.ends_at > now,
+                           Slot.starts_at <= now + opens)
+        .order_by(Slot.starts_at).limit(1)).first()
+    if slot is None:
+        raise NoCurrentSlot()
+    return slot
+
+
+def walk_in(office: Office, service: Service, *, phone: str, visitors: list,
+            temperatures: list[float], declarations: list[dict], staff: StaffUser,
+            lang: str = "zh", now: dt.datetime | None = None) -> Booking:
+    """Take a place in the current slot for people at the door, declare and check them in.
+
+    The place is taken by the same reserve function as an online booking (NoRoom when the slot
+    is full). A walk-in refused at the door (fever, not cleared, hall full) gives its place back.
+    """
+    from . import door, health
+
+    if service.office_id != office.id:
+        raise NoCurrentSlot()
+    temperatures = clean_temperatures(temperatures, len(visitors))  # before any place is taken
+    now = now or utcnow()
+    slot = current_slot(service, now)
+    try:
+        booked = bookings.book(slot_id=slot.id, phone=phone, visitors=visitors, lang=lang,
+                               source="walk_in", now=now)
+    except SlotFull:
+        raise NoRoom() from None
+    booking = booked.booking
+    audit.record("walk_in", actor="staff", booking=booking, staff_user_id=staff.id)
+    db.session.commit()
+    try:
+        if declarations:
+            health.declare(booking, declarations, source="staff", now=now)
+        return door.check_in(booking, temperatures, staff, now=now)
+    except BookingError:
+        db.session.rollback()
+        bookings.cancel(booking, by="office", reason="walk-in refused at the door",
+                        staff_user_id=staff.id, notify=False)
+        raise
+

@@ -1,0 +1,97 @@
+"""Staff login and logout: Flask-Login sessions that expire, rate-limited by address and name."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from .. import accounts, audit
+from ..extensions import db, limiter
+from ..models import Office, StaffUser
+from . import bp
+
+
+def _username_key() -> str:
+    # A second limit per account name, so a spread-out attack on one account is slowed too.
+    return "staff-login:" + (request.form.get("username") or "").strip().lower()[:60]
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (never another host) after logging in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@functools.cache
+def _nobody() -> StaffUser:
+    return StaffUser(username="", password_hash=PasswordHasher().hash(secrets.token_hex(16)))
+
+
+def _fresh_session() -> None:
+    """Empty the session, keeping only the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def home_for(user: StaffUser) -> str:
+    if user.office is not None:
+        return url_for("staff.queue", office_code=user.office.code)
+    return url_for("staff.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"])
+@limiter.limit("10/minute", key_func=_username_key, methods=["POST"])
+def login():
+    """The login form (GET) and its check (POST)."""
+    error = None
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()[:60]
+        password = request.form.get("password") or ""
+        user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+        # An unknown name costs the same hash check, so timing does not reveal which names exist.
+        checked = accounts.check_password(user or _nobody(), password)
+        if user is not None and user.active and checked:
+            _fresh_session()  # no fixation of a session made before login
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+            login_user(user)
+            audit.record("staff_login", actor="staff", staff_user_id=user.id, office_id=user.office_id)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        error = _("Wrong user name or password.")
+    status = 401 if error else 200
+    return render_template("staff/login.html", error=error), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    audit.record("staff_logout", actor="staff", staff_user_id=current_user.id,
+                 office_id=current_user.office_id)
+    db.session.commit()
+    logout_user()
+    _fresh_session()
+    return redirect(url_for("staff.login"))
+
+
+@bp.get("/")
+@login_required
+def index():
+    """A clerk's or supervisor's own office; an administrator chooses one."""
+    if current_user.office is not None:
+        return redirect(home_for(current_user))
+    offices = db.session.scalars(select(Office).order_by(Office.code)).all()
+    return render_template("staff/offices.html", offices=offices)

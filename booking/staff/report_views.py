@@ -1,0 +1,74 @@
+"""Reports of an office (page with an occupancy chart, CSV) and the staff calendar feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, abort, render_template, request
+
+from .. import accounts, queue, reports
+from ..models import Office
+from . import bp
+from .access import office_for, staff_page
+from .calendar_feed import office_calendar
+
+
+def report_range(office: Office) -> tuple[dt.date, dt.date]:
+    """from/to in the query (default: today); a wrong or reversed range falls back to today."""
+    today = queue.today(office)
+    try:
+        first = dt.date.fromisoformat(request.args.get("from") or today.isoformat())
+        last = dt.date.fromisoformat(request.args.get("to") or first.isoformat())
+    except ValueError:
+        return today, today
+    if last < first:
+        return first, first
+    return first, min(last, first + dt.timedelta(days=reports.MAX_DAYS - 1))
+
+
+def chart(hours: list[int], limit: int) -> dict:
+    """Geometry of the inline SVG bar chart of occupancy by hour (people)."""
+    top = max(max(hours, default=0), limit, 1) * 1.15  # headroom for the limit label
+    width, height, pad = 600, 260, 34
+    bar = (width - pad) / 24
+    bars = [{"hour": h, "value": v, "x": round(pad + h * bar + 2, 1), "w": round(bar - 4, 1),
+             "h": round((height - pad) * v / top, 1), "y": round(height - pad - (height - pad) * v / top, 1)}
+            for h, v in enumerate(hours)]
+    limit_y = round(height - pad - (height - pad) * limit / top, 1)
+    return {"width": width, "height": height, "pad": pad, "bars": bars, "limit_y": limit_y, "top": top}
+
+
+@bp.get("/<office_code>/reports")
+@staff_page("supervisor")
+def reports_page(office: Office):
+    """Daily reports for a date range: a table per day, totals and occupancy by hour."""
+    first, last = report_range(office)
+    days = reports.range_report(office, first, last)
+    hours = [max(day["occupancy_by_hour"][h] for day in days) for h in range(24)]
+    return render_template("staff/reports.html", office=office, first=first, last=last, days=days,
+                           total=reports.totals(days), chart=chart(hours, office.hall_limit))
+
+
+@bp.get("/<office_code>/reports.csv")
+@staff_page("supervisor")
+def reports_csv(office: Office):
+    first, last = report_range(office)
+    body = reports.to_csv(reports.range_report(office, first, last))
+    name = f"report-{office.code}-{first}-{last}.csv"
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/<office_code>/calendar.ics")
+def calendar(office_code: str):
+    """The office's days as iCalendar, for a staff calendar app: token in the URL (calendar
+    apps cannot send headers), no identity data in it."""
+    user = accounts.user_for_token(request.args.get("token") or "")
+    if user is None:
+        abort(401)
+    office = office_for(user, office_code)
+    return Response(office_calendar(office, queue.today(office)), mimetype="text/calendar")
+
+
+calendar.min_role = "clerk"
+calendar.token_auth = True

@@ -1,0 +1,115 @@
+"""Capacity and the epidemic level: future slots scale, nobody booked is removed, the bookings
+above a reduced limit are listed to keep or move (with a text); closures and re-opening."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from booking import bookings, office_admin, queue, scheduling
+from booking.errors import OfficeClosed
+from booking.extensions import db
+from booking.models import Booking, OpeningHours, Slot, SmsMessage
+from booking.staff_models import CapacityReview
+from tests.test_staff_support import book, make_office2, tomorrow_slot
+
+
+@pytest.fixture
+def day(ctx):
+    return make_office2("registry-a")
+
+
+def test_a_higher_level_scales_future_slots_and_keeps_every_booked_citizen(day):
+    booked = [book(day.tomorrow, [2 * i, 2 * i + 1]) for i in range(4)]  # 4 bookings, 8 people
+    listed = office_admin.set_level(day.office, "emergency", day.supervisor)  # 10 -> 2 bookings
+    db.session.refresh(day.tomorrow)
+    assert (day.tomorrow.max_bookings, day.tomorrow.max_people) == (4, 8)  # room kept for the booked
+    assert [r.booking_id for r in listed] == [b.id for b in booked[2:]]  # the later two are listed
+    assert all(b.status == "booked" for b in booked)
+    db.session.refresh(day.running)
+    assert day.running.max_bookings == 10  # a slot already running is not changed
+
+
+def test_the_level_applies_to_new_slots_and_back_to_normal_restores_them(day):
+    office_admin.set_level(day.office, "heightened", day.supervisor)
+    assert office_admin.level_capacity(day.service) == (5, 10)
+    later = queue.today(day.office) + dt.timedelta(days=3)
+    day.service.hours = [OpeningHours(weekday=later.weekday(), opens=dt.time(9), closes=dt.time(10))]
+    db.session.flush()
+    scheduling.generate_slots(day.service, later, later)
+    new = db.session.scalars(select(Slot).where(Slot.starts_at > day.tomorrow.ends_at)).all()
+    assert new and all((s.max_bookings, s.max_people) == (5, 10) for s in new)
+    office_admin.set_level(day.office, "normal", day.supervisor)
+    db.session.refresh(day.tomorrow)
+    assert (day.tomorrow.max_bookings, day.tomorrow.max_people) == (10, 20)
+
+
+def test_keep_leaves_the_booking_and_move_texts_the_citizen(day):
+    booked = [book(day.tomorrow, [2 * i, 2 * i + 1]) for i in range(3)]
+    other = tomorrow_slot(day.service, starts_at=day.tomorrow.starts_at + dt.timedelta(hours=3),
+                          ends_at=day.tomorrow.ends_at + dt.timedelta(hours=3))
+    db.session.commit()
+    first, second = office_admin.set_slot_capacity(day.tomorrow, 1, 2, day.supervisor)
+    office_admin.keep(first, day.supervisor)
+    assert first.decision == "kept" and first.booking.slot_id == day.tomorrow.id
+    office_admin.move(second, other.id, day.supervisor)
+    assert second.decision == "moved" and second.booking.slot_id == other.id
+    db.session.refresh(day.tomorrow)
+    # One booking left the slot: its limit comes down toward the target, never below the booked.
+    assert (day.tomorrow.booked_bookings, day.tomorrow.max_bookings) == (2, 2)
+    texts = db.session.scalars(select(SmsMessage.kind).where(SmsMessage.booking_id == booked[2].id)).all()
+    assert "rescheduled" in texts
+    assert office_admin.open_reviews(day.office) == []
+    with pytest.raises(office_admin.ReviewClosed):
+        office_admin.keep(first, day.supervisor)
+
+
+def test_a_booking_cancelled_while_listed_leaves_the_list(day):
+    book(day.tomorrow, [1, 2])
+    extra = book(day.tomorrow, [3, 4])
+    office_admin.set_slot_capacity(day.tomorrow, 1, 2, day.supervisor)
+    bookings.cancel(extra)
+    assert office_admin.open_reviews(day.office) == []
+    assert db.session.scalar(select(CapacityReview.decision)) == "gone"
+
+
+def test_capacity_must_be_positive_numbers(day):
+    for bad in ((0, 2), (None, 2), (3, -1)):
+        with pytest.raises(office_admin.InvalidCapacity):
+            office_admin.set_slot_capacity(day.tomorrow, *bad, day.supervisor)
+
+
+def test_closing_tomorrow_cancels_with_a_text_each_and_reopening_takes_bookings_again(day):
+    booked = [book(day.tomorrow, [1, 2], lang="zh"), book(day.tomorrow, [3, 4], lang="en")]
+    book(day.running, [5, 6])  # today: untouched
+    tomorrow = queue.today(day.office) + dt.timedelta(days=1)
+    closure, cancelled = office_admin.close(day.office, None, tomorrow, tomorrow, "设备检修", day.supervisor)
+    assert cancelled == 2
+    for booking in booked:
+        db.session.refresh(booking)
+        assert (booking.status, booking.cancelled_by) == ("cancelled", "office")
+    sms = db.session.execute(select(SmsMessage.lang, SmsMessage.body)
+                             .where(SmsMessage.kind == "cancelled_by_office")).all()
+    assert sorted(lang for lang, _ in sms) == ["en", "zh"]
+    with pytest.raises(OfficeClosed):
+        book(day.tomorrow, [7, 8])
+    office_admin.reopen(closure, day.supervisor)
+    assert book(day.tomorrow, [7, 8]).status == "booked"
+    assert db.session.scalar(select(Booking.status).where(Booking.id == booked[0].id)) == "cancelled"
+
+
+@pytest.mark.parametrize("days", [(-1, -1), (2, 1), (1, 400)])
+def test_bad_closure_ranges_are_refused_and_change_nothing(day, days):
+    today = queue.today(day.office)
+    first, last = (today + dt.timedelta(days=n) for n in days)
+    with pytest.raises((office_admin.InvalidClosure, office_admin.ClosurePast)):
+        office_admin.close(day.office, None, first, last, "x", day.supervisor)
+    assert office_admin.closures(day.office, include_past=True) == []
+
+
+def test_a_closure_needs_a_reason(day):
+    tomorrow = queue.today(day.office) + dt.timedelta(days=1)
+    with pytest.raises(office_admin.InvalidClosure):
+        office_admin.close(day.office, None, tomorrow, tomorrow, "   ", day.supervisor)

@@ -1,0 +1,179 @@
+"""Staff pages through the test client: login, sessions, the queue page, reports, the audit
+trail, the calendar feed. Requests run outside any app context (each has its own, as live)."""
+
+from __future__ import annotations
+
+import re
+import time
+from types import SimpleNamespace
+
+import pytest
+import vobject
+from sqlalchemy import select
+
+from booking import accounts
+from booking.extensions import db
+from booking.models import AuditEvent, Booking, StaffUser
+from tests.factories import resident_id
+from tests.test_staff_support import PASSWORD, admin, book, clear, make_office2
+
+
+@pytest.fixture
+def day(app):
+    with app.app_context():
+        d = make_office2("registry-a")
+        cleared = book(d.running, [1, 2])
+        clear(cleared)
+        book(d.tomorrow, [3, 4])
+        return SimpleNamespace(code=d.office.code, cleared=cleared.reference, phone=cleared.phone,
+                               token=accounts.issue_token(d.clerk))
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def login(client, username="clerk-registry-a", password=PASSWORD, **kwargs):
+    token = csrf(client.get("/staff/login").get_data(as_text=True))
+    return client.post("/staff/login", data={"username": username, "password": password,
+                                             "csrf_token": token}, **kwargs)
+
+
+def test_login_lands_on_the_own_office_queue_and_logout_ends_the_session(client, day):
+    response = login(client)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/staff/registry-a/queue")
+    page = client.get("/staff/registry-a/queue").get_data(as_text=True)
+    client.post("/staff/logout", data={"csrf_token": csrf(page)})
+    assert client.get("/staff/registry-a/queue").status_code == 302
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client, day):
+    for username in ("clerk-registry-a", "nobody"):
+        response = login(client, username, "wrong password!")
+        assert response.status_code == 401 and "用户名或密码错误" in response.get_data(as_text=True)
+    assert client.get("/staff/registry-a/queue").status_code == 302
+
+
+def test_login_is_rate_limited_per_address_and_per_user_name(app, day):
+    client = app.test_client()
+    statuses = [login(client, "clerk-registry-a", "wrong").status_code for _ in range(11)]
+    assert statuses[:10] == [401] * 10 and statuses[10] == 429
+    other = app.test_client()
+    spread = [login(other, "super-registry-a", "wrong", environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code
+              for i in range(11)]
+    assert spread[10] == 429  # one account attacked from many addresses is slowed too
+
+
+def test_login_does_not_redirect_to_another_site(client, day):
+    token = csrf(client.get("/staff/login").get_data(as_text=True))
+    response = client.post("/staff/login?next=//evil.example/x", data={
+        "username": "clerk-registry-a", "password": PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == "/staff/registry-a/queue"
+
+
+def test_sessions_expire(app, day):
+    app.config["PERMANENT_SESSION_LIFETIME"] = 1
+    client = app.test_client()
+    login(client)
+    assert client.get("/staff/registry-a/queue").status_code == 200
+    time.sleep(2.1)
+    assert client.get("/staff/registry-a/queue").status_code == 302
+
+
+def test_the_default_session_lasts_a_working_day(app):
+    assert app.permanent_session_lifetime.total_seconds() == 8 * 3600
+
+
+def test_the_queue_shows_masked_identities_and_health_clearance(client, day):
+    login(client)
+    page = client.get("/staff/registry-a/queue").get_data(as_text=True)
+    assert day.cleared in page and "健康申报通过" in page
+    assert resident_id(1) not in page and resident_id(1)[-4:] in page
+    assert day.phone not in page
+
+
+def test_check_in_from_the_page_with_a_bad_temperature_changes_nothing(app, client, day):
+    login(client)
+    page = client.get("/staff/registry-a/queue").get_data(as_text=True)
+    response = client.post("/staff/registry-a/check-in", follow_redirects=True, data={
+        "csrf_token": csrf(page), "reference": day.cleared, "temperature": ["36.5", "hot"]})
+    assert response.status_code == 200 and "30–45" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Booking.status).where(Booking.reference == day.cleared)) == "booked"
+
+
+def test_every_staff_action_is_in_the_audit_trail_with_who_did_it(app, client, day):
+    login(client)
+    page = client.get("/staff/registry-a/queue").get_data(as_text=True)
+    client.post("/staff/registry-a/check-in", data={"csrf_token": csrf(page), "reference": day.cleared,
+                                                    "temperature": ["36.5", "36.6"]})
+    client.post("/staff/registry-a/call-next", data={"csrf_token": csrf(page), "counter": "3"})
+    with app.app_context():
+        events = db.session.execute(select(AuditEvent.action, AuditEvent.staff_user_id)
+                                    .where(AuditEvent.action.in_(("checked_in", "called")))).all()
+    assert sorted(a for a, _ in events) == ["called", "checked_in"] and all(s for _, s in events)
+    supervisor = app.test_client()
+    login(supervisor, "super-registry-a")
+    trail = supervisor.get(f"/staff/registry-a/audit?reference={day.cleared}").get_data(as_text=True)
+    assert "clerk-registry-a" in trail and "checked_in" in trail and "called" in trail
+
+
+def test_the_reports_page_has_a_chart_and_a_csv(client, day):
+    login(client, "super-registry-a")
+    page = client.get("/staff/registry-a/reports").get_data(as_text=True)
+    assert "<svg" in page and page.count("<rect") == 24 and "按人数计" in page
+    csv = client.get("/staff/registry-a/reports.csv")
+    assert csv.mimetype == "text/csv" and csv.get_data(as_text=True).count("\n") == 3
+    week = client.get("/staff/registry-a/reports?from=2030-01-01&to=2030-01-07").get_data(as_text=True)
+    assert week.count('class="card report-day"') == 8  # the seven days and their total
+    assert client.get("/staff/registry-a/reports?from=garbage").status_code == 200
+
+
+def test_the_calendar_feed_lists_the_days_without_identity_data(client, day):
+    response = client.get(f"/staff/registry-a/calendar.ics?token={day.token}")
+    assert response.mimetype == "text/calendar"
+    text = response.get_data(as_text=True)
+    cal = vobject.readOne(text, validate=True)
+    assert len(cal.vevent_list) == 2  # the running slot and tomorrow's
+    assert all("1/10 (2 人" in event.summary.value for event in cal.vevent_list)
+    for secret in (resident_id(1)[-4:], "张伟", day.phone, day.cleared):
+        assert secret not in text
+
+
+def test_the_hall_display_is_public_and_keeps_its_script_in_a_file(client, day):
+    page = client.get("/display/registry-a").get_data(as_text=True)
+    assert "正在叫号" in page and re.findall(r"<script(?![^>]*\bsrc=)", page) == []
+    state = client.get("/api/v1/display/registry-a").get_json()
+    assert state["calling"] == [] and state["limit"] == 30 and state["occupancy"] == 0
+    assert client.get("/display/nowhere").status_code == 404
+    assert client.get("/api/v1/display/nowhere").status_code == 404
+
+
+def test_an_administrator_creates_and_deactivates_accounts(app, day):
+    with app.app_context():
+        admin()
+    boss, clerk = app.test_client(), app.test_client()
+    login(boss, "admin")
+    login(clerk)
+    page = boss.get("/staff/admin/accounts").get_data(as_text=True)
+    response = boss.post("/staff/admin/accounts", follow_redirects=True, data={
+        "csrf_token": csrf(page), "username": "new-clerk", "role": "clerk", "office": "registry-a",
+        "password": "short"})
+    assert "10" in response.get_data(as_text=True)  # too short: refused, with the reason
+    boss.post("/staff/admin/accounts", data={"csrf_token": csrf(page), "username": "new-clerk",
+                                             "role": "clerk", "office": "registry-a", "password": PASSWORD})
+    assert login(app.test_client(), "new-clerk").status_code == 302
+    with app.app_context():
+        user_id = db.session.scalar(select(StaffUser.id).where(StaffUser.username == "clerk-registry-a"))
+    boss.post(f"/staff/admin/accounts/{user_id}/deactivate", data={"csrf_token": csrf(page)})
+    assert clerk.get("/staff/registry-a/queue").status_code == 302  # the open session ends
+    assert clerk.get("/api/v1/staff/queue?office=registry-a",
+                     headers={"Authorization": f"Bearer {day.token}"}).status_code == 401
+    assert login(app.test_client()).status_code == 401
+
+
+def test_the_chosen_language_survives_login_and_english_pages_read_in_english(client, day):
+    client.get("/staff/login?lang=en")
+    login(client)
+    page = client.get("/staff/registry-a/queue").get_data(as_text=True)
+    assert "Call next" in page and "In the hall: 0 of 30 people" in page and "叫下一号" not in page

@@ -1,15 +1,19 @@
-"""Citizen pages: the home page, liveness."""
+"""Citizen pages: the home page, liveness, the language choice and the error pages."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
-from flask import jsonify, render_template
+from flask import abort, jsonify, render_template, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select, text
 
 from .. import scheduling
 from ..extensions import db
 from ..models import Office, utcnow
-from . import bp
+from . import bp, dates, flow, manage  # noqa: F401  (their routes attach themselves to bp)
+from .pages import LANGUAGES
 
 HOME_DAYS = 14
 
@@ -45,3 +49,63 @@ def healthz():
         db.session.rollback()
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+# --- language -------------------------------------------------------------------------------
+
+@bp.before_app_request
+def remember_language():
+    """?lang=en (the visible switch) is remembered for the next pages; the API keeps no session."""
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES and not request.path.startswith("/api/"):
+        session["lang"] = chosen
+
+
+@bp.app_context_processor
+def page_language():
+    return {"lang": "en" if str(get_locale() or "zh").startswith("en") else "zh",
+            "lang_switch_url": lang_switch_url}
+
+
+def lang_switch_url(code: str) -> str:
+    """This page in the other language; a form answer (POST) switches on its form's own page."""
+    path = request.path
+    if request.method != "GET" and path.endswith("/code"):
+        path = path[: -len("/code")]  # "send code" answers on the booking form's own address
+    args = request.args.to_dict() if request.method == "GET" else {}
+    args["lang"] = code
+    return f"{path}?{urlencode(args)}"
+
+
+# --- error pages (in the page's language; never a bare 500 for bad input) ---------------------
+
+def error_page(status: int, title: str, message: str):
+    return render_template("web/error.html", status=status, title=title, message=message), status
+
+
+@bp.route("/m/<path:_rest>")
+@bp.route("/book/<path:_rest>")
+def cut_short(_rest):
+    """A link cut short or mistyped from a text: the friendly 404 page, not the bare one."""
+    abort(404)
+
+
+@bp.errorhandler(404)
+def not_found(_error):
+    return error_page(404, _("Page not found"),
+                      _("This link does not lead to a booking. Please check the address in your text "
+                        "message, or start a new booking."))
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(_error):
+    return error_page(400, _("Please try again"),
+                      _("This form has expired or was not sent from our page. Go back, reload the page "
+                        "and send it again."))
+
+
+@bp.errorhandler(429)
+def too_many_requests(_error):
+    return error_page(429, _("Too many attempts"),
+                      _("There were too many attempts from your connection. Please wait a while and try "
+                        "again."))

@@ -1,0 +1,103 @@
+"""What every citizen page shares: the chosen language, lookups that 404, error messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+from flask import abort
+from flask_babel import get_locale
+from sqlalchemy import select
+
+from .. import bookings
+from ..errors import BookingError, NotFound
+from ..extensions import db
+from ..links import ics_url
+from ..models import Booking, Office, Service, Slot
+
+LANGUAGES = ("zh", "en")
+
+
+def lang() -> str:
+    """The page language: zh or en."""
+    return "en" if str(get_locale() or "zh").startswith("en") else "zh"
+
+
+def load_service(office_code: str, service_code: str) -> Service:
+    service = db.session.scalars(
+        select(Service).join(Office).where(Office.code == office_code,
+                                           Service.code == service_code)
+    ).first()
+    if service is None:
+        abort(404)
+    return service
+
+
+def load_slot(slot_id: int) -> Slot:
+    slot = db.session.get(Slot, slot_id)
+    if slot is None:
+        abort(404)
+    return slot
+
+
+def load_booking(reference: str, token: str) -> Booking:
+    """The booking, if the token is its own; the same 404 page for any other case."""
+    try:
+        return bookings.find_booking(reference, token)
+    except NotFound:
+        abort(404)
+
+
+def parse_day(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        abort(404)
+
+
+def party_size(service: Service, raw) -> int:
+    """The party size asked for, kept inside the service's range."""
+    try:
+        size = int(raw)
+    except (TypeError, ValueError):
+        return service.party_size_min
+    return min(max(size, service.party_size_min), service.party_size_max)
+
+
+def error_map(err: BookingError) -> dict[str, str]:
+    """{field: message} for one domain error, in the page language ("form" when no field)."""
+    return {err.field or "form": err.message(lang())}
+
+
+def path_of(url: str) -> str:
+    """The path and query of an absolute link, so page links work on whatever host serves us."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def health_path(booking: Booking, token: str) -> str:
+    """The health-declaration page of a booking (served by the health area)."""
+    return f"/bookings/{booking.reference}/health?token={token}"
+
+
+def ics_path(booking: Booking, token: str) -> str:
+    return path_of(ics_url(booking.reference, token))
+
+
+def health_rules(service: Service):
+    """The service's health-check rules in force, read without writing (defaults if none yet)."""
+    from ..health_models import HealthRules
+    from ..health_rules import default_rules
+
+    latest = db.session.scalars(
+        select(HealthRules).where(HealthRules.service_id == service.id)
+        .order_by(HealthRules.version.desc()).limit(1)
+    ).first()
+    return latest or SimpleNamespace(**default_rules(service.kind))
+
+
+def declaration_opens(booking: Booking) -> dt.datetime:
+    """When the visitors can start their health declarations."""
+    hours = health_rules(booking.service).window_opens_hours
+    return booking.slot.starts_at - dt.timedelta(hours=hours)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0608f30df6be
+Revision ID: 36bcf46c7fa9
 Revises: 
-Create Date: 2026-11-23 20:30:03.597489
+Create Date: 2026-11-23 21:51:16.084558
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import booking.models
 
 
 # revision identifiers, used by Alembic.
-revision = '0608f30df6be'
+revision = '36bcf46c7fa9'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -38,6 +38,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_office')),
     sa.UniqueConstraint('code', name=op.f('uq_office_code'))
     )
+    op.create_table('phone_opt_out',
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('keyword', sa.String(length=16), nullable=False),
+    sa.Column('opted_out_at', booking.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('phone', name=op.f('pk_phone_opt_out'))
+    )
     op.create_table('phone_verification',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('phone', sa.String(length=20), nullable=False),
@@ -51,6 +57,13 @@ def upgrade():
     with op.batch_alter_table('phone_verification', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_phone_verification_phone'), ['phone'], unique=False)
 
+    op.create_table('door_day',
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('admissions', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['office_id'], ['office.id'], name=op.f('fk_door_day_office_id_office')),
+    sa.PrimaryKeyConstraint('office_id', 'day', name=op.f('pk_door_day'))
+    )
     op.create_table('service',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('office_id', sa.Integer(), nullable=False),
@@ -94,6 +107,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_user')),
     sa.UniqueConstraint('username', name=op.f('uq_staff_user_username'))
     )
+    op.create_table('ticket_counter',
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('prefix', sa.String(length=4), nullable=False),
+    sa.Column('last_number', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['office_id'], ['office.id'], name=op.f('fk_ticket_counter_office_id_office')),
+    sa.PrimaryKeyConstraint('office_id', 'day', 'prefix', name=op.f('pk_ticket_counter'))
+    )
     op.create_table('api_token',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -126,6 +147,33 @@ def upgrade():
     with op.batch_alter_table('closure', schema=None) as batch_op:
         batch_op.create_index('ix_closure_office_days', ['office_id', 'first_day', 'last_day'], unique=False)
 
+    op.create_table('health_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', booking.models.UTCDateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('window_opens_hours', sa.Integer(), nullable=False),
+    sa.Column('lookback_days', sa.Integer(), nullable=False),
+    sa.Column('ask_symptoms', sa.Boolean(), nullable=False),
+    sa.Column('ask_risk_area_travel', sa.Boolean(), nullable=False),
+    sa.Column('ask_case_contact', sa.Boolean(), nullable=False),
+    sa.Column('ask_health_code', sa.Boolean(), nullable=False),
+    sa.Column('accepted_health_codes', sa.String(length=40), nullable=False),
+    sa.Column('ask_temperature', sa.Boolean(), nullable=False),
+    sa.Column('temperature_limit_c', sa.Float(), nullable=False),
+    sa.Column('nat_required', sa.Boolean(), nullable=False),
+    sa.Column('nat_max_hours', sa.Integer(), nullable=False),
+    sa.CheckConstraint('lookback_days BETWEEN 1 AND 60', name=op.f('ck_health_rules_lookback_days')),
+    sa.CheckConstraint('nat_max_hours BETWEEN 1 AND 336', name=op.f('ck_health_rules_nat_hours')),
+    sa.CheckConstraint('temperature_limit_c BETWEEN 36 AND 39', name=op.f('ck_health_rules_temperature_limit')),
+    sa.CheckConstraint('version >= 1', name=op.f('ck_health_rules_version_positive')),
+    sa.CheckConstraint('window_opens_hours BETWEEN 1 AND 336', name=op.f('ck_health_rules_window_hours')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['staff_user.id'], name=op.f('fk_health_rules_created_by_id_staff_user')),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_health_rules_service_id_service')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_health_rules')),
+    sa.UniqueConstraint('service_id', 'version', name=op.f('uq_health_rules_service_id'))
+    )
     op.create_table('opening_hours',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('service_id', sa.Integer(), nullable=False),
@@ -220,6 +268,47 @@ def upgrade():
         batch_op.create_index('ix_audit_event_booking', ['booking_id'], unique=False)
         batch_op.create_index('ix_audit_event_office_at', ['office_id', 'at'], unique=False)
 
+    op.create_table('capacity_review',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('booking_id', sa.Integer(), nullable=False),
+    sa.Column('slot_id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.String(length=16), nullable=False),
+    sa.Column('target_bookings', sa.Integer(), nullable=False),
+    sa.Column('target_people', sa.Integer(), nullable=False),
+    sa.Column('created_at', booking.models.UTCDateTime(), nullable=False),
+    sa.Column('decision', sa.String(length=10), nullable=True),
+    sa.Column('decided_at', booking.models.UTCDateTime(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("decision IS NULL OR decision IN ('kept', 'moved', 'gone')", name=op.f('ck_capacity_review_decision')),
+    sa.ForeignKeyConstraint(['booking_id'], ['booking.id'], name=op.f('fk_capacity_review_booking_id_booking'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['staff_user.id'], name=op.f('fk_capacity_review_decided_by_id_staff_user')),
+    sa.ForeignKeyConstraint(['office_id'], ['office.id'], name=op.f('fk_capacity_review_office_id_office')),
+    sa.ForeignKeyConstraint(['slot_id'], ['slot.id'], name=op.f('fk_capacity_review_slot_id_slot')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_capacity_review')),
+    sa.UniqueConstraint('booking_id', name=op.f('uq_capacity_review_booking_id'))
+    )
+    with op.batch_alter_table('capacity_review', schema=None) as batch_op:
+        batch_op.create_index('ix_capacity_review_office_open', ['office_id', 'decision'], unique=False)
+
+    op.create_table('door_refusal',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('booking_id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('staff_user_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=16), nullable=False),
+    sa.Column('at', booking.models.UTCDateTime(), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=True),
+    sa.Column('purged_at', booking.models.UTCDateTime(), nullable=True),
+    sa.CheckConstraint("reason IN ('not_active', 'wrong_day', 'too_early', 'too_late', 'not_cleared', 'fever', 'hall_full')", name=op.f('ck_door_refusal_reason')),
+    sa.ForeignKeyConstraint(['booking_id'], ['booking.id'], name=op.f('fk_door_refusal_booking_id_booking'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['office_id'], ['office.id'], name=op.f('fk_door_refusal_office_id_office')),
+    sa.ForeignKeyConstraint(['staff_user_id'], ['staff_user.id'], name=op.f('fk_door_refusal_staff_user_id_staff_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_door_refusal'))
+    )
+    with op.batch_alter_table('door_refusal', schema=None) as batch_op:
+        batch_op.create_index('ix_door_refusal_office_at', ['office_id', 'at'], unique=False)
+
     op.create_table('identity_claim',
     sa.Column('id_hash', sa.String(length=64), nullable=False),
     sa.Column('service_id', sa.Integer(), nullable=False),
@@ -231,6 +320,21 @@ def upgrade():
     )
     with op.batch_alter_table('identity_claim', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_identity_claim_booking_id'), ['booking_id'], unique=False)
+
+    op.create_table('inbound_message',
+    sa.Column('message_sid', sa.String(length=64), nullable=False),
+    sa.Column('phone', sa.String(length=20), nullable=False),
+    sa.Column('keyword', sa.String(length=12), nullable=False),
+    sa.Column('booking_id', sa.Integer(), nullable=True),
+    sa.Column('outcome', sa.String(length=20), nullable=False),
+    sa.Column('reply', sa.String(length=400), nullable=False),
+    sa.Column('lang', sa.String(length=5), nullable=False),
+    sa.Column('received_at', booking.models.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['booking_id'], ['booking.id'], name=op.f('fk_inbound_message_booking_id_booking')),
+    sa.PrimaryKeyConstraint('message_sid', name=op.f('pk_inbound_message'))
+    )
+    with op.batch_alter_table('inbound_message', schema=None) as batch_op:
+        batch_op.create_index('ix_inbound_message_phone', ['phone', 'received_at'], unique=False)
 
     op.create_table('sms_message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -258,6 +362,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_sms_message_booking_id'), ['booking_id'], unique=False)
         batch_op.create_index('ix_sms_message_due', ['status', 'next_attempt_at'], unique=False)
 
+    op.create_table('sms_notice',
+    sa.Column('booking_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('created_at', booking.models.UTCDateTime(), nullable=False),
+    sa.Column('deadline', booking.models.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['booking_id'], ['booking.id'], name=op.f('fk_sms_notice_booking_id_booking'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('booking_id', 'kind', name=op.f('pk_sms_notice'))
+    )
     op.create_table('visitor',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('booking_id', sa.Integer(), nullable=False),
@@ -274,24 +386,76 @@ def upgrade():
     with op.batch_alter_table('visitor', schema=None) as batch_op:
         batch_op.create_index('ix_visitor_id_hash', ['id_hash'], unique=False)
 
+    op.create_table('health_declaration',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('booking_id', sa.Integer(), nullable=False),
+    sa.Column('visitor_id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('rules_id', sa.Integer(), nullable=False),
+    sa.Column('rules_version', sa.Integer(), nullable=False),
+    sa.Column('declared_at', booking.models.UTCDateTime(), nullable=False),
+    sa.Column('visit_at', booking.models.UTCDateTime(), nullable=False),
+    sa.Column('source', sa.String(length=8), nullable=False),
+    sa.Column('passed', sa.Boolean(), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('superseded_at', booking.models.UTCDateTime(), nullable=True),
+    sa.Column('symptoms', sa.Boolean(), nullable=True),
+    sa.Column('risk_area_travel', sa.Boolean(), nullable=True),
+    sa.Column('case_contact', sa.Boolean(), nullable=True),
+    sa.Column('health_code', sa.String(length=8), nullable=True),
+    sa.Column('temperature_c', sa.Float(), nullable=True),
+    sa.Column('nat_negative_at', booking.models.UTCDateTime(), nullable=True),
+    sa.Column('purged_at', booking.models.UTCDateTime(), nullable=True),
+    sa.CheckConstraint("health_code IS NULL OR health_code IN ('green', 'yellow', 'red')", name=op.f('ck_health_declaration_health_code')),
+    sa.CheckConstraint("source IN ('web', 'api', 'staff')", name=op.f('ck_health_declaration_source')),
+    sa.ForeignKeyConstraint(['booking_id'], ['booking.id'], name=op.f('fk_health_declaration_booking_id_booking'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['office_id'], ['office.id'], name=op.f('fk_health_declaration_office_id_office')),
+    sa.ForeignKeyConstraint(['rules_id'], ['health_rules.id'], name=op.f('fk_health_declaration_rules_id_health_rules')),
+    sa.ForeignKeyConstraint(['visitor_id'], ['visitor.id'], name=op.f('fk_health_declaration_visitor_id_visitor'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_health_declaration'))
+    )
+    with op.batch_alter_table('health_declaration', schema=None) as batch_op:
+        batch_op.create_index('ix_health_declaration_booking', ['booking_id', 'visitor_id'], unique=False)
+        batch_op.create_index('ix_health_declaration_office_at', ['office_id', 'declared_at'], unique=False)
+        batch_op.create_index('ix_health_declaration_visit_purged', ['visit_at', 'purged_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('health_declaration', schema=None) as batch_op:
+        batch_op.drop_index('ix_health_declaration_visit_purged')
+        batch_op.drop_index('ix_health_declaration_office_at')
+        batch_op.drop_index('ix_health_declaration_booking')
+
+    op.drop_table('health_declaration')
     with op.batch_alter_table('visitor', schema=None) as batch_op:
         batch_op.drop_index('ix_visitor_id_hash')
 
     op.drop_table('visitor')
+    op.drop_table('sms_notice')
     with op.batch_alter_table('sms_message', schema=None) as batch_op:
         batch_op.drop_index('ix_sms_message_due')
         batch_op.drop_index(batch_op.f('ix_sms_message_booking_id'))
 
     op.drop_table('sms_message')
+    with op.batch_alter_table('inbound_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_inbound_message_phone')
+
+    op.drop_table('inbound_message')
     with op.batch_alter_table('identity_claim', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_identity_claim_booking_id'))
 
     op.drop_table('identity_claim')
+    with op.batch_alter_table('door_refusal', schema=None) as batch_op:
+        batch_op.drop_index('ix_door_refusal_office_at')
+
+    op.drop_table('door_refusal')
+    with op.batch_alter_table('capacity_review', schema=None) as batch_op:
+        batch_op.drop_index('ix_capacity_review_office_open')
+
+    op.drop_table('capacity_review')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_office_at')
         batch_op.drop_index('ix_audit_event_booking')
@@ -309,6 +473,7 @@ def downgrade():
 
     op.drop_table('slot')
     op.drop_table('opening_hours')
+    op.drop_table('health_rules')
     with op.batch_alter_table('closure', schema=None) as batch_op:
         batch_op.drop_index('ix_closure_office_days')
 
@@ -317,11 +482,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
 
     op.drop_table('api_token')
+    op.drop_table('ticket_counter')
     op.drop_table('staff_user')
     op.drop_table('service')
+    op.drop_table('door_day')
     with op.batch_alter_table('phone_verification', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_phone_verification_phone'))
 
     op.drop_table('phone_verification')
+    op.drop_table('phone_opt_out')
     op.drop_table('office')
     # ### end Alembic commands ###

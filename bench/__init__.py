@@ -1,0 +1,1 @@
+"""Benchmarks: the flash crowd (flash_crowd.py) and growth (growth.py); see docs/benchmarks.md."""

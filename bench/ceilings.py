@@ -1,0 +1,100 @@
+"""The two ceilings our booking rate is measured against, on the same machine and setup.
+
+- framework: a Flask endpoint that does nothing (bench/trivial_app.py), served by the same
+  gunicorn config and loaded by the same client code: what HTTP + gunicorn + Flask cost.
+- database: the booking transaction alone, bookings.book() called in a tight loop by as many
+  processes as gunicorn has workers, no HTTP: what the database and our domain code cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import time
+from pathlib import Path
+
+from .common import bench_app, couple, dispose, gunicorn, latency_summary, phone, server_env
+from .load import hammer
+from .scenario import load_popular_day, verify_in_process
+
+CEILING_CITIZENS_FROM = 1_000_000  # citizen numbers of the database ceiling (own phones and people)
+
+
+def framework_ceiling(clients: int, seconds: float, port: int, env_extra: dict, log_dir: Path) -> dict:
+    """Requests per second of the trivial endpoint under the crowd's concurrency."""
+    env = server_env("sqlite:///unused.db", port, env_extra)
+    with gunicorn("bench.trivial_app:app", env, "/ping", log_dir) as server:
+        asyncio.run(hammer(server.url + "/ping", min(clients, 20), 1.0))  # warm up
+        elapsed, latencies, statuses = asyncio.run(hammer(server.url + "/ping", clients, seconds))
+    return {"requests_per_s": round(len(latencies) / elapsed, 1), "latency_ms": latency_summary(latencies),
+            "statuses": dict(statuses)}
+
+
+def database_ceiling(database_url: str, processes: int, slots: int, per_slot: int) -> dict:
+    """The better of one process and `processes` processes (one writer is SQLite's best case):
+    see _database_ceiling."""
+    runs = [_database_ceiling(database_url, n, slots, per_slot, f"ceiling{n}")
+            for n in sorted({1, processes})]
+    best = max(runs, key=lambda run: run["bookings_per_s"])
+    return {**best, "by_processes": {run["processes"]: run["bookings_per_s"] for run in runs}}
+
+
+def _database_ceiling(database_url: str, processes: int, slots: int, per_slot: int, office: str) -> dict:
+    """Bookings per second of bookings.book() alone, each process booking its share of a
+    fresh day of the same shape (every attempt finds room: the pure success path)."""
+    app = bench_app(database_url)
+    popular = load_popular_day(app, office, slots, per_slot)
+    first = CEILING_CITIZENS_FROM + processes * 100_000  # each run its own phones and people
+    citizens = range(first, first + popular.capacity)
+    proofs = verify_in_process(app, [phone(n) for n in citizens])
+    dispose(app)
+    jobs = [(n, popular.slot_ids[i % len(popular.slot_ids)], *proofs[phone(n)])
+            for i, n in enumerate(citizens)]
+    context = multiprocessing.get_context("spawn")  # children build their own app and pool
+    ready, results, start = context.Queue(), context.Queue(), context.Event()
+    workers = [context.Process(target=_book_loop, args=(database_url, jobs[k::processes], ready,
+                                                         results, start))
+               for k in range(processes)]
+    for worker in workers:
+        worker.start()
+    for _ in workers:
+        ready.get(timeout=120)
+    start.set()
+    outcomes = [results.get(timeout=600) for _ in workers]
+    for worker in workers:
+        worker.join(30)
+    booked = sum(o["booked"] for o in outcomes)
+    elapsed = max(o["ended"] for o in outcomes) - min(o["started"] for o in outcomes)
+    latencies = [x for o in outcomes for x in o["latencies"]]
+    return {"bookings_per_s": round(booked / elapsed, 1), "booked": booked, "processes": processes,
+            "errors": sum(o["errors"] for o in outcomes), "latency_ms": latency_summary(latencies)}
+
+
+def _book_loop(database_url: str, jobs: list, ready, results, start) -> None:
+    """One process of the database ceiling: book each job, one app context per booking (as a
+    request would have), and report what happened."""
+    from sqlalchemy import text
+
+    from booking import bookings
+    from booking.errors import BookingError
+    from booking.extensions import db
+
+    app = bench_app(database_url)
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))  # open the pool's connection before the clock
+    ready.put(True)
+    start.wait()
+    started, latencies, booked, errors = time.monotonic(), [], 0, 0
+    for n, slot_id, verification_id, code in jobs:
+        began = time.monotonic()
+        with app.app_context():
+            try:
+                bookings.book(slot_id=slot_id, phone=phone(n), visitors=couple(n), lang="zh",
+                              source="api", verification=(verification_id, code))
+                booked += 1
+            except BookingError:
+                errors += 1
+        latencies.append(time.monotonic() - began)
+    dispose(app)
+    results.put({"booked": booked, "errors": errors, "started": started, "ended": time.monotonic(),
+                 "latencies": latencies})

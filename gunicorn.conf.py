@@ -1,0 +1,59 @@
+"""Gunicorn settings for `gunicorn wsgi:app`, read from the environment.
+
+WEB_CONCURRENCY       worker processes (default: CPU cores + 1 on PostgreSQL; 1 on SQLite)
+GUNICORN_THREADS      threads per worker (default 4; the gthread worker)
+GUNICORN_WORKER_CLASS gthread (default) or sync
+BIND                  address (default 127.0.0.1:8000; PORT alone gives 0.0.0.0:PORT, as platforms expect)
+GUNICORN_TIMEOUT      seconds before a stuck worker is restarted (default 30)
+GUNICORN_KEEPALIVE    seconds an idle keep-alive connection stays open (default 5)
+GUNICORN_MAX_REQUESTS recycle a worker after this many requests (default 0: never)
+
+Why gthread: a request of ours spends much of its time waiting on the database, so a few
+threads per process keep the cores busy, and unlike the sync worker it keeps HTTP connections
+alive, which matters when a load balancer or many phones hold connections open. The numbers
+behind these defaults are in docs/benchmarks.md.
+"""
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _bind() -> str:
+    if os.environ.get("BIND"):
+        return os.environ["BIND"]
+    if os.environ.get("PORT"):
+        return f"0.0.0.0:{os.environ['PORT']}"
+    return "127.0.0.1:8000"
+
+
+def _default_workers() -> int:
+    # SQLite has one writer at a time; writers in other processes wait in SQLite's busy
+    # handler, which sleeps instead of queueing: one process books faster than five.
+    # PostgreSQL: cores + 1 processes of 4 threads beat 2 x cores + 1 (the rule for sync
+    # workers) on the flash-crowd benchmark: fewer processes fighting for the same cores.
+    url = os.environ.get("DATABASE_URL", "")
+    if not url or url.startswith("sqlite"):
+        return 1
+    return multiprocessing.cpu_count() + 1
+
+
+bind = _bind()
+workers = _int("WEB_CONCURRENCY", _default_workers())
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = _int("GUNICORN_THREADS", 4)
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = max_requests // 10
+backlog = _int("GUNICORN_BACKLOG", 2048)
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None  # "-" logs every request to stdout
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# Each worker builds its own app and database pool after the fork: connections are never shared.
+preload_app = False

@@ -1,0 +1,71 @@
+"""The benchmarks still run: a tiny flash crowd, a tiny growth run, the throw-away databases.
+
+The real benchmark (docs/benchmarks.md) is not run in CI; this proves its code path works
+end to end: gunicorn starts, phones are verified, the crowd books, the invariants hold and
+both ceilings are measured.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bench import flash_crowd, growth
+from bench.common import POSTGRES_ADMIN, temp_database
+
+
+def database_names() -> set[str]:
+    engine = create_engine(POSTGRES_ADMIN)
+    with engine.connect() as conn:
+        names = set(conn.execute(text("SELECT datname FROM pg_database")).scalars())
+    engine.dispose()
+    return names
+
+
+@pytest.mark.postgres
+def test_benchmark_postgres_database_is_created_empty_and_dropped_afterwards():
+    with temp_database("postgres") as url:
+        name = url.rsplit("/", 1)[1]
+        assert name in database_names()
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'")).scalar() == 0
+        engine.dispose()
+    assert name not in database_names()
+
+
+@pytest.mark.slow
+def test_tiny_flash_crowd_sells_out_exactly_and_measures_both_ceilings(tmp_path):
+    out = tmp_path / "results.json"
+    status = flash_crowd.main(["--db", "sqlite", "--clients", "6", "--slots", "3", "--per-slot", "2",
+                               "--demand", "2", "--think", "0.05", "--deadline", "20",
+                               "--trivial-seconds", "0.3", "--workers", "1", "--threads", "2",
+                               "--json", str(out)])
+    results = json.loads(out.read_text())
+    assert status == 0
+    for kind in ("sqlite",):
+        assert results[kind]["framework_ceiling"]["requests_per_s"] > 0
+        assert results[kind]["server"] == {"workers": 1, "threads": 2, "worker_class": "gthread"}
+        for phase in ("people", "stress"):
+            run = results[kind][phase]
+            assert run["booked"] == run["capacity"] == 6
+            assert all(check["ok"] for check in run["invariants"].values()), run["invariants"]
+            assert run["statuses"].get("booking 201") == 6
+        assert results[kind]["database_ceiling"]["booked"] == 6
+        assert 0 < results[kind]["ratio_to_framework"] < 1
+
+
+@pytest.mark.slow
+def test_tiny_growth_run_measures_flat_reads(monkeypatch, tmp_path):
+    monkeypatch.setattr(growth, "OFFICES", 2)
+    monkeypatch.setattr(growth, "REPEAT", 3)
+    report = growth.run("sqlite", [300, 600])
+    assert report["slot_generation"]["rerun_created"] == 0
+    assert report["slot_generation"]["slots"] > 2 * 200
+    small, large = report["sizes"][300], report["sizes"][600]
+    assert small["availability_week"]["rows"] == large["availability_week"]["rows"] > 0
+    assert small["availability_week"]["statements_per_request"] == \
+        large["availability_week"]["statements_per_request"]
+    assert small["day_queue"]["rows"] == large["day_queue"]["rows"] > 0

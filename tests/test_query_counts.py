@@ -1,0 +1,91 @@
+"""Reads stay flat: the SQL statements a request runs do not grow with the slots or bookings
+it shows (no N+1 queries). Counted with SQLAlchemy's before_cursor_execute event."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+
+from sqlalchemy import event
+
+from booking import bookings
+from booking.extensions import db
+from booking.models import utcnow
+from tests.factories import SHANGHAI, make_office, make_service, make_slot, verified, visitor
+
+
+@contextlib.contextmanager
+def counting(app):
+    """Yields a list that collects every SQL statement sent while the block runs."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def statements_for(app, client, path: str) -> int:
+    client.get(path)  # warm: the first request of a process loads more (e.g. the locale)
+    with counting(app) as statements:
+        answer = client.get(path)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
+    return len(statements)
+
+
+def add_slots(service, days_ahead: int, count: int) -> list:
+    """`count` half-hour slots from 08:00 on the local day `days_ahead` from today."""
+    start = dt.datetime(2000, 1, 1, 8, 0)
+    return [make_slot(service, days_ahead=days_ahead, at=(start + dt.timedelta(minutes=30 * i)).time())
+            for i in range(count)]
+
+
+def book_some(slots, first: int, count: int) -> None:
+    for k in range(count):
+        n = first + k
+        phone = f"+86138{n:08d}"
+        bookings.book(slot_id=slots[k % len(slots)].id, phone=phone,
+                      visitors=[visitor(2 * n), visitor(2 * n + 1)], verification=verified(phone))
+
+
+def test_availability_runs_the_same_statements_for_2_slots_or_40_slots_with_bookings(any_app):
+    client = any_app.test_client()
+    with any_app.app_context():
+        service = make_service(make_office())
+        slots = add_slots(service, 2, 2)
+        db.session.commit()
+        book_some(slots, 0, 1)
+        day = utcnow().astimezone(SHANGHAI).date()
+    path = (f"/api/v1/availability?office=registry&service=marriage"
+            f"&from={day}&to={day + dt.timedelta(days=6)}")
+    few = statements_for(any_app, client, path)
+    with any_app.app_context():
+        service = db.session.merge(service)
+        more = [slot for days_ahead in (3, 4, 5) for slot in add_slots(service, days_ahead, 13)]
+        db.session.commit()
+        book_some(more, 100, 12)
+    many = statements_for(any_app, client, path)
+    assert len(client.get(path).json["slots"]) == 2 + 39
+    assert 0 < many == few
+
+
+def test_home_page_runs_the_same_statements_however_many_slots_and_bookings(any_app):
+    client = any_app.test_client()
+    with any_app.app_context():
+        service = make_service(make_office())
+        slots = add_slots(service, 1, 1)
+        db.session.commit()
+    few = statements_for(any_app, client, "/")
+    with any_app.app_context():
+        service = db.session.merge(service)
+        more = [slot for days_ahead in (2, 3, 4, 5, 6) for slot in add_slots(service, days_ahead, 10)]
+        db.session.commit()
+        book_some(more + slots, 200, 15)
+    many = statements_for(any_app, client, "/")
+    assert 0 < many == few

@@ -22,6 +22,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
+    from . import errors_web, security  # headers, cookies, 503 on outages (inside ProxyFix)
+
+    security.init_app(app)
+    errors_web.init_app(app)
     if app.config["PROXY_COUNT"]:
         # Trust exactly as many proxies as stand in front of us, so rate limits key on the
         # real client and a client cannot forge its address with X-Forwarded-For.

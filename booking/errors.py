@@ -131,3 +131,8 @@ class TooManyCodes(BookingError):
     code, status, field = "too_many_codes", 429, "phone"
     message_zh = "验证码发送过于频繁，请一小时后再试。"
     message_en = "Too many codes were sent to this number. Please try again in an hour."
+
+
+class InvalidVisitors(BookingError):
+    code, field = "invalid_visitors", "visitors"
+    message_zh, message_en = "请逐一填写办事人的姓名和证件。", "Please give each visitor's name and document."

@@ -28,9 +28,25 @@ _DOCUMENT_FORMATS = {
 }
 
 
+def _text(raw) -> str:
+    """Input as text; anything that is not a string counts as empty, and so is refused."""
+    return raw if isinstance(raw, str) else ""
+
+
+def safe_text(raw, limit: int) -> str:
+    """At most `limit` characters of a string fit to compare with the database; a non-string,
+    or text with a lone surrogate (which no database can store), counts as empty."""
+    text = _text(raw)[:limit]
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return ""
+    return text
+
+
 def normalize_phone(raw: str, default_region: str = "CN") -> str:
     """E.164 form of a mobile number, or InvalidPhone."""
-    text = unicodedata.normalize("NFKC", raw or "").strip()
+    text = unicodedata.normalize("NFKC", _text(raw)).strip()
     if not text or len(text) > 32:
         raise InvalidPhone()
     try:
@@ -48,13 +64,13 @@ def normalize_phone(raw: str, default_region: str = "CN") -> str:
 
 def normalize_identity(id_type: str, raw: str, field: str | None = None) -> str:
     """The canonical form of an identity number, or InvalidIdentity for that field."""
-    number = unicodedata.normalize("NFKC", raw or "").replace(" ", "").upper()
+    number = unicodedata.normalize("NFKC", _text(raw)).replace(" ", "").upper()
     if id_type == "resident_id":
         try:
             return ric.validate(number)
         except stdnum_errors.ValidationError:
             raise InvalidIdentity(field) from None
-    pattern = _DOCUMENT_FORMATS.get(id_type)
+    pattern = _DOCUMENT_FORMATS.get(id_type) if isinstance(id_type, str) else None
     if pattern is None or not pattern.fullmatch(number):
         raise InvalidIdentity(field)
     return number
@@ -74,7 +90,7 @@ def identity_hash(secret_key: str, id_type: str, number: str) -> str:
 
 def clean_name(raw: str, field: str | None = None) -> str:
     """A visitor's name: trimmed, 1 to 40 characters, no control characters."""
-    name = unicodedata.normalize("NFKC", raw or "").strip()
+    name = unicodedata.normalize("NFKC", _text(raw)).strip()
     if not 1 <= len(name) <= 40 or any(unicodedata.category(c).startswith("C") for c in name):
         raise InvalidName(field)
     return name

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from .errors import TooManyCodes, VerificationFailed
 from .extensions import db
-from .identity import normalize_phone
+from .identity import normalize_phone, safe_text
 from .models import PhoneVerification, utcnow
 from .sms import outbox
 
@@ -73,13 +73,13 @@ def check_code(verification_id: str, code: str, *, phone: str,
     booking cannot be retried forever. The caller marks the verification used when it commits.
     """
     now = now or utcnow()
-    verification = db.session.get(PhoneVerification, str(verification_id or "")[:32])
+    verification = db.session.get(PhoneVerification, safe_text(verification_id, 32))
     usable = (verification is not None and verification.phone == phone
               and verification.used_at is None and verification.expires_at > now
               and verification.attempts < MAX_TRIES)
     if not usable:
         raise VerificationFailed()
-    expected = _code_hash(verification.id, str(code or "").strip())
+    expected = _code_hash(verification.id, safe_text(code, 12).strip())
     if not hmac.compare_digest(expected, verification.code_hash):
         verification.attempts += 1
         db.session.commit()

@@ -1,0 +1,203 @@
+"""Security headers on every response, and safe cookie attributes on every cookie.
+
+An equivalent of Flask-Talisman, kept small and explicit so each header is easy to audit:
+
+- Content-Security-Policy: scripts, styles, fonts and images only from our own origin; no inline
+  script or style, no plugins, no framing (frame-ancestors 'none'). Templates therefore keep
+  JavaScript and CSS in static files; a data: image is allowed for QR codes.
+- Referrer-Policy same-origin: manage links carry the booking's token in their path, so the
+  address must never leave with a click to another site. (Not no-referrer: Flask-WTF checks the
+  Referer of HTTPS form posts against our host, and that needs our own origin to receive it.)
+- Strict-Transport-Security only when the request came over HTTPS (behind a proxy, ProxyFix
+  turns X-Forwarded-Proto into the scheme, see PROXY_COUNT), never on plain-HTTP development.
+- Cache-Control no-store on dynamic answers: pages and JSON carry personal data, and registry
+  halls have shared computers.
+- Cookies: HttpOnly and SameSite=Lax always, Secure whenever the request is HTTPS. This is done
+  in a WSGI middleware, because Flask writes the session cookie and Flask-Login its remember
+  cookie after every after_request function has run.
+
+And two more rules for the whole app: request JSON is strict (no NaN, no lone surrogates, no
+nesting past the parser's depth), and request lines in logs (the development server's,
+gunicorn's access log, Flask's "Exception on <path>") never show a token: it becomes [redacted].
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+
+from flask import Flask, current_app, request
+
+CSP_DIRECTIVES = (
+    ("default-src", "'self'"),
+    ("script-src", "'self'"),
+    ("style-src", "'self'"),
+    ("img-src", "'self' data:"),
+    ("font-src", "'self'"),
+    ("connect-src", "'self'"),
+    ("object-src", "'none'"),
+    ("base-uri", "'none'"),
+    ("form-action", "'self'"),
+    ("frame-ancestors", "'none'"),
+)
+CONTENT_SECURITY_POLICY = "; ".join(f"{name} {value}" for name, value in CSP_DIRECTIVES)
+HSTS = "max-age=31536000; includeSubDomains"
+# CSP_ENFORCE=False sends the policy as Content-Security-Policy-Report-Only (for a migration).
+CSP_ENFORCE_DEFAULT = True
+
+FIXED_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate CSP 2
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    # Door scanners may read QR codes with the tablet's camera on our own pages; nothing else.
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=(), payment=(), usb=()",
+}
+
+
+# Where a secret can stand in an address: /m/<reference>/<token>/..., and ?token=... (calendar).
+SECRETS_IN_URLS = (
+    (re.compile(r"(/m/[^/\s?#\"]+/)[^/\s?#\"]+"), r"\1[redacted]"),
+    (re.compile(r"([?&]token=)[^&\s#\"]+"), r"\1[redacted]"),
+)
+URL_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in SECRETS_IN_URLS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactUrls(logging.Filter):
+    """Rewrites a log record so that no manage token of an address survives in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+REDACT_URLS = RedactUrls()
+
+
+def init_app(app: Flask) -> None:
+    """Add the headers to every response and wrap the WSGI app for cookie attributes."""
+    app.config.setdefault("CSP_ENFORCE", CSP_ENFORCE_DEFAULT)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    app.after_request(add_security_headers)
+    app.wsgi_app = SecureCookies(app.wsgi_app)
+    strict_json(app)
+    for name in (*URL_LOGGERS, app.logger.name):
+        logger = logging.getLogger(name)
+        if REDACT_URLS not in logger.filters:
+            logger.addFilter(REDACT_URLS)
+
+
+def strict_json(app: Flask) -> None:
+    """Request bodies are parsed as strict JSON; anything else is malformed JSON (400).
+
+    Python's parser is lenient where that hurts: NaN, Infinity and 1e999 become floats that
+    slip through any range check written as `if t > limit`; \\ud800 escapes spell text
+    that no database can store; and a body of 50,000 "[" raises RecursionError, which is not a
+    ValueError, so it escaped every error handler. Refused at parsing, none reaches a handler.
+    """
+    parse = app.json.loads
+
+    def loads(text, **kwargs):
+        kwargs.setdefault("parse_constant", _not_json)
+        kwargs.setdefault("parse_float", _finite)
+        try:
+            data = parse(text, **kwargs)
+            unicode_ok = valid_unicode(data)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+        if not unicode_ok:
+            raise ValueError("lone surrogate in JSON text")
+        return data
+
+    app.json.loads = loads
+
+
+def _not_json(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
+
+
+def valid_unicode(data) -> bool:
+    """Whether every string in decoded JSON (keys too) can be encoded as UTF-8."""
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(data, dict):
+        return all(valid_unicode(k) and valid_unicode(v) for k, v in data.items())
+    if isinstance(data, list):
+        return all(valid_unicode(item) for item in data)
+    return True
+
+
+def content_security_policy_header(app: Flask) -> str:
+    """The header name: enforced, or report-only while templates are being moved off inline code."""
+    if app.config.get("CSP_ENFORCE", CSP_ENFORCE_DEFAULT):
+        return "Content-Security-Policy"
+    return "Content-Security-Policy-Report-Only"
+
+
+def add_security_headers(response):
+    headers = response.headers
+    headers.setdefault(content_security_policy_header(current_app), CONTENT_SECURITY_POLICY)
+    for name, value in FIXED_HEADERS.items():
+        headers.setdefault(name, value)
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.endpoint != "static" and "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def harden_cookie(value: str, secure: bool) -> str:
+    """A Set-Cookie value with HttpOnly, SameSite=Lax and (over HTTPS) Secure, if missing."""
+    attributes = {part.strip().split("=", 1)[0].lower() for part in value.split(";")[1:]}
+    if "httponly" not in attributes:
+        value += "; HttpOnly"
+    if "samesite" not in attributes:
+        value += "; SameSite=Lax"
+    if secure and "secure" not in attributes:
+        value += "; Secure"
+    return value
+
+
+class SecureCookies:
+    """WSGI middleware: every Set-Cookie leaves with safe attributes.
+
+    It sits inside ProxyFix (create_app wraps last), so wsgi.url_scheme is already the scheme
+    the client used.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        secure = environ.get("wsgi.url_scheme") == "https"
+
+        def start(status, headers, exc_info=None):
+            headers = [(name, harden_cookie(value, secure) if name.lower() == "set-cookie" else value)
+                       for name, value in headers]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)

@@ -146,3 +146,27 @@ def screenshot():
         return path
 
     return take
+
+
+# --- CI shows that the PostgreSQL tests ran ---------------------------------------------
+
+def _uses_postgres(item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return "postgres_url" in item.fixturenames or "postgres" in params.values()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _uses_postgres(item):
+            item.add_marker(pytest.mark.postgres)
+
+
+def pytest_terminal_summary(terminalreporter):
+    outcomes = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        outcomes[outcome] = sum(1 for report in terminalreporter.stats.get(outcome, [])
+                                if getattr(report, "when", "call") == "call"
+                                and "postgres" in getattr(report, "keywords", {}))
+    terminalreporter.write_line(
+        "PostgreSQL tests (127.0.0.1:5432): "
+        + ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items()))

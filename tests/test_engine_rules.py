@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from booking import bookings, errors, scheduling
 from booking.extensions import db
-from booking.verification import start_verification
 from booking.models import (
     AuditEvent,
     Booking,
@@ -21,6 +20,7 @@ from booking.models import (
     Visitor,
     utcnow,
 )
+from booking.verification import start_verification
 
 from .factories import PHONE, make_office, make_service, make_slot, resident_id, verified, visitor
 

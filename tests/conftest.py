@@ -6,6 +6,7 @@ when it is unreachable rather than skipping.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import uuid
@@ -27,17 +28,26 @@ def _server_url(name: str) -> str:
     return POSTGRES_SERVER.rsplit("/", 1)[0] + "/" + name
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A database of this test process's own on the PostgreSQL server, dropped at the end."""
-    name = f"booking_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+@contextlib.contextmanager
+def temporary_database(prefix: str):
+    """A new empty database on the PostgreSQL server; yields its URL, drops it afterwards."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield _server_url(name)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield _server_url(name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database of this test process's own on the PostgreSQL server, dropped at the end."""
+    with temporary_database("booking_test") as url:
+        yield url
 
 
 def make_app(database_url: str, **overrides):

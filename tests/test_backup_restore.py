@@ -12,17 +12,16 @@ import shutil
 import sqlite3
 import subprocess
 import threading
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from booking import bookings
 from booking.extensions import db
 from booking.models import Booking, Slot, SmsMessage
 
-from .conftest import POSTGRES_SERVER, _fresh_schema, make_app
+from .conftest import _fresh_schema, make_app, temporary_database
 from .factories import make_office, make_service, make_slot, verified, visitor
 
 
@@ -146,23 +145,15 @@ def test_postgres_dump_and_restore_into_a_new_database(pg_app, postgres_url):
         expected = state()
         db.session.remove()
     url = make_url(postgres_url)
-    name = f"booking_restore_{uuid.uuid4().hex[:8]}"
     connection = ["-h", url.host, "-p", str(url.port or 5432), "-U", url.username or "postgres"]
-    admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
     dump = subprocess.run(["pg_dump", "-Fc", *connection, url.database], capture_output=True, timeout=60)
     assert dump.returncode == 0, dump.stderr.decode()
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        restore = subprocess.run(["pg_restore", "--no-owner", *connection, "-d", name],
+    with temporary_database("booking_restore") as restored_url:
+        restore = subprocess.run(["pg_restore", "--no-owner", *connection, "-d", make_url(restored_url).database],
                                  input=dump.stdout, capture_output=True, timeout=60)
         assert restore.returncode == 0, restore.stderr.decode()
-        restored = make_app(url.set(database=name).render_as_string(hide_password=False))
+        restored = make_app(restored_url)
         assert_service_shows(restored, made, expected)
         with restored.app_context():
             db.session.remove()
             db.engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
 import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from booking.extensions import db
 
-from .conftest import POSTGRES_SERVER, _server_url, make_app
+from .conftest import make_app, temporary_database
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -20,14 +18,8 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrated.db'}"
         return
-    name = f"booking_migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield _server_url(name)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with temporary_database("booking_migrations") as url:
+        yield url
 
 
 def test_upgrade_gives_exactly_the_models_and_downgrade_reaches_base(empty_database):

@@ -31,7 +31,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         # real client and a client cannot forge its address with X-Forwarded-For.
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-    logging.basicConfig(level=logging.INFO)
+    # Our own loggers (booking.*) speak at INFO through Flask's handler; basicConfig on the
+    # root logger as well would print every line twice.
+    app.logger.setLevel(logging.INFO)
     return app
 
 

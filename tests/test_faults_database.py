@@ -335,3 +335,22 @@ def test_postgres_slot_row_locked_past_lock_timeout_answers_503_and_writes_nothi
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_no_free_pooled_connection_is_a_503_not_a_500(postgres_url):
+    """Every pooled connection busy past pool_timeout: the API says "try again", as for an outage."""
+    app = make_app(postgres_url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0,
+                                                             "pool_timeout": 0.3})
+    _fresh_schema(app)
+    with app.app_context():
+        held = db.engine.connect()  # the only connection in the pool
+        try:
+            response = app.test_client().get("/api/v1/offices")
+            assert response.status_code == 503
+            assert response.get_json()["error"] == "unavailable"
+        finally:
+            held.close()
+        assert app.test_client().get("/api/v1/offices").status_code == 200
+        db.session.remove()
+        db.engine.dispose()

@@ -89,6 +89,10 @@ def _http_error(error: HTTPException):
 
 
 def _unexpected(error: Exception):
+    from ..errors_web import error_answer, is_outage
+
+    if is_outage(error):  # e.g. no pooled connection free in time: a 503, not a bug
+        return error_answer(503)
     log.exception("unexpected error on %s %s", request.method, request.path)
     code, zh, en = HTTP_ERRORS[500]
     return error_response(code, en if request_lang() == "en" else zh, 500)

@@ -94,3 +94,28 @@ def test_eight_processes_on_postgres_book_exactly_the_limit(pg_app, postgres_url
     assert outcomes == {"booked": LIMIT_BOOKINGS, "SlotFull": 200 - LIMIT_BOOKINGS}
     with pg_app.app_context():
         assert_exactly_full(slot_id)
+
+
+def test_two_racing_bookings_for_one_person_give_one_booking_and_one_clear_conflict(any_app):
+    """The identity claim is a primary key: the race is settled by the database, as a 409."""
+    with any_app.app_context():
+        slot_id = racing_slot().id
+        people = contenders(8)
+    same_couple = [visitor(900), visitor(901)]
+    start = threading.Barrier(8)
+
+    def one(item):
+        with any_app.app_context():
+            start.wait()
+            try:
+                bookings.book(slot_id=slot_id, phone=item["phone"], visitors=same_couple,
+                              verification=(item["verification_id"], item["code"]))
+                return "booked"
+            except BookingError as error:
+                return (type(error).__name__, error.status)
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = Counter(pool.map(one, people))
+    assert outcomes == {"booked": 1, ("IdentityAlreadyBooked", 409): 7}

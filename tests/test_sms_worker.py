@@ -362,3 +362,19 @@ def test_worker_command_refuses_an_incomplete_twilio_setup(app, runner):
     app.config.update(SMS_BACKEND="twilio", TWILIO_ACCOUNT_SID=None)
     result = runner.invoke(args=["sms", "worker", "--once"])
     assert result.exit_code == 1 and "TWILIO_ACCOUNT_SID" in result.output
+
+
+def test_an_hour_long_provider_outage_loses_nothing_and_drains_afterwards(app, twilio_server):
+    """Twenty texts owed while the provider is down for an hour of simulated time, the
+    worker running every minute: none is lost or given up, each is sent once afterwards."""
+    with app.app_context():
+        ids = [a_text(phone=f"+86138{n:08d}") for n in range(20)]
+        app.config["TWILIO_API_BASE_URL"] = closed_port_url()
+        for minute in range(60):
+            worker.drain(now=T0 + dt.timedelta(minutes=minute))
+        assert {row(i).status for i in ids} == {"pending"}
+        app.config["TWILIO_API_BASE_URL"] = twilio_server.url
+        for minute in range(60, 60 + 90):  # the longest back-off after an hour is under 30 min
+            worker.drain(now=T0 + dt.timedelta(minutes=minute))
+        assert {row(i).status for i in ids} <= {"queued", "sent", "delivered"}
+        assert sorted(len(twilio_server.sent_to(f"+86138{n:08d}")) for n in range(20)) == [1] * 20

@@ -246,9 +246,11 @@ def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str =
         check_window(service, slot, now)
     day = scheduling.local_day(service.office, slot.starts_at)
     hashes = [digest for _, digest in people]
+    # The code first: whether a person or a phone already has bookings is told only to
+    # someone who proved they hold the phone.
+    proof = None if source == "walk_in" else check_code(*(verification or ("", "")), phone=phone, now=now)
     check_identities_free(service, day, hashes)
     check_phone_limit(phone, now)
-    proof = check_code(*verification, phone=phone, now=now) if source != "walk_in" else None
 
     scheduling.reserve(slot.id, len(people))
     booking = Booking(

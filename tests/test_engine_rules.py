@@ -259,3 +259,13 @@ def test_the_manage_token_opens_only_its_own_booking(slot):
         with pytest.raises(errors.NotFound):
             bookings.find_booking(reference, token)
     assert len(done.token) >= 22  # 22 base64 characters: 132 bits
+
+
+def test_without_the_code_nothing_tells_whether_a_person_or_phone_has_bookings(slot):
+    attempt(slot.id, people=[visitor(1), visitor(2)])
+    verification_id, code = verified("+8613900002222")
+    wrong = "000000" if code != "000000" else "111111"
+    for proof in [(verification_id, wrong), None]:
+        with pytest.raises(errors.VerificationFailed):  # not IdentityAlreadyBooked
+            bookings.book(slot_id=slot.id, phone="+8613900002222",
+                          visitors=[visitor(1), visitor(2)], verification=proof)

@@ -164,9 +164,16 @@ class VisitorStatus:
 
 def latest_declarations(booking: Booking) -> dict[int, HealthDeclaration]:
     """Each visitor's latest declaration, by visitor id."""
+    return latest_declarations_many([booking.id])
+
+
+def latest_declarations_many(booking_ids: list[int]) -> dict[int, HealthDeclaration]:
+    """Each visitor's latest declaration for any of these bookings, by visitor id (one query)."""
+    if not booking_ids:
+        return {}
     latest = (select(func.max(HealthDeclaration.id))
-              .where(HealthDeclaration.booking_id == booking.id)
-              .group_by(HealthDeclaration.visitor_id))
+              .where(HealthDeclaration.booking_id.in_(booking_ids))
+              .group_by(HealthDeclaration.booking_id, HealthDeclaration.visitor_id))
     rows = db.session.scalars(select(HealthDeclaration).where(HealthDeclaration.id.in_(latest)))
     return {row.visitor_id: row for row in rows}
 
@@ -179,19 +186,41 @@ def _state(booking: Booking, declaration: HealthDeclaration | None, now: dt.date
     return "cleared" if declaration.passed else "failed"
 
 
-def visitor_statuses(booking: Booking, now: dt.datetime | None = None) -> list[VisitorStatus]:
-    """Every visitor of the booking with their health-declaration state, in booking order.
-
-    With `now`, a declaration made after it does not count (the state as it was then)."""
-    latest = latest_declarations(booking)
+def _statuses(booking: Booking, latest: dict[int, HealthDeclaration],
+              now: dt.datetime | None) -> list[VisitorStatus]:
     return [VisitorStatus(v.position, v.name, v.id_masked, _state(booking, latest.get(v.id), now),
                           latest.get(v.id)) for v in booking.visitors]
 
 
+def visitor_statuses(booking: Booking, now: dt.datetime | None = None) -> list[VisitorStatus]:
+    """Every visitor of the booking with their health-declaration state, in booking order.
+
+    With `now`, a declaration made after it does not count (the state as it was then)."""
+    return _statuses(booking, latest_declarations(booking), now)
+
+
+def visitor_statuses_many(bookings: list[Booking],
+                          now: dt.datetime | None = None) -> dict[int, list[VisitorStatus]]:
+    """visitor_statuses for many bookings at once, by booking id, with one declarations query
+    (load the bookings with their visitors and slots, e.g. queue.day_bookings does)."""
+    latest = latest_declarations_many([b.id for b in bookings])
+    return {b.id: _statuses(b, latest, now) for b in bookings}
+
+
+def all_cleared(statuses: list[VisitorStatus]) -> bool:
+    """The clearance rule: at least one visitor, and every one cleared."""
+    return bool(statuses) and all(s.state == "cleared" for s in statuses)
+
+
 def is_cleared(booking: Booking, now: dt.datetime | None = None) -> bool:
     """True when every visitor's latest declaration for this slot passed (made by `now`, if given)."""
-    statuses = visitor_statuses(booking, now)
-    return bool(statuses) and all(s.state == "cleared" for s in statuses)
+    return all_cleared(visitor_statuses(booking, now))
+
+
+def cleared_many(bookings: list[Booking], now: dt.datetime | None = None) -> dict[int, bool]:
+    """is_cleared for many bookings at once, by booking id, with a fixed number of queries."""
+    return {booking_id: all_cleared(statuses)
+            for booking_id, statuses in visitor_statuses_many(bookings, now).items()}
 
 
 # --- the staff view --------------------------------------------------------------------------

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 
 from sqlalchemy import event
 
-from booking import bookings
+from booking import accounts, bookings
 from booking.extensions import db
-from booking.models import utcnow
+from booking.models import Service, utcnow
 from tests.factories import SHANGHAI, make_office, make_service, make_slot, verified, visitor
+from tests.test_staff_support import PASSWORD, clear, make_office2, running_slot
+from tests.test_staff_support import book as staff_book
 
 
 @contextlib.contextmanager
@@ -31,10 +34,10 @@ def counting(app):
         event.remove(engine, "before_cursor_execute", record)
 
 
-def statements_for(app, client, path: str) -> int:
-    client.get(path)  # warm: the first request of a process loads more (e.g. the locale)
+def statements_for(app, client, path: str, **kwargs) -> int:
+    client.get(path, **kwargs)  # warm: the first request of a process loads more (e.g. the locale)
     with counting(app) as statements:
-        answer = client.get(path)
+        answer = client.get(path, **kwargs)
     assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
     return len(statements)
 
@@ -88,4 +91,56 @@ def test_home_page_runs_the_same_statements_however_many_slots_and_bookings(any_
         db.session.commit()
         book_some(more + slots, 200, 15)
     many = statements_for(any_app, client, "/")
+    assert 0 < many == few
+
+
+def queue_day(app, code: str):
+    """An office with 3 bookings today in one running slot, two of them cleared at the door."""
+    with app.app_context():
+        d = make_office2(code)
+        for i in range(3):
+            booking = staff_book(d.running, [2 * i, 2 * i + 1])
+            if i < 2:
+                clear(booking)
+        return d.service.id, accounts.issue_token(d.clerk)
+
+
+def add_queue_bookings(app, service_id: int, count: int) -> None:
+    """`count` more bookings today, spread over six more slots, every other one cleared."""
+    with app.app_context():
+        service = db.session.get(Service, service_id)
+        start = utcnow().replace(second=0, microsecond=0)  # still today: the zone has it near noon
+        slots = [running_slot(service, starts_at=start + dt.timedelta(minutes=10 * k),
+                              ends_at=start + dt.timedelta(minutes=10 * k + 60)) for k in range(6)]
+        db.session.commit()
+        for k in range(count):
+            booking = staff_book(slots[k % 6], [1000 + 2 * k, 1001 + 2 * k])
+            if k % 2 == 0:
+                clear(booking)
+
+
+def test_staff_queue_page_runs_the_same_statements_with_3_or_30_bookings(any_app):
+    client = any_app.test_client()
+    service_id, _ = queue_day(any_app, "registry-q")
+    page = client.get("/staff/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/staff/login", data={"username": "clerk-registry-q", "password": PASSWORD,
+                                      "csrf_token": token})
+    path = "/staff/registry-q/queue"
+    few = statements_for(any_app, client, path)
+    add_queue_bookings(any_app, service_id, 27)
+    many = statements_for(any_app, client, path)
+    assert client.get(path).get_data(as_text=True).count('class="booking status-') == 30
+    assert 0 < many == few
+
+
+def test_staff_queue_api_runs_the_same_statements_with_3_or_30_bookings(any_app):
+    client = any_app.test_client()
+    service_id, token = queue_day(any_app, "registry-q")
+    path, headers = "/api/v1/staff/queue?office=registry-q", {"Authorization": f"Bearer {token}"}
+    few = statements_for(any_app, client, path, headers=headers)
+    add_queue_bookings(any_app, service_id, 27)
+    many = statements_for(any_app, client, path, headers=headers)
+    rows = client.get(path, headers=headers).json["bookings"]
+    assert len(rows) == 30 and sum(row["cleared"] for row in rows) == 2 + 14
     assert 0 < many == few

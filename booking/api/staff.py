@@ -63,13 +63,14 @@ def _day(value: str | None, office) -> dt.date:
 @bp.get("/staff/queue")
 @staff_api()
 def staff_queue():
-    from ..health import is_cleared
+    from ..health import cleared_many
 
     office = office_for(g.staff_user, request.args.get("office"))
     day = _day(request.args.get("date"), office)
     rows = queue.day_bookings(office, day, request.args.get("q") or "")
+    cleared = cleared_many(rows)  # one query for all the rows, not one per booking
     return jsonify(office=office.code, date=day.isoformat(),
-                   bookings=[_booking_json(b, is_cleared(b)) for b in rows])
+                   bookings=[_booking_json(b, cleared[b.id]) for b in rows])
 
 
 @bp.post("/staff/bookings/<reference>/check-in")

@@ -51,14 +51,14 @@ def parse_day(office: Office, value: str | None) -> dt.date:
 @staff_page()
 def queue_page(office: Office):
     """Every booking of the day by slot, with search, door check-in and counter actions."""
-    from ..health import visitor_statuses
+    from ..health import visitor_statuses_many
 
     day = parse_day(office, request.args.get("date"))
     query = (request.args.get("q") or "").strip()[:40]
     rows = queue.day_bookings(office, day, query)
     return render_template(
         "staff/queue.html", office=office, day=day, query=query, rows=rows,
-        health={b.id: visitor_statuses(b) for b in rows}, crowding=queue.crowding(office),
+        health=visitor_statuses_many(rows), crowding=queue.crowding(office),
         stays=queue.stays(office), calling=queue.calling(office)[:6],
         waiting=queue.waiting(office), today=queue.today(office),
         grace_delta=dt.timedelta(minutes=queue.grace_minutes()), now=queue.utcnow(),

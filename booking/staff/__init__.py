@@ -34,4 +34,13 @@ def staff_context():
                             "staff": _("staff"), "auto_release": _("system")}}
 
 
-from . import admin_views, auth_views, display, office_views, queue_views, report_views, walkin_views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    admin_views,
+    auth_views,
+    display,
+    office_views,
+    queue_views,
+    report_views,
+    rules_views,
+    walkin_views,
+)

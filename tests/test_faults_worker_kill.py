@@ -10,6 +10,7 @@ citizen reads them from the text); the test kills each worker once while request
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import os
 import signal
@@ -101,7 +102,7 @@ def post_json(url: str, body: dict) -> tuple[int | None, dict | None]:
         payload = error.read()
         error.close()
         return error.code, json.loads(payload) if payload else None
-    except (OSError, ValueError):
+    except (OSError, ValueError, http.client.HTTPException):  # e.g. IncompleteRead: killed mid-answer
         return None, None
 
 

@@ -9,15 +9,14 @@ full phone number.
 from __future__ import annotations
 
 import logging
-import threading
 import urllib.request
 
 import pytest
-from werkzeug.serving import make_server
 
 from booking.extensions import db
 from booking.sms import worker
 
+from .conftest import serving
 from .factories import PHONE, last_code, setup_marriage_slot, visitor
 
 VISITORS = [visitor(11), visitor(12)]
@@ -101,12 +100,8 @@ def served(app):
 
     app.add_url_rule(failing, "explode", explode)
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the error page, and a log
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serving(app) as url:
+        yield url
 
 
 def fetch(url: str) -> int:

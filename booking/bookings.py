@@ -106,17 +106,8 @@ def find_booking(reference: str, token: str) -> Booking:
 
 # --- the rules, one function each --------------------------------------------------------
 
-def booking_window(service: Service, slot: Slot) -> tuple[dt.datetime, dt.datetime]:
-    """When booking a slot opens (N days before its local date, at a local time) and closes."""
-    office = service.office
-    day = scheduling.local_day(office, slot.starts_at) - dt.timedelta(days=service.booking_opens_days)
-    opens = scheduling.local_datetime(office, day, service.booking_opens_at)
-    closes = slot.starts_at - dt.timedelta(hours=service.booking_closes_hours)
-    return opens.astimezone(dt.UTC), closes
-
-
 def check_window(service: Service, slot: Slot, now: dt.datetime) -> None:
-    opens, closes = booking_window(service, slot)
+    opens, closes = scheduling.booking_window(service, slot)
     if now < opens:
         local = opens.astimezone(service.office.tz).strftime("%Y-%m-%d %H:%M")
         raise NotYetOpen(opens_at=local)

@@ -27,6 +27,15 @@ def days(first: dt.date, last: dt.date) -> Iterable[dt.date]:
         yield first + dt.timedelta(days=n)
 
 
+def booking_window(service: Service, slot: Slot) -> tuple[dt.datetime, dt.datetime]:
+    """When booking a slot opens (N days before its local date, at a local time) and closes."""
+    office = service.office
+    day = local_day(office, slot.starts_at) - dt.timedelta(days=service.booking_opens_days)
+    opens = local_datetime(office, day, service.booking_opens_at)
+    closes = slot.starts_at - dt.timedelta(hours=service.booking_closes_hours)
+    return opens.astimezone(dt.UTC), closes
+
+
 def closure_for(service: Service, day: dt.date) -> Closure | None:
     """The closure in force for a service on a local day, if any."""
     return db.session.scalars(
@@ -120,8 +129,6 @@ def availability(service: Service, first: dt.date, last: dt.date,
 
     Slots outside the booking window, on closed days or of a suspended service are left out.
     """
-    from .bookings import booking_window  # the window is a booking rule
-
     now = now or utcnow()
     start = local_datetime(service.office, first, dt.time(0))
     end = local_datetime(service.office, last + dt.timedelta(days=1), dt.time(0))
@@ -211,8 +218,6 @@ def day_summaries(service: Service, first: dt.date, last: dt.date,
 
 def _summarise(service: Service, day: dt.date, slots: list[Slot], closure: Closure | None,
                now: dt.datetime) -> DaySummary:
-    from .bookings import booking_window  # the window is a booking rule
-
     if closure is not None or service.suspended:
         return DaySummary(day, "closed", closure=closure)
     times = [slot.starts_at for slot in slots] or [start for start, _ in slot_times(service, day)]

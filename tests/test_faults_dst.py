@@ -96,7 +96,7 @@ def test_booking_window_opens_at_local_time_on_the_far_side_of_the_change(ctx):
     08:00 winter time on 27 March: 07:00 UTC, not 06:00."""
     service = berlin_service(booking_opens_days=2)
     slot = make_slot_at(service, dt.datetime(2027, 3, 29, 9, 0, tzinfo=BERLIN))
-    opens, closes = bookings.booking_window(service, slot)
+    opens, closes = scheduling.booking_window(service, slot)
     assert opens == dt.datetime(2027, 3, 27, 7, 0, tzinfo=UTC)
     assert closes == dt.datetime(2027, 3, 29, 5, 0, tzinfo=UTC)  # 2 real hours before 07:00 UTC
 

@@ -244,6 +244,7 @@ def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str =
     check_phone_limit(phone, now)
 
     scheduling.reserve(slot.id, len(people))
+    db.session.expire(slot, ["booked_bookings", "booked_people"])  # the UPDATE changed them
     booking = Booking(
         reference=new_reference(), token_salt=secrets.token_hex(8),
         # bandit B106: a placeholder, not a password; set from the token just below
@@ -266,8 +267,23 @@ def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str =
     outbox.enqueue("booked", phone, lang, booking, **text_values(booking, token))
     audit.record("booked", actor="staff" if source == "walk_in" else "citizen", booking=booking,
                  source=source)
-    db.session.commit()
+    _commit_keeping_loaded()
     return Booked(booking, token)
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring the objects in the session.
+
+    What a booking just wrote is what was committed, so the answer can be built from it:
+    reloading the booking, its slot, office, service and visitors after the commit was a
+    third of the booking request's statements.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _set_status(booking: Booking, allowed: tuple[str, ...], **values) -> None:

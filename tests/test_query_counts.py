@@ -144,3 +144,29 @@ def test_staff_queue_api_runs_the_same_statements_with_3_or_30_bookings(any_app)
     rows = client.get(path, headers=headers).json["bookings"]
     assert len(rows) == 30 and sum(row["cleared"] for row in rows) == 2 + 14
     assert 0 < many == few
+
+
+def test_a_booking_request_runs_no_more_than_thirteen_statements(any_app):
+    """The hot path of a flash crowd: five reads that check the rules, the conditional UPDATE,
+    six inserts or updates, and one read for the answer (health clearance); nothing reloaded
+    after the commit (bookings._commit_keeping_loaded). docs/benchmarks.md has the numbers."""
+    client = any_app.test_client()
+    with any_app.app_context():
+        slot_id = make_slot(make_service(make_office())).id
+        db.session.commit()
+        proofs = [verified(f"+86138000000{n:02d}") for n in range(2)]
+
+    def post(n: int):
+        verification_id, code = proofs[n]
+        return client.post("/api/v1/bookings", json={
+            "slot_id": slot_id, "phone": f"+86138000000{n:02d}", "verification_id": verification_id,
+            "code": code, "visitors": [visitor(2 * n), visitor(2 * n + 1)]})
+
+    assert post(0).status_code == 201  # warm
+    with counting(any_app) as statements:
+        answer = post(1)
+    assert answer.status_code == 201
+    assert answer.json["visitors"][1]["name"] and answer.json["slot"]["id"] == slot_id
+    sql = [s for s in statements if not s.startswith("BEGIN")]
+    sqlite = any_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    assert len(sql) <= (14 if sqlite else 13), "\n".join(sql)  # SQLite inserts visitors one by one

@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config
 from .database import configure_engine
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .microcache import MicroCache
 
 LANGUAGES = ("zh", "en")
 
@@ -53,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.extensions["availability_cache"] = MicroCache(app.config["AVAILABILITY_CACHE_SECONDS"])
     from . import auth  # noqa: F401  (registers the user loader)
 
     with app.app_context():

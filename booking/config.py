@@ -69,6 +69,8 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Staff sessions end after a working day (hours), and at logout.
         "PERMANENT_SESSION_LIFETIME": 3600 * int(os.environ.get("STAFF_SESSION_HOURS", "8")),
+        # How old a GET /api/v1/availability answer may be (per process; 0 = always fresh).
+        "AVAILABILITY_CACHE_SECONDS": float(os.environ.get("AVAILABILITY_CACHE_SECONDS", "1")),
         "NO_SHOW_GRACE_MINUTES": int(os.environ.get("NO_SHOW_GRACE_MINUTES", "15")),
         # hide_parameters: error messages (and so logs) never carry phone numbers or names.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

@@ -129,21 +129,31 @@ def availability(service: Service, first: dt.date, last: dt.date,
 
     Slots outside the booking window, on closed days or of a suspended service are left out.
     """
-    now = now or utcnow()
+    slots = _slots_between(service, first, last, open_only=True)
+    return _bookable(service, slots, closed_days(service, first, last), now or utcnow())
+
+
+def _slots_between(service: Service, first: dt.date, last: dt.date,
+                   open_only: bool = False) -> list[Slot]:
+    """The service's slots on local days first..last, in order (one query)."""
     start = local_datetime(service.office, first, dt.time(0))
     end = local_datetime(service.office, last + dt.timedelta(days=1), dt.time(0))
-    slots = db.session.scalars(
-        select(Slot).where(Slot.service_id == service.id, Slot.starts_at >= start,
-                           Slot.starts_at < end, Slot.status == "open")
-        .order_by(Slot.starts_at)
-    ).all()
+    query = select(Slot).where(Slot.service_id == service.id, Slot.starts_at >= start,
+                               Slot.starts_at < end)
+    if open_only:
+        query = query.where(Slot.status == "open")
+    return list(db.session.scalars(query.order_by(Slot.starts_at)))
+
+
+def _bookable(service: Service, slots: list[Slot], closed: dict[dt.date, Closure],
+              now: dt.datetime) -> list[Availability]:
     if service.suspended:
         return []
-    closed = closed_days(service, first, last)
     result = []
     for slot in slots:
         opens, closes = booking_window(service, slot)
-        if not opens <= now < closes or local_day(service.office, slot.starts_at) in closed:
+        if (slot.status != "open" or not opens <= now < closes
+                or local_day(service.office, slot.starts_at) in closed):
             continue
         result.append(Availability(slot, slot.remaining_bookings(service.party_size_min),
                                    slot.remaining_people()))
@@ -201,19 +211,37 @@ class DaySummary:
 def day_summaries(service: Service, first: dt.date, last: dt.date,
                   now: dt.datetime | None = None) -> list[DaySummary]:
     """A summary of every local day first..last for one service (one query for the slots)."""
-    now = now or utcnow()
-    start = local_datetime(service.office, first, dt.time(0))
-    end = local_datetime(service.office, last + dt.timedelta(days=1), dt.time(0))
-    slots = db.session.scalars(
-        select(Slot).where(Slot.service_id == service.id, Slot.starts_at >= start,
-                           Slot.starts_at < end).order_by(Slot.starts_at)
-    ).all()
+    slots = _slots_between(service, first, last)
+    return _summaries(service, first, last, slots, closed_days(service, first, last), now or utcnow())
+
+
+def _summaries(service: Service, first: dt.date, last: dt.date, slots: list[Slot],
+               closed: dict[dt.date, Closure], now: dt.datetime) -> list[DaySummary]:
     by_day: dict[dt.date, list[Slot]] = {}
     for slot in slots:
         by_day.setdefault(local_day(service.office, slot.starts_at), []).append(slot)
-    closed = closed_days(service, first, last)
     return [_summarise(service, day, by_day.get(day, []), closed.get(day), now)
             for day in days(first, last)]
+
+
+@dataclass(frozen=True)
+class ServiceDays:
+    """What a calendar of local days first..last shows of one service."""
+
+    available: list[Availability]
+    closed: dict[dt.date, Closure]
+    summaries: list[DaySummary]
+
+
+def service_days(service: Service, first: dt.date, last: dt.date,
+                 now: dt.datetime | None = None) -> ServiceDays:
+    """availability, closed_days and day_summaries at once, from one query for the slots and
+    one for the closures (the availability answer needs all three)."""
+    now = now or utcnow()
+    slots = _slots_between(service, first, last)
+    closed = closed_days(service, first, last)
+    return ServiceDays(_bookable(service, slots, closed, now), closed,
+                       _summaries(service, first, last, slots, closed, now))
 
 
 def _summarise(service: Service, day: dt.date, slots: list[Slot], closure: Closure | None,

@@ -58,6 +58,8 @@ def make_app(database_url: str, **overrides):
         "PUBLIC_BASE_URL": "https://booking.example.gov.cn",
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Tests see every change at once; tests/test_availability_cache.py tests the cache.
+        "AVAILABILITY_CACHE_SECONDS": 0,
     }
     config.update(overrides)
     return create_app(config)

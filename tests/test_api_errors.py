@@ -79,7 +79,7 @@ def test_an_unexpected_failure_in_an_api_route_is_a_json_500(app, client, monkey
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(scheduling, "availability", broken)
+    monkeypatch.setattr(scheduling, "service_days", broken)
     with app.app_context():
         setup_marriage_slot()
     response = client.get("/api/v1/availability?office=registry&service=marriage"

@@ -10,8 +10,10 @@ import datetime as dt
 
 from flask import Response, current_app, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from .. import bookings, calendar, health, scheduling, verification
+from ..database import read_only_transaction
 from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
 from ..links import ics_url, manage_url
@@ -117,11 +119,14 @@ def offices():
 
 
 def find_service(office_code: str, service_code: str) -> Service:
-    office = db.session.scalars(select(Office).where(Office.code == office_code)).first()
-    if office is None:
-        raise UnknownOffice()
-    service = next((s for s in office.services if s.code == service_code), None)
+    """The service with its office, in one query."""
+    service = db.session.scalars(
+        select(Service).join(Service.office).options(contains_eager(Service.office))
+        .where(Office.code == office_code, Service.code == service_code)
+    ).first()
     if service is None:
+        if db.session.scalar(select(Office.id).where(Office.code == office_code)) is None:
+            raise UnknownOffice()
         raise UnknownService()
     return service
 
@@ -135,25 +140,36 @@ def check_range(first: dt.date, last: dt.date) -> None:
 
 @bp.get("/availability")
 def availability():
-    """Bookable slots of one service over local days from..to, with the closed days."""
+    """Bookable slots of one service over local days from..to, with the closed days.
+
+    The answer may be up to AVAILABILITY_CACHE_SECONDS old (booking/microcache.py says why
+    that is safe): when a popular day opens, most of the crowd's requests are this one.
+    """
     query = Body(request.args.to_dict())
     office_code, service_code = query.string("office", max_length=40), query.string("service", max_length=40)
     first, last = query.date("from"), query.date("to")
     query.done()
+    answer = current_app.extensions["availability_cache"].get_or_make(
+        (office_code, service_code, first, last),
+        lambda: availability_json(office_code, service_code, first, last))
+    return current_app.response_class(answer, mimetype="application/json")
+
+
+def availability_json(office_code: str, service_code: str, first: dt.date, last: dt.date) -> bytes:
+    read_only_transaction()
     service = find_service(office_code, service_code)
     check_range(first, last)
     office = service.office
-    slots = [slot_json(office, item.slot, item.remaining_bookings, item.remaining_people)
-             for item in scheduling.availability(service, first, last)]
-    closed = scheduling.closed_days(service, first, last)
+    found = scheduling.service_days(service, first, last)
     return jsonify(
         office=office.code, service=service.code, timezone=office.timezone,
-        suspended=bool(service.suspended), slots=slots,
+        suspended=bool(service.suspended),
+        slots=[slot_json(office, item.slot, item.remaining_bookings, item.remaining_people)
+               for item in found.available],
         closed=[{"date": day.isoformat(), "reason": closure.reason}
-                for day, closure in sorted(closed.items())],
-        days=[day_json(office, summary)
-              for summary in scheduling.day_summaries(service, first, last)],
-    )
+                for day, closure in sorted(found.closed.items())],
+        days=[day_json(office, summary) for summary in found.summaries],
+    ).get_data()
 
 
 def day_json(office: Office, summary) -> dict:
@@ -201,6 +217,7 @@ def create_booking():
     data.done()
     done = bookings.book(slot_id=slot_id, phone=phone, visitors=visitors, lang=lang,
                          source="api", verification=(verification_id, code))
+    read_only_transaction()  # the booking is committed; the answer only reads
     answer = booking_json(done.booking, done.token)
     answer["token"] = done.token
     response = jsonify(answer)

@@ -52,10 +52,9 @@ def day_slots(office_code: str, service_code: str, day: str):
     """Step 3: the slots of one day with the places honestly left."""
     service = load_service(office_code, service_code)
     day = parse_day(day)
-    summary = scheduling.day_summaries(service, day, day)[0]
-    items = scheduling.availability(service, day, day)
+    found = scheduling.service_days(service, day, day)
     return render_template("web/slots.html", service=service, office=service.office, day=day,
-                           summary=summary, items=items,
+                           summary=found.summaries[0], items=found.available,
                            people=party_size(service, request.args.get("people")))
 
 

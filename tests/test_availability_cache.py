@@ -1,0 +1,137 @@
+"""The availability micro-cache: answers up to AVAILABILITY_CACHE_SECONDS old, never an extra
+place; and on SQLite, availability reads do not wait for the write lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from sqlalchemy import select
+
+from booking import bookings
+from booking.extensions import db
+from booking.microcache import MicroCache
+from booking.models import Booking, Office, Slot
+from tests.factories import make_office, make_service, make_slot, verified, visitor
+from tests.test_query_counts import counting
+
+PHONES = ["+8613800000001", "+8613800000002", "+8613800000003"]
+
+
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def one_slot_day(app, max_bookings: int = 2) -> tuple[int, str]:
+    """A service with one slot two days ahead taking `max_bookings` couples: (slot id, path)."""
+    with app.app_context():
+        service = make_service(make_office(), slot_max_bookings=max_bookings)
+        slot = make_slot(service, days_ahead=2, max_bookings=max_bookings, max_people=2 * max_bookings)
+        db.session.commit()
+        day = slot.starts_at.astimezone(service.office.tz).date()
+        return slot.id, f"/api/v1/availability?office=registry&service=marriage&from={day}&to={day}"
+
+
+def cached(app, seconds: float = 1.0) -> Clock:
+    clock = Clock()
+    app.extensions["availability_cache"] = MicroCache(seconds, clock=clock)
+    return clock
+
+
+def book(app, slot_id: int, n: int):
+    with app.app_context():
+        return bookings.book(slot_id=slot_id, phone=PHONES[n], visitors=[visitor(2 * n), visitor(2 * n + 1)],
+                             verification=verified(PHONES[n]))
+
+
+def remaining(answer) -> int:
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.json["slots"][0]["remaining_bookings"] if answer.json["slots"] else 0
+
+
+def test_an_answer_is_reused_for_its_seconds_then_made_again(any_app):
+    slot_id, path = one_slot_day(any_app)
+    clock = cached(any_app, seconds=1.0)
+    client = any_app.test_client()
+    assert remaining(client.get(path)) == 2
+    book(any_app, slot_id, 0)
+
+    with counting(any_app) as statements:
+        again = client.get(path)
+    assert remaining(again) == 2 and statements == []  # served from the cache, no SQL
+
+    clock.now += 1.01
+    assert remaining(client.get(path)) == 1
+
+
+def test_a_stale_answer_never_sells_a_place_twice(any_app):
+    slot_id, path = one_slot_day(any_app, max_bookings=1)
+    cached(any_app, seconds=60.0)
+    client = any_app.test_client()
+    assert remaining(client.get(path)) == 1
+    book(any_app, slot_id, 0)
+    assert remaining(client.get(path)) == 1  # stale on purpose: it says a place is left
+
+    with any_app.app_context():
+        phone = PHONES[1]
+        verification_id, code = verified(phone)
+    answer = client.post("/api/v1/bookings", json={
+        "slot_id": slot_id, "phone": phone, "verification_id": verification_id, "code": code,
+        "visitors": [visitor(2), visitor(3)]})
+    assert (answer.status_code, answer.json["error"]) == (409, "slot_full")
+    with any_app.app_context():
+        slot = db.session.get(Slot, slot_id)
+        assert (slot.booked_bookings, slot.booked_people) == (1, 2)
+        assert db.session.query(Booking).count() == 1
+
+
+def test_each_question_has_its_own_answer_and_errors_are_not_kept(sqlite_app):
+    slot_id, path = one_slot_day(sqlite_app)
+    cached(sqlite_app, seconds=60.0)
+    client = sqlite_app.test_client()
+    missing = path.replace("service=marriage", "service=funeral")
+    assert client.get(missing).status_code == 404
+    with sqlite_app.app_context():
+        office = db.session.scalars(select(Office).where(Office.code == "registry")).one()
+        make_service(office, code="funeral", kind="farewell")
+        db.session.commit()
+    assert client.get(missing).status_code == 200  # the 404 was not kept
+
+    assert remaining(client.get(path)) == 2
+    day = dt.date.fromisoformat(path.rsplit("=", 1)[1])
+    longer = path.replace(f"to={day}", f"to={day + dt.timedelta(days=1)}")
+    book(sqlite_app, slot_id, 0)
+    assert remaining(client.get(longer)) == 1  # another range: asked afresh
+    assert remaining(client.get(path)) == 2    # this range: still the kept answer
+
+
+def test_zero_seconds_turns_the_cache_off(sqlite_app):
+    slot_id, path = one_slot_day(sqlite_app)
+    cached(sqlite_app, seconds=0)
+    client = sqlite_app.test_client()
+    assert remaining(client.get(path)) == 2
+    book(sqlite_app, slot_id, 0)
+    assert remaining(client.get(path)) == 1
+
+
+def test_sqlite_availability_reads_while_another_connection_holds_the_write_lock(sqlite_app):
+    """Readers begin deferred: with a booking's write transaction open elsewhere they answer
+    from their snapshot at once instead of waiting up to the 30 s busy timeout."""
+    slot_id, path = one_slot_day(sqlite_app)
+    client = sqlite_app.test_client()
+    writer = sqlite3.connect(sqlite_app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"),
+                             isolation_level=None, timeout=0)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE slot SET booked_bookings = 1, booked_people = 2 WHERE id = ?", (slot_id,))
+        assert remaining(client.get(path)) == 2  # the uncommitted write is not seen
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
+    assert remaining(client.get(path)) == 1

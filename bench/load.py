@@ -1,7 +1,8 @@
 """The crowd: C concurrent clients (aiohttp, one event loop) acting as citizens at release time.
 
 Each client takes the next citizen from a shared queue and does what a person does: look at
-the day's free slots, pick one, try to book it; after a 409 look again and pick another; give
+the day's free slots, pick one, try to book it; after a 409 look again and pick another (not
+the one just refused: the list may be up to a second old, and a person reads the refusal); give
 up when the day shows nothing free, after MAX_TRIES, or when the run's time is up.
 """
 
@@ -87,8 +88,10 @@ async def _book(session, crowd: Crowd, tally: Tally, n: int, slot_id: int) -> in
 
 async def _citizen(session, crowd: Crowd, tally: Tally, n: int, rng: random.Random,
                    stop_at: float) -> None:
+    full: set[int] = set()  # slots a 409 said are full: a person does not tap them again
     free = await _availability(session, crowd, tally)
     for _ in range(MAX_TRIES):
+        free = [slot for slot in free if slot["id"] not in full]
         if not free:
             tally.gave_up["nothing free"] += 1
             return
@@ -102,6 +105,7 @@ async def _citizen(session, crowd: Crowd, tally: Tally, n: int, rng: random.Rand
         status = await _book(session, crowd, tally, n, pick["id"])
         if status == 201:
             return
+        full.add(pick["id"])
         free = await _availability(session, crowd, tally) if status == 409 else []
     tally.gave_up["too many tries"] += 1
 

@@ -252,8 +252,6 @@ def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str =
     check_identities_free(service, day, hashes)
     check_phone_limit(phone, now)
 
-    scheduling.reserve(slot.id, len(people))
-    db.session.expire(slot, ["booked_bookings", "booked_people"])  # the UPDATE changed them
     booking = Booking(
         reference=new_reference(), token_salt=secrets.token_hex(8),
         # bandit B106: a placeholder, not a password; set from the token just below
@@ -276,8 +274,22 @@ def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str =
     outbox.enqueue("booked", phone, lang, booking, **text_values(booking, token))
     audit.record("booked", actor="staff" if source == "walk_in" else "citizen", booking=booking,
                  source=source)
+    db.session.flush()
+    _take_places(slot, len(people))
     _commit_keeping_loaded()
     return Booked(booking, token)
+
+
+def _take_places(slot: Slot, people: int) -> None:
+    """Reserve the places last, just before the commit: on PostgreSQL the popular slot's row
+    stays locked from this UPDATE to the commit, so everything else is written before it.
+    Nothing of the booking stays in the session if the slot is full."""
+    try:
+        scheduling.reserve(slot.id, people)
+    except SlotFull:
+        db.session.rollback()
+        raise
+    db.session.expire(slot, ["booked_bookings", "booked_people"])  # the UPDATE changed them
 
 
 def _commit_keeping_loaded() -> None:

@@ -141,6 +141,9 @@ def summarise(tally, popular) -> dict:
         "requests_per_s": round(requests / selling, 1) if booked else 0.0,
         "booking_latency_ms": latency_summary(tally.latency["booking"]),
         "availability_latency_ms": latency_summary(tally.latency["availability"]),
+        # Where in the rush the slow answers were: the first seconds take the whole crowd at once.
+        "booking_by_second": {second: latency_summary(values)
+                              for second, values in sorted(tally.by_second("booking").items())},
         "statuses": dict(sorted(tally.statuses.items())), "gave_up": dict(tally.gave_up),
     }
 
@@ -179,6 +182,8 @@ def _report_database(kind: str, r: dict) -> list[str]:
                   f"(load average {p['load_average']})",
                   f"  booking      p50 {b['p50']} p95 {b['p95']} p99 {b['p99']} max {b['max']} ms (n={b['n']})",
                   f"  availability p50 {a['p50']} p95 {a['p95']} p99 {a['p99']} max {a['max']} ms (n={a['n']})",
+                  "  booking by second of the rush (n, p99 ms): " + ", ".join(
+                      f"{second}s {v['n']} {v['p99']}" for second, v in p["booking_by_second"].items()),
                   f"  statuses: {p['statuses']}", f"  gave up: {p['gave_up']}"]
         lines += [f"  {'PASS' if c['ok'] else 'FAIL'} {name}: {c['detail']}" for name, c in p["invariants"].items()]
     if "database_ceiling" in r:

@@ -32,9 +32,19 @@ class Tally:
     last_201_at: float = 0.0
     gave_up: Counter = field(default_factory=Counter)
 
+    started_at: dict[str, list[float]] = field(default_factory=lambda: {"booking": [], "availability": []})
+
     def record(self, kind: str, started: float, status: str) -> None:
         self.latency[kind].append(time.monotonic() - started)
+        self.started_at[kind].append(started - self.first_at)
         self.statuses[f"{kind} {status}"] += 1
+
+    def by_second(self, kind: str) -> dict[int, list[float]]:
+        """Latencies of the requests started in each second of the rush."""
+        seconds: dict[int, list[float]] = {}
+        for offset, latency in zip(self.started_at[kind], self.latency[kind], strict=True):
+            seconds.setdefault(int(offset), []).append(latency)
+        return seconds
 
     @property
     def server_errors(self) -> int:

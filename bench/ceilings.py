@@ -4,12 +4,17 @@
   gunicorn config and loaded by the same client code: what HTTP + gunicorn + Flask cost.
 - database: the booking transaction alone, bookings.book() called in a tight loop by as many
   processes as gunicorn has workers, no HTTP: what the database and our domain code cost.
+- SQL (PostgreSQL): the same transaction's statements alone, run by pgbench
+  (bench/booking.pgbench): what PostgreSQL itself can do on this machine, with no Python at all.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import multiprocessing
+import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -98,3 +103,45 @@ def _book_loop(database_url: str, jobs: list, ready, results, start) -> None:
     dispose(app)
     results.put({"booked": booked, "errors": errors, "started": started, "ended": time.monotonic(),
                  "latencies": latencies})
+
+
+PGBENCH_SCRIPT = Path(__file__).with_name("booking.pgbench")
+
+
+def sql_ceiling(database_url: str, client_counts: list[int], seconds: float, slots: int) -> dict:
+    """Bookings per second of the booking's SQL run by pgbench, for each number of clients;
+    the best is the ceiling. On its own day of `slots` slots that never fill."""
+    from sqlalchemy import text
+
+    from booking.extensions import db
+
+    app = bench_app(database_url)
+    popular = load_popular_day(app, "pgbench", slots, 1_000_000)
+    with app.app_context():
+        office, service = db.session.execute(text(
+            "SELECT office.id, service.id FROM office JOIN service ON service.office_id = office.id"
+            " WHERE office.code = 'pgbench'")).one()
+    dispose(app)
+    variables = {"office": office, "service": service, "first_slot": min(popular.slot_ids),
+                 "last_slot": max(popular.slot_ids),
+                 "day": (popular.day - dt.date(1970, 1, 1)).days}  # pgbench has no quoting
+    runs = {clients: _pgbench(database_url, clients, seconds, variables)
+            for clients in sorted(set(client_counts))}
+    best = max(runs, key=lambda clients: runs[clients]["bookings_per_s"])
+    return {**runs[best], "clients": best,
+            "by_clients": {clients: run["bookings_per_s"] for clients, run in runs.items()}}
+
+
+def _pgbench(database_url: str, clients: int, seconds: float, variables: dict) -> dict:
+    libpq_url = database_url.replace("postgresql+psycopg://", "postgresql://")
+    command = ["pgbench", "--no-vacuum", "--file", str(PGBENCH_SCRIPT), "--client", str(clients),
+               "--jobs", str(min(clients, 2)), "--time", str(max(1, round(seconds)))]
+    command += [arg for name, value in variables.items() for arg in ("--define", f"{name}={value}")]
+    out = subprocess.run([*command, libpq_url], capture_output=True, text=True, timeout=seconds + 120)
+    if out.returncode != 0:
+        raise RuntimeError(f"pgbench failed: {out.stderr[-2000:]}")
+    tps = float(re.search(r"tps = ([\d.]+)", out.stdout).group(1))
+    latency = float(re.search(r"latency average = ([\d.]+) ms", out.stdout).group(1))
+    failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
+    return {"bookings_per_s": round(tps, 1), "latency_avg_ms": latency,
+            "failed": int(failed.group(1)) if failed else 0}

@@ -48,12 +48,12 @@ def temp_database(kind: str) -> Iterator[str]:
         admin.dispose()
 
 
-def bench_app(database_url: str):
+def bench_app(database_url: str, **overrides):
     """The product's app on a benchmark database, configured as the server will be."""
     from booking import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": BENCH_SECRET,
-                       "RATELIMIT_ENABLED": False, "SMS_BACKEND": "console"})
+                       "RATELIMIT_ENABLED": False, "SMS_BACKEND": "console", **overrides})
 
 
 def dispose(app) -> None:

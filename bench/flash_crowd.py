@@ -5,7 +5,7 @@
 For each database (a temp SQLite file in WAL mode; a temp PostgreSQL database, dropped after)
 it starts the service under gunicorn (gunicorn.conf.py, loopback, rate limits off, console SMS),
 loads one popular day, verifies the phones through the API, releases C clients at once and
-checks the invariants; then measures the two ceilings (bench/ceilings.py). Exit status 1 when
+checks the invariants; then measures the ceilings (bench/ceilings.py). Exit status 1 when
 an invariant fails. docs/benchmarks.md explains the numbers.
 """
 
@@ -24,7 +24,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `booking` imp
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "bench"
 
-from .ceilings import database_ceiling, framework_ceiling  # noqa: E402
+from .ceilings import database_ceiling, framework_ceiling, sql_ceiling  # noqa: E402
 from .common import (  # noqa: E402
     ROOT,
     bench_app,
@@ -52,11 +52,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--deadline", type=float, default=120, help="seconds before clients stop")
     parser.add_argument("--think", type=float, default=1.0,
                         help="mean seconds a person pauses before each booking attempt (default 1)")
-    parser.add_argument("--trivial-seconds", type=float, default=5.0)
+    parser.add_argument("--trivial-seconds", type=float, default=5.0,
+                        help="seconds of the trivial-endpoint and of each pgbench run")
     parser.add_argument("--workers", type=int, help="WEB_CONCURRENCY for this run")
     parser.add_argument("--threads", type=int, help="GUNICORN_THREADS for this run")
     parser.add_argument("--worker-class", choices=("gthread", "sync"), help="GUNICORN_WORKER_CLASS")
-    parser.add_argument("--no-ceilings", action="store_true", help="skip both ceilings")
+    parser.add_argument("--no-ceilings", action="store_true", help="skip the ceilings")
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
     return parser.parse_args(argv)
 
@@ -118,6 +119,10 @@ def run_database(kind: str, args, log_dir: Path) -> dict:
         if not args.no_ceilings:
             result["database_ceiling"] = database_ceiling(url, settings["workers"], args.slots,
                                                           args.per_slot)
+            if kind == "postgres":
+                result["sql_ceiling"] = sql_ceiling(
+                    url, [1, settings["workers"], settings["workers"] * settings["threads"]],
+                    args.trivial_seconds, args.slots)
         dispose(app)
     return result
 
@@ -155,9 +160,10 @@ def add_ratios(result: dict) -> None:
         result["ratio_to_framework"] = round(stress["bookings_per_s"] / framework["requests_per_s"], 4)
         result["requests_ratio_to_framework"] = round(
             stress["requests_per_s"] / framework["requests_per_s"], 4)
-    if "database_ceiling" in result:
-        result["ratio_to_database"] = round(
-            stress["bookings_per_s"] / result["database_ceiling"]["bookings_per_s"], 3)
+    for ceiling in ("database", "sql"):
+        if f"{ceiling}_ceiling" in result:
+            result[f"ratio_to_{ceiling}"] = round(
+                stress["bookings_per_s"] / result[f"{ceiling}_ceiling"]["bookings_per_s"], 3)
 
 
 def report(results: dict) -> str:
@@ -190,7 +196,11 @@ def _report_database(kind: str, r: dict) -> list[str]:
         d = r["database_ceiling"]
         lines.append(f"\n[{kind}] database ceiling: {d['bookings_per_s']} bookings/s ({d['processes']} processes,"
                      f" p99 {d['latency_ms']['p99']} ms, errors {d['errors']}; by processes {d['by_processes']})")
-    for name in ("ratio_to_framework", "requests_ratio_to_framework", "ratio_to_database"):
+    if "sql_ceiling" in r:
+        q = r["sql_ceiling"]
+        lines.append(f"[{kind}] SQL ceiling (pgbench): {q['bookings_per_s']} bookings/s ({q['clients']} clients,"
+                     f" average {q['latency_avg_ms']} ms, failed {q['failed']}; by clients {q['by_clients']})")
+    for name in ("ratio_to_framework", "requests_ratio_to_framework", "ratio_to_database", "ratio_to_sql"):
         if name in r:
             lines.append(f"[{kind}] stress {name}: {r[name]:.1%}")
     return lines

@@ -69,3 +69,27 @@ def test_tiny_growth_run_measures_flat_reads(monkeypatch, tmp_path):
     assert small["availability_week"]["statements_per_request"] == \
         large["availability_week"]["statements_per_request"]
     assert small["day_queue"]["rows"] == large["day_queue"]["rows"] > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_the_sql_ceiling_runs_the_booking_statements_through_pgbench_on_our_schema():
+    """bench/booking.pgbench is the booking transaction in SQL: it must fit the current schema
+    (a column renamed in the models fails here) and leave whole bookings behind."""
+    from bench.ceilings import sql_ceiling
+    from bench.common import bench_app, create_schema, dispose
+
+    with temp_database("postgres") as url:
+        app = bench_app(url)
+        create_schema(app)
+        dispose(app)
+        result = sql_ceiling(url, [1, 2], seconds=1, slots=3)
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            bookings, visitors, texts, taken = conn.execute(text(
+                "SELECT (SELECT count(*) FROM booking), (SELECT count(*) FROM visitor),"
+                " (SELECT count(*) FROM sms_message), (SELECT sum(booked_bookings) FROM slot)")).one()
+        engine.dispose()
+    assert result["failed"] == 0 and result["bookings_per_s"] > 0
+    assert set(result["by_clients"]) == {1, 2}
+    assert bookings > 0 and visitors == 2 * bookings and texts == bookings and taken == bookings

@@ -87,11 +87,14 @@ def slot_json(office: Office, slot, remaining_bookings: int, remaining_people: i
             "remaining_bookings": remaining_bookings, "remaining_people": remaining_people}
 
 
-def booking_json(booking: Booking, token: str) -> dict:
+def booking_json(booking: Booking, token: str, cleared: bool | None = None) -> dict:
+    """The booking as the API shows it; `cleared` when already known (else read)."""
     office = booking.office
     slot = booking.slot
+    if cleared is None:
+        cleared = health.is_cleared(booking)
     return {
-        "reference": booking.reference, "status": booking.status, "cleared": health.is_cleared(booking),
+        "reference": booking.reference, "status": booking.status, "cleared": cleared,
         "lang": booking.lang, "party_size": booking.party_size,
         "office": {"code": office.code, "name_zh": office.name_zh, "name_en": office.name_en,
                    "address_zh": office.address_zh, "address_en": office.address_en,
@@ -217,8 +220,9 @@ def create_booking():
     data.done()
     done = bookings.book(slot_id=slot_id, phone=phone, visitors=visitors, lang=lang,
                          source="api", verification=(verification_id, code))
-    read_only_transaction()  # the booking is committed; the answer only reads
-    answer = booking_json(done.booking, done.token)
+    # Nobody has declared for a booking made just now: not cleared, and nothing to read
+    # after the commit (which would take a connection and a transaction of its own).
+    answer = booking_json(done.booking, done.token, cleared=False)
     answer["token"] = done.token
     response = jsonify(answer)
     response.headers["Location"] = f"/api/v1/bookings/{done.booking.reference}"

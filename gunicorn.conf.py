@@ -1,6 +1,6 @@
 """Gunicorn settings for `gunicorn wsgi:app`, read from the environment.
 
-WEB_CONCURRENCY       worker processes (default: CPU cores + 1 on PostgreSQL; 1 on SQLite)
+WEB_CONCURRENCY       worker processes (default: one per CPU core on PostgreSQL; 1 on SQLite)
 GUNICORN_THREADS      threads per worker (default 4; the gthread worker)
 GUNICORN_WORKER_CLASS gthread (default) or sync
 BIND                  address (default 127.0.0.1:8000; PORT alone gives 0.0.0.0:PORT, as platforms expect)
@@ -33,13 +33,13 @@ def _bind() -> str:
 
 def _default_workers() -> int:
     # SQLite has one writer at a time; writers in other processes wait in SQLite's busy
-    # handler, which sleeps instead of queueing: one process books faster than five.
-    # PostgreSQL: cores + 1 processes of 4 threads beat 2 x cores + 1 (the rule for sync
-    # workers) on the flash-crowd benchmark: fewer processes fighting for the same cores.
+    # handler, which sleeps instead of queueing: one process books faster than two or five.
+    # PostgreSQL: one process of 4 threads per core had the lowest booking p99 on the
+    # flash-crowd benchmark (cores + 1 and 2 x cores + 1 only fight over the same cores).
     url = os.environ.get("DATABASE_URL", "")
     if not url or url.startswith("sqlite"):
         return 1
-    return multiprocessing.cpu_count() + 1
+    return multiprocessing.cpu_count()
 
 
 bind = _bind()

@@ -139,12 +139,16 @@ def check_party_size(service: Service, size: int) -> None:
         raise PartySizeInvalid(min=service.party_size_min, max=service.party_size_max)
 
 
+_ACTIVE_BOOKINGS_OF_PHONE = (
+    select(func.count(Booking.id)).join(Slot, Booking.slot_id == Slot.id)
+    .where(Booking.phone == bindparam("phone"), Booking.status.in_(ACTIVE_STATUSES),
+           Slot.ends_at > bindparam("now"))
+)
+
+
 def check_phone_limit(phone: str, now: dt.datetime) -> None:
     limit = current_app.config["MAX_ACTIVE_BOOKINGS_PER_PHONE"]
-    active = db.session.scalar(
-        select(func.count(Booking.id)).join(Slot, Booking.slot_id == Slot.id)
-        .where(Booking.phone == phone, Booking.status.in_(ACTIVE_STATUSES), Slot.ends_at > now)
-    )
+    active = db.session.scalar(_ACTIVE_BOOKINGS_OF_PHONE, {"phone": phone, "now": now})
     if active >= limit:
         raise TooManyBookings(limit=limit)
 
@@ -177,20 +181,22 @@ def _visitor_input(raw, field: str) -> VisitorInput:
     return VisitorInput(raw.get("name"), raw.get("id_type"), raw.get("id_number"))
 
 
+_CLAIMS_OF_PEOPLE = select(IdentityClaim.booking_id).where(
+    IdentityClaim.id_hash.in_(bindparam("hashes", expanding=True)),
+    IdentityClaim.service_id == bindparam("service_id"), IdentityClaim.day == bindparam("day"))
+
+
 def check_identities_free(service: Service, day: dt.date, hashes: list[str],
                           booking_id: int | None = None) -> None:
     """One active booking per identity per service per day (the table also enforces it)."""
-    taken = db.session.scalars(
-        select(IdentityClaim.booking_id).where(
-            IdentityClaim.id_hash.in_(hashes), IdentityClaim.service_id == service.id,
-            IdentityClaim.day == day)
-    ).all()
+    taken = db.session.scalars(_CLAIMS_OF_PEOPLE,
+                               {"hashes": hashes, "service_id": service.id, "day": day}).all()
     if any(other != booking_id for other in taken):
         raise IdentityAlreadyBooked()
 
 
-# The slot with its service and office in one query: every booking reads all three. Built
-# once, because building a statement with loader options costs more than running it.
+# The slot with its service and office in one query: every booking reads all three. Like the
+# other statements of a booking, built once: building one costs about as much as running it.
 _SLOT_WITH_SERVICE = (select(Slot).where(Slot.id == bindparam("slot_id"))
                       .options(joinedload(Slot.service).joinedload(Service.office)))
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 
 from .errors import SlotFull
 from .extensions import db
@@ -36,30 +36,30 @@ def booking_window(service: Service, slot: Slot) -> tuple[dt.datetime, dt.dateti
     return opens.astimezone(dt.UTC), closes
 
 
+# Statements run on every booking or availability answer are built once, with bind
+# parameters: building one costs about as much as running it.
+_CLOSURES_BETWEEN = select(Closure).where(
+    Closure.office_id == bindparam("office_id"),
+    Closure.reopened_at.is_(None),
+    or_(Closure.service_id.is_(None), Closure.service_id == bindparam("service_id")),
+    Closure.first_day <= bindparam("last"), Closure.last_day >= bindparam("first"),
+)
+
+
+def _closures(service: Service, first: dt.date, last: dt.date):
+    return db.session.scalars(_CLOSURES_BETWEEN, {"office_id": service.office_id,
+                                                  "service_id": service.id, "first": first, "last": last})
+
+
 def closure_for(service: Service, day: dt.date) -> Closure | None:
     """The closure in force for a service on a local day, if any."""
-    return db.session.scalars(
-        select(Closure).where(*_closure_filter(service), Closure.first_day <= day,
-                              Closure.last_day >= day).limit(1)
-    ).first()
-
-
-def _closure_filter(service: Service):
-    return (
-        Closure.office_id == service.office_id,
-        Closure.reopened_at.is_(None),
-        or_(Closure.service_id.is_(None), Closure.service_id == service.id),
-    )
+    return _closures(service, day, day).first()
 
 
 def closed_days(service: Service, first: dt.date, last: dt.date) -> dict[dt.date, Closure]:
     """Every local day in first..last on which the service is closed, with its closure."""
-    closures = db.session.scalars(
-        select(Closure).where(*_closure_filter(service), Closure.first_day <= last,
-                              Closure.last_day >= first)
-    ).all()
     result = {}
-    for closure in closures:
+    for closure in _closures(service, first, last).all():
         for day in days(max(first, closure.first_day), min(last, closure.last_day)):
             result.setdefault(day, closure)
     return result
@@ -160,21 +160,24 @@ def _bookable(service: Service, slots: list[Slot], closed: dict[dt.date, Closure
     return result
 
 
+_TAKE_PLACES = (
+    update(Slot)
+    .where(Slot.id == bindparam("slot_id"), Slot.status == "open",
+           Slot.booked_bookings + 1 <= Slot.max_bookings,
+           Slot.booked_people + bindparam("people") <= Slot.max_people)
+    .values(booked_bookings=Slot.booked_bookings + 1,
+            booked_people=Slot.booked_people + bindparam("people"))
+    .execution_options(synchronize_session=False)
+)
+
+
 def reserve(slot_id: int, people: int) -> None:
     """Take one booking and `people` places in a slot, or raise SlotFull.
 
     One conditional UPDATE: the database checks and changes the counters in one step, so two
     racing requests can never both take the last place, on SQLite or PostgreSQL.
     """
-    result = db.session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.status == "open",
-               Slot.booked_bookings + 1 <= Slot.max_bookings,
-               Slot.booked_people + people <= Slot.max_people)
-        .values(booked_bookings=Slot.booked_bookings + 1,
-                booked_people=Slot.booked_people + people)
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(_TAKE_PLACES, {"slot_id": slot_id, "people": people})
     if result.rowcount != 1:
         raise SlotFull()
 

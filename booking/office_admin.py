@@ -60,6 +60,7 @@ def affected_bookings(office: Office, service: Service | None, first: dt.date,
     end = scheduling.local_datetime(office, last + dt.timedelta(days=1), dt.time(0))
     stmt = (select(Booking).join(Slot, Booking.slot_id == Slot.id)
             .where(Booking.office_id == office.id, Booking.status.in_(bookings.CANCELLABLE),
+                   Slot.office_id == office.id,  # the slots from their index (see queue.day_bookings)
                    Slot.starts_at >= start, Slot.starts_at < end).order_by(Slot.starts_at))
     if service is not None:
         stmt = stmt.where(Booking.service_id == service.id)

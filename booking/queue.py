@@ -97,7 +97,10 @@ def day_bookings(office: Office, day: dt.date, query: str = "") -> list[Booking]
     stmt = (select(Booking).join(Slot, Booking.slot_id == Slot.id)
             .options(contains_eager(Booking.slot), joinedload(Booking.service),
                      selectinload(Booking.visitors))
-            .where(Booking.office_id == office.id, Slot.starts_at >= start, Slot.starts_at < end)
+            # The slot's office too, so the day's slots come from ix_slot_office_starts: with a
+            # million bookings stored PostgreSQL otherwise scanned every slot (30 ms, not 1).
+            .where(Booking.office_id == office.id, Slot.office_id == office.id,
+                   Slot.starts_at >= start, Slot.starts_at < end)
             .order_by(Slot.starts_at, Booking.created_at))
     query = (query or "").strip()[:40]
     if query:

@@ -31,7 +31,8 @@ def _bounds(office: Office, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 def _day_bookings(office: Office, start: dt.datetime, end: dt.datetime) -> list[Booking]:
     return list(db.session.scalars(
         select(Booking).join(Slot, Booking.slot_id == Slot.id)
-        .where(Booking.office_id == office.id, Slot.starts_at >= start, Slot.starts_at < end)))
+        .where(Booking.office_id == office.id, Slot.office_id == office.id,  # (see queue.day_bookings)
+               Slot.starts_at >= start, Slot.starts_at < end)))
 
 
 def _visits(bookings: list[Booking], end: dt.datetime, now: dt.datetime):

@@ -14,6 +14,7 @@ alive, which matters when a load balancer or many phones hold connections open. 
 behind these defaults are in docs/benchmarks.md.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -57,3 +58,11 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # Each worker builds its own app and database pool after the fork: connections are never shared.
 preload_app = False
+
+
+def post_worker_init(worker):
+    """The app is loaded: move everything made so far (modules, the app, SQLAlchemy's
+    mappings), which lives as long as the worker, out of the garbage collector's reach. Its
+    full passes otherwise walk all of it and stop every thread of the worker for ~50 ms every
+    few hundred requests (docs/benchmarks.md, "Growth")."""
+    gc.freeze()

@@ -193,3 +193,33 @@ def test_reminders_command_sends_what_is_due_now(app, runner):
     assert result.exit_code == 0, result.output
     assert "1 reminders, 0 release warnings, 0 released." in result.output
     assert "0 reminders" in runner.invoke(args=["sms", "reminders"]).output
+
+
+def test_a_reminder_run_costs_the_same_statements_for_3_or_12_bookings(any_app):
+    """The worker runs reminders every minute: with nothing due, or everything already sent,
+    a run must not read each booking (and its slot, office and notices) again and again."""
+    from tests.test_query_counts import book_some, counting
+
+    with any_app.app_context():
+        service = make_service(make_office())
+        slots = [make_slot(service, days_ahead=2, at=dt.time(9 + k, 0)) for k in range(3)]
+        db.session.commit()
+        day = slots[0].starts_at.astimezone(SHANGHAI).date() - dt.timedelta(days=1)
+    before, after = (dt.datetime.combine(day, dt.time(h, m), tzinfo=SHANGHAI) for h, m in ((17, 0), (18, 30)))
+
+    def statements_per_run(new_bookings: int) -> tuple[int, int]:
+        with any_app.app_context():
+            with counting(any_app) as idle:
+                assert reminders.run_due(before).reminders == 0
+            assert reminders.run_due(after).reminders == new_bookings
+            with counting(any_app) as all_sent:
+                assert reminders.run_due(after + dt.timedelta(minutes=1)).reminders == 0
+        return len(idle), len(all_sent)
+
+    with any_app.app_context():
+        book_some([db.session.merge(slot) for slot in slots], 0, 3)
+    few = statements_per_run(3)
+    with any_app.app_context():
+        book_some([db.session.merge(slot) for slot in slots], 100, 9)
+    many = statements_per_run(9)
+    assert few == many, (few, many)

@@ -27,14 +27,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import bookings, scheduling
 from ..errors import BookingError
 from ..extensions import db
 from ..links import public_url
-from ..models import Booking, Slot, utcnow
+from ..models import Booking, Office, Slot, utcnow
 from . import outbox, texts
 from .models import PhoneOptOut, SmsNotice
 
@@ -64,21 +65,26 @@ def _hour(key: str, default: int) -> int:
 
 
 def _tomorrows_bookings(now: dt.datetime) -> list[Booking]:
-    """Active bookings whose local date is tomorrow, once their office's reminder hour came."""
-    candidates = db.session.scalars(
-        select(Booking).join(Slot, Booking.slot_id == Slot.id)
-        .where(Booking.status.in_(bookings.CANCELLABLE), Slot.starts_at > now,
-               Slot.starts_at < now + dt.timedelta(hours=50))
-        .order_by(Slot.starts_at, Booking.id)).all()
-    return [b for b in candidates if _reminder_due(b, now)]
-
-
-def _reminder_due(booking: Booking, now: dt.datetime) -> bool:
-    office = booking.office
-    local_now = now.astimezone(office.tz)
-    tomorrow = local_now.date() + dt.timedelta(days=1)
-    return (scheduling.local_day(office, booking.slot.starts_at) == tomorrow
-            and local_now.hour >= _hour("SMS_REMINDER_HOUR", 18))
+    """Active bookings not yet reminded whose local date is tomorrow, at the offices whose
+    reminder hour has come: one query per such office, whatever the number of bookings (the
+    worker asks every minute)."""
+    found: list[Booking] = []
+    for office in db.session.scalars(select(Office).order_by(Office.id)):
+        local_now = now.astimezone(office.tz)
+        if local_now.hour < _hour("SMS_REMINDER_HOUR", 18):
+            continue
+        tomorrow = local_now.date() + dt.timedelta(days=1)
+        found += db.session.scalars(
+            select(Booking).join(Slot, Booking.slot_id == Slot.id)
+            .options(contains_eager(Booking.slot), joinedload(Booking.service))
+            .where(Slot.office_id == office.id,
+                   Slot.starts_at >= scheduling.local_datetime(office, tomorrow, dt.time(0)),
+                   Slot.starts_at < scheduling.local_datetime(office, tomorrow + dt.timedelta(days=1),
+                                                              dt.time(0)),
+                   Booking.status.in_(bookings.CANCELLABLE),
+                   ~exists().where(SmsNotice.booking_id == Booking.id, SmsNotice.kind == "reminder"))
+            .order_by(Slot.starts_at, Booking.id))
+    return found
 
 
 def release_deadline(booking: Booking, now: dt.datetime) -> dt.datetime | None:

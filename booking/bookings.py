@@ -39,17 +39,10 @@ from .errors import (
     UnknownSlot,
 )
 from .extensions import db
-from .identity import (
-    clean_name,
-    identity_hash,
-    mask_identity,
-    normalize_identity,
-    normalize_phone,
-    safe_text,
-)
+from .identity import clean_name, identity_hash, mask_identity, normalize_identity, normalize_phone, safe_text
 from .links import manage_url
 from .models import ACTIVE_STATUSES, Booking, IdentityClaim, Service, Slot, Visitor, utcnow
-from .sms import outbox, texts
+from .notify import outbox, texts
 from .verification import check_code
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a counter

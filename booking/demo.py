@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from . import accounts, scheduling
 from .extensions import db
-from .health_rules import seed_all_default_rules
+from .health.rules import seed_all_default_rules
 from .models import Office, OpeningHours, Service
 
 T = dt.time

@@ -22,6 +22,12 @@ class BookingError(Exception):
         return template.format(**self.details)
 
 
+class Unauthorized(BookingError):
+    code, status = "unauthorized", 401
+    message_zh, message_en = "需要有效的访问令牌（Bearer）。", "Authentication is required: a valid bearer token."
+    headers = {"WWW-Authenticate": 'Bearer realm="staff"'}
+
+
 class NotFound(BookingError):
     code, status = "not_found", 404
     message_zh, message_en = "找不到该预约。", "No such booking."

@@ -17,8 +17,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select, update
 
 from .extensions import db
-from .health_models import DoorRefusal, HealthDeclaration
-from .models import utcnow
+from .models import DoorRefusal, HealthDeclaration, utcnow
 
 retention_cli = AppGroup("retention", help="Remove personal data past its retention period.")
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from .errors import SlotFull
 from .extensions import db
-from .models import Closure, Office, Service, Slot, utcnow
+from .models import Booking, Closure, Office, OpeningHours, Service, Slot, utcnow
 
 
 def local_datetime(office: Office, day: dt.date, time: dt.time) -> dt.datetime:
@@ -94,8 +95,6 @@ def generate_slots(service: Service, first: dt.date, last: dt.date) -> int:
         select(Slot.starts_at).where(Slot.service_id == service.id,
                                      Slot.starts_at >= window_start, Slot.starts_at < window_end)
     ))
-    from .office_admin import level_capacity  # new slots follow the office's epidemic level
-
     max_bookings, max_people = level_capacity(service)
     new = [
         {"service_id": service.id, "office_id": service.office_id, "starts_at": start,
@@ -285,3 +284,37 @@ def nearest_free(service: Service, around: dt.datetime, count: int = 3, people: 
              and item.slot.id != exclude]
     found.sort(key=lambda item: abs((item.slot.starts_at - around).total_seconds()))
     return sorted(found[:count], key=lambda item: item.slot.starts_at)
+
+
+def door_closes_at(booking: Booking) -> dt.datetime:
+    """The office's closing time on the slot's day: the latest closing of any of its services
+    that weekday (at least the slot's end)."""
+    office = booking.office
+    day = local_day(office, booking.slot.starts_at)
+    latest = db.session.scalar(
+        select(func.max(OpeningHours.closes)).join(Service, OpeningHours.service_id == Service.id)
+        .where(Service.office_id == office.id, OpeningHours.weekday == day.weekday()))
+    if latest is None:
+        return booking.slot.ends_at
+    return max(local_datetime(office, day, latest).astimezone(dt.UTC), booking.slot.ends_at)
+
+
+# --- capacity at an epidemic level --------------------------------------------------------------
+
+LEVELS = ("normal", "heightened", "emergency")
+# Share of a service's normal capacity offered at each level.
+LEVEL_FACTORS = {"normal": 1.0, "heightened": 0.5, "emergency": 0.25}
+
+
+def scaled(value: int, level: str, minimum: int = 1) -> int:
+    """A normal capacity scaled for an epidemic level, never below `minimum`."""
+    return max(minimum, math.floor(value * LEVEL_FACTORS[level]))
+
+
+def level_capacity(service: Service, level: str | None = None) -> tuple[int, int]:
+    """(max bookings, max people) of a new slot of the service at the office's level."""
+    level = level or service.office.epidemic_level
+    if LEVEL_FACTORS[level] >= 1:
+        return service.slot_max_bookings, service.slot_max_people
+    people = scaled(service.slot_max_people, level, service.party_size_max)
+    return scaled(service.slot_max_bookings, level), people

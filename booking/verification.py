@@ -14,7 +14,7 @@ from .errors import TooManyCodes, VerificationFailed
 from .extensions import db
 from .identity import normalize_phone, safe_text
 from .models import PhoneVerification, utcnow
-from .sms import outbox
+from .notify import outbox
 
 CODE_VALID_FOR = dt.timedelta(minutes=10)
 MAX_TRIES = 5

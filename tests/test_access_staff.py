@@ -13,9 +13,11 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from booking import accounts, office_admin, queue
+from booking import accounts
 from booking.extensions import db
+from booking.hall import queue
 from booking.models import Booking, Closure, Office, Slot, StaffUser
+from booking.offices import admin as office_admin
 from tests.test_staff_support import PASSWORD, admin, book, make_office2
 
 PUBLIC = {"staff.login", "staff.logout", "staff.index"}  # no office in them

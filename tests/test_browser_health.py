@@ -11,8 +11,9 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from booking import door, health
+from booking import health
 from booking.extensions import db
+from booking.hall import door
 from booking.models import Booking, utcnow
 
 from .health_factories import book, marriage_slot

@@ -12,8 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from booking.extensions import db
-from booking.health_models import DoorRefusal
-from booking.models import Booking, SmsMessage
+from booking.models import Booking, DoorRefusal, SmsMessage
 from tests.factories import resident_id
 from tests.test_staff_support import PASSWORD, book, clear, make_office2, tomorrow_slot
 

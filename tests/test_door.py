@@ -6,11 +6,11 @@ import threading
 
 import pytest
 
-from booking import bookings, door, health
+from booking import bookings, health
 from booking.errors import BookingError
 from booking.extensions import db
-from booking.health_models import DoorRefusal
-from booking.models import AuditEvent, Booking, Slot
+from booking.hall import door
+from booking.models import AuditEvent, Booking, DoorRefusal, Slot
 
 from .factories import make_service
 from .health_factories import answers, book, marriage_slot, staff

@@ -15,16 +15,7 @@ from sqlalchemy import func, select
 from booking import bookings, identity, verification
 from booking.errors import BookingError
 from booking.extensions import db
-from booking.models import (
-    ID_TYPES,
-    AuditEvent,
-    Booking,
-    IdentityClaim,
-    PhoneVerification,
-    Slot,
-    SmsMessage,
-    Visitor,
-)
+from booking.models import ID_TYPES, AuditEvent, Booking, IdentityClaim, PhoneVerification, Slot, SmsMessage, Visitor
 
 from .conftest import _fresh_schema, make_app
 from .factories import PHONE, setup_marriage_slot, verified, visitor

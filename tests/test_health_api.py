@@ -6,8 +6,7 @@ import datetime as dt
 import pytest
 
 from booking.extensions import db
-from booking.health_models import HealthDeclaration
-from booking.models import utcnow
+from booking.models import HealthDeclaration, utcnow
 
 from .health_factories import answers, book, funeral_slot, marriage_slot
 

@@ -8,9 +8,8 @@ import pytest
 from booking import health
 from booking.errors import NotActive
 from booking.extensions import db
-from booking.health_models import HealthDeclaration, HealthRules
-from booking.health_rules import RulesForbidden, RulesInvalid, default_rules
-from booking.models import AuditEvent
+from booking.health.rules import RulesForbidden, RulesInvalid, default_rules
+from booking.models import AuditEvent, HealthDeclaration, HealthRules
 
 from .health_factories import answers, book, funeral_slot, marriage_slot, staff
 

@@ -7,8 +7,7 @@ import pytest
 
 from booking import health
 from booking.extensions import db
-from booking.health_models import HealthDeclaration
-from booking.models import utcnow
+from booking.models import HealthDeclaration, utcnow
 
 from .health_factories import book, funeral_slot, marriage_slot
 

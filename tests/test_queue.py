@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from booking import door, queue
 from booking.errors import NotActive
 from booking.extensions import db
+from booking.hall import door, queue
 from booking.models import Booking, SmsMessage, utcnow
 from tests.factories import visitor
 from tests.test_staff_support import book, clear, declaration, make_office2, new_phone

@@ -7,8 +7,8 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from booking import door, queue
 from booking.extensions import db
+from booking.hall import door, queue
 from booking.models import Booking, Office, StaffUser
 from tests.test_staff_support import book, clear, make_office2
 

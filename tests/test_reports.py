@@ -8,7 +8,8 @@ import io
 
 import pytest
 
-from booking import accounts, bookings, door, queue, reports
+from booking import accounts, bookings
+from booking.hall import door, queue, reports
 from booking.models import utcnow
 from tests.factories import visitor
 from tests.test_staff_support import book, clear, declaration, make_office2, new_phone

@@ -3,10 +3,10 @@ answers untouched."""
 
 import datetime as dt
 
-from booking import door, health, retention
+from booking import health, retention
 from booking.extensions import db
-from booking.health_models import DoorRefusal, HealthDeclaration
-from booking.models import utcnow
+from booking.hall import door
+from booking.models import DoorRefusal, HealthDeclaration, utcnow
 
 from .health_factories import answers, book, funeral_slot, marriage_slot
 

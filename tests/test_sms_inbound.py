@@ -13,8 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from booking import bookings
 from booking.extensions import db
-from booking.models import AuditEvent, Booking, Service, Slot, SmsMessage
-from booking.sms.models import InboundMessage, PhoneOptOut
+from booking.models import AuditEvent, Booking, InboundMessage, PhoneOptOut, Service, Slot, SmsMessage
 from tests.factories import PHONE, make_office, make_service, make_slot, verified, visitor
 from tests.twilio_server import AUTH_TOKEN
 

@@ -9,9 +9,8 @@ from sqlalchemy import func, select
 
 from booking import bookings
 from booking.extensions import db
-from booking.models import AuditEvent, Booking, Slot, SmsMessage
+from booking.models import AuditEvent, Booking, PhoneOptOut, Slot, SmsMessage, SmsNotice
 from booking.sms import reminders
-from booking.sms.models import PhoneOptOut, SmsNotice
 from tests.factories import PHONE, SHANGHAI, make_office, make_service, make_slot, verified, visitor
 
 

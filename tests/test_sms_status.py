@@ -9,7 +9,8 @@ from twilio.request_validator import RequestValidator
 
 from booking.extensions import db
 from booking.models import SmsMessage
-from booking.sms import outbox, worker
+from booking.notify import outbox
+from booking.sms import worker
 from booking.sms.gateway import SendResult
 from tests.twilio_server import AUTH_TOKEN
 

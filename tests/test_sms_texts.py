@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from booking.sms import texts
+from booking.notify import texts
 
 BASE = "https://yuyue.mzj.example.gov.cn"  # a realistic production PUBLIC_BASE_URL
 TOKEN = "Xy3_-abcdefghijKLMNOPq"  # a manage token is 22 URL-safe characters

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from booking import bookings
 from booking.extensions import db
-from booking.models import AuditEvent, SmsMessage
-from booking.sms import outbox, worker
-from booking.sms.models import PhoneOptOut
+from booking.models import AuditEvent, PhoneOptOut, SmsMessage
+from booking.notify import outbox
+from booking.sms import worker
 from tests.factories import PHONE, setup_marriage_slot, verified, visitor
 from tests.twilio_server import closed_port_url, serve_twilio
 

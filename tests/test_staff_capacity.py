@@ -8,11 +8,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from booking import bookings, office_admin, queue, scheduling
+from booking import bookings, scheduling
 from booking.errors import OfficeClosed
 from booking.extensions import db
-from booking.models import Booking, OpeningHours, Slot, SmsMessage
-from booking.staff_models import CapacityReview
+from booking.hall import queue
+from booking.models import Booking, CapacityReview, OpeningHours, Slot, SmsMessage
+from booking.offices import admin as office_admin
 from tests.test_staff_support import book, make_office2, tomorrow_slot
 
 
@@ -34,7 +35,7 @@ def test_a_higher_level_scales_future_slots_and_keeps_every_booked_citizen(day):
 
 def test_the_level_applies_to_new_slots_and_back_to_normal_restores_them(day):
     office_admin.set_level(day.office, "heightened", day.supervisor)
-    assert office_admin.level_capacity(day.service) == (5, 10)
+    assert scheduling.level_capacity(day.service) == (5, 10)
     later = queue.today(day.office) + dt.timedelta(days=3)
     day.service.hours = [OpeningHours(weekday=later.weekday(), opens=dt.time(9), closes=dt.time(10))]
     db.session.flush()

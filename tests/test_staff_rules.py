@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 
 from booking import accounts, health
 from booking.extensions import db
-from booking.health_models import HealthRules
-from booking.models import AuditEvent, Service, Slot, StaffUser
+from booking.models import AuditEvent, HealthRules, Service, Slot, StaffUser
 from tests.factories import make_office, make_service, make_slot
 from tests.health_factories import answers, book
 

@@ -18,6 +18,7 @@ from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..errors import BookingError
+from ..errors_web import error_answer, is_outage
 from .validation import (  # noqa: F401  (re-exported for the API modules)
     MAX_STRING,
     Body,
@@ -75,7 +76,9 @@ def _booking_error(error: BookingError):
     fields = dict(several(lang)) if callable(several) else {}
     if error.field and error.field not in fields:
         fields[error.field] = error.message(lang)
-    return error_response(error.code, error.message(lang), error.status, fields)
+    response = error_response(error.code, error.message(lang), error.status, fields)
+    response.headers.update(getattr(error, "headers", {}))
+    return response
 
 
 def _http_error(error: HTTPException):
@@ -89,7 +92,6 @@ def _http_error(error: HTTPException):
 
 
 def _unexpected(error: Exception):
-    from ..errors_web import error_answer, is_outage
 
     if is_outage(error):  # e.g. no pooled connection free in time: a 503, not a bug
         return error_answer(503)

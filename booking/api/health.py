@@ -11,7 +11,7 @@ from flask import jsonify, request
 
 from .. import bookings, health
 from ..extensions import limiter
-from ..health_judge import reason_text
+from ..health.judge import reason_text
 from ..links import manage_url
 from . import bp
 from .errors import body, error_response, request_lang

@@ -1,7 +1,7 @@
 """The staff API (DESIGN.md section 3): door scanners, counter tablets, kiosks, the hall display.
 
 Bearer tokens (`flask --app wsgi staff token USERNAME`); the office scope and role of the
-token's user apply exactly as on the staff pages (booking.staff.access). Every handler calls
+token's user apply exactly as on the staff pages (booking.access). Every handler calls
 the same domain function as its page.
 """
 
@@ -12,12 +12,14 @@ import datetime as dt
 from flask import Response, g, jsonify, request
 from sqlalchemy import select
 
-from .. import office_admin, queue, reports
+from ..access import CLOSING_LIMIT, TEXTING_LIMIT, office_by_code, office_for, staff_api, staff_key
 from ..errors import NotFound
 from ..extensions import db, limiter
+from ..hall import queue, reports
+from ..hall.door import check_in
+from ..health import cleared_many
 from ..models import Booking
-from ..staff.access import CLOSING_LIMIT, TEXTING_LIMIT, office_for, staff_api, staff_key
-from ..staff.display import office_by_code
+from ..offices import admin as office_admin
 from . import bp
 from .errors import InvalidBody, body
 from .staff_spec import OPENAPI_PATHS, OPENAPI_SCHEMAS  # noqa: F401  (read by openapi.py)
@@ -63,7 +65,6 @@ def _day(value: str | None, office) -> dt.date:
 @bp.get("/staff/queue")
 @staff_api()
 def staff_queue():
-    from ..health import cleared_many
 
     office = office_for(g.staff_user, request.args.get("office"))
     day = _day(request.args.get("date"), office)
@@ -76,7 +77,6 @@ def staff_queue():
 @bp.post("/staff/bookings/<reference>/check-in")
 @staff_api()
 def staff_check_in(reference: str):
-    from ..door import check_in
 
     data = body()
     temps = data.array("temperatures_c", max_items=20)

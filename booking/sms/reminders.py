@@ -35,9 +35,8 @@ from .. import bookings, scheduling
 from ..errors import BookingError
 from ..extensions import db
 from ..links import public_url
-from ..models import Booking, Office, Slot, utcnow
-from . import outbox, texts
-from .models import PhoneOptOut, SmsNotice
+from ..models import Booking, Office, PhoneOptOut, Slot, SmsNotice, utcnow
+from ..notify import outbox, texts
 
 MIN_NOTICE = dt.timedelta(hours=2)
 

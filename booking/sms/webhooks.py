@@ -17,7 +17,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from ..extensions import csrf
 from ..links import public_url
-from . import inbound, outbox
+from ..notify import outbox
+from . import replies as inbound
 from .gateway import mask_phone
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")

@@ -37,10 +37,10 @@ from sqlalchemy import and_, or_, select, update
 from .. import audit
 from ..extensions import db
 from ..links import public_url
-from ..models import Booking, SmsMessage, utcnow
+from ..models import Booking, PhoneOptOut, SmsMessage, utcnow
+from ..notify.outbox import FROM_TWILIO
+from . import reminders
 from .gateway import Gateway, PermanentFailure, SendResult, TemporaryFailure, gateway_for, mask_phone
-from .models import PhoneOptOut
-from .outbox import FROM_TWILIO
 
 log = logging.getLogger("booking.sms")
 
@@ -194,7 +194,6 @@ def drain(gateway: Gateway | None = None, now: dt.datetime | None = None) -> int
 def run_forever(stop: threading.Event, poll: float = 1.0, reminders_every: float = 60.0) -> None:
     """The long-running worker: deliver due texts, and run the reminder job every minute
     (safe with several workers: reminders and releases happen once however often it runs)."""
-    from . import reminders
 
     gateway = gateway_for(current_app)
     next_reminders = 0.0

@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..access import has_role
 from ..extensions import login_manager
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -16,7 +17,6 @@ login_manager.login_message = None  # the login page says what to do
 
 @bp.context_processor
 def staff_context():
-    from .access import has_role
 
     return {"lang": str(get_locale()), "user": current_user,
             "is_supervisor": current_user.is_authenticated and has_role(current_user, "supervisor"),

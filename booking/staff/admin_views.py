@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import accounts, audit, office_admin
+from .. import accounts, audit
+from ..access import has_role
 from ..extensions import db
 from ..models import STAFF_ROLES, Office, StaffUser
+from ..offices import admin as office_admin
 from . import bp
-from .access import has_role
 
 
 def admin_page(view):

@@ -7,9 +7,10 @@ import datetime as dt
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
-from .. import office_admin, queue
 from ..extensions import db
+from ..hall import queue
 from ..models import Office, Slot, utcnow
+from ..offices import admin as office_admin
 
 DAYS_BEFORE, DAYS_AFTER = 7, 28
 

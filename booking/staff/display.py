@@ -6,20 +6,11 @@ every second, so a call shows within two seconds and the page recovers after a n
 
 from __future__ import annotations
 
-from flask import abort, render_template
-from sqlalchemy import select
+from flask import render_template
 
-from .. import queue
-from ..extensions import db
-from ..models import Office
+from ..access import office_by_code
+from ..hall import queue
 from . import display_bp
-
-
-def office_by_code(code: str) -> Office:
-    office = db.session.scalar(select(Office).where(Office.code == str(code)[:40]))
-    if office is None:
-        abort(404)
-    return office
 
 
 @display_bp.get("/display/<office_code>")

@@ -10,12 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import office_admin, queue, scheduling
+from .. import scheduling
+from ..access import CLOSING_LIMIT, TEXTING_LIMIT, staff_key, staff_page
 from ..errors import BookingError
 from ..extensions import db, limiter
+from ..hall import queue
 from ..models import AuditEvent, Booking, Closure, Office, Slot, StaffUser
+from ..offices import admin as office_admin
 from . import bp
-from .access import CLOSING_LIMIT, TEXTING_LIMIT, staff_key, staff_page
 from .queue_views import parse_day, report
 
 AUDIT_PAGE = 100
@@ -83,7 +85,7 @@ def capacity(office: Office):
     reviews = office_admin.open_reviews(office)
     return render_template("staff/capacity.html", office=office, day=day, slots=slots,
                            reviews=reviews, targets={r.id: office_admin.move_targets(r) for r in reviews},
-                           levels=office_admin.LEVELS, factors=office_admin.LEVEL_FACTORS)
+                           levels=scheduling.LEVELS, factors=scheduling.LEVEL_FACTORS)
 
 
 @bp.post("/<office_code>/epidemic-level")

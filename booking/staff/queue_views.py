@@ -13,11 +13,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import queue
+from ..access import staff_page
 from ..errors import BookingError
+from ..hall import queue
+from ..hall.door import check_in as door_check_in
+from ..health import visitor_statuses_many
 from ..models import Office
 from . import bp
-from .access import staff_page
 
 
 def lang() -> str:
@@ -51,7 +53,6 @@ def parse_day(office: Office, value: str | None) -> dt.date:
 @staff_page()
 def queue_page(office: Office):
     """Every booking of the day by slot, with search, door check-in and counter actions."""
-    from ..health import visitor_statuses_many
 
     day = parse_day(office, request.args.get("date"))
     query = (request.args.get("q") or "").strip()[:40]
@@ -71,7 +72,6 @@ def queue_page(office: Office):
 @staff_page()
 def check_in(office: Office):
     """Door check-in of a booking typed or scanned: the door's rule decides; we show why not."""
-    from ..door import check_in as door_check_in
 
     try:
         booking = queue.booking_in_office(office, request.form.get("reference"))

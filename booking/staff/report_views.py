@@ -6,10 +6,11 @@ import datetime as dt
 
 from flask import Response, abort, render_template, request
 
-from .. import accounts, queue, reports
+from .. import accounts
+from ..access import office_for, staff_page
+from ..hall import queue, reports
 from ..models import Office
 from . import bp
-from .access import office_for, staff_page
 from .calendar_feed import office_calendar
 
 

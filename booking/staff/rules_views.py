@@ -2,7 +2,7 @@
 
 /staff/admin/services lists them; /staff/<office>/admin/service?service=<code> edits a
 service's settings; /staff/<office>/admin/rules?service=<code> adds a version of its health
-rules through booking.health_rules.update_rules (never an edit in place).
+rules through booking.health.rules.update_rules (never an edit in place).
 
 Forms are validated here, before anything touches the database, so values the database's
 check constraints would refuse come back as messages beside their fields, never as a 500.
@@ -22,13 +22,12 @@ from wtforms import BooleanField, FloatField, IntegerField, StringField, TextAre
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
 from .. import audit
+from ..access import staff_page
 from ..errors import BookingError
 from ..extensions import db
-from ..health_models import HEALTH_CODES
-from ..health_rules import EDITABLE, current_rules, rules_history, update_rules
-from ..models import Office, Service, StaffUser
+from ..health.rules import EDITABLE, current_rules, rules_history, update_rules
+from ..models import HEALTH_CODES, Office, Service, StaffUser
 from . import bp
-from .access import staff_page
 from .admin_views import admin_page
 
 REQUIRED = _l("Please fill this in.")
@@ -116,7 +115,7 @@ TEXT_FIELDS = ("suspension_note_zh", "suspension_note_en", "bring_zh", "bring_en
 
 
 class RulesForm(FlaskForm):
-    """The health-rule settings an administrator may change (booking.health_rules.EDITABLE)."""
+    """The health-rule settings an administrator may change (booking.health.rules.EDITABLE)."""
 
     window_opens_hours = WholeNumber(validators=[InputRequired(REQUIRED), between(*EDITABLE["window_opens_hours"][1:])])
     lookback_days = WholeNumber(validators=[InputRequired(REQUIRED), between(*EDITABLE["lookback_days"][1:])])

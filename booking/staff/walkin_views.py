@@ -8,12 +8,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import office_admin, queue
+from ..access import TEXTING_LIMIT, staff_key, staff_page
 from ..errors import BookingError
 from ..extensions import limiter
+from ..hall import queue
 from ..models import ID_TYPES, Office
+from ..offices import admin as office_admin
 from . import bp
-from .access import TEXTING_LIMIT, staff_key, staff_page
 from .queue_views import lang, report
 
 ROWS = 5  # visitor rows on the form; empty ones are ignored

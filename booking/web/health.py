@@ -19,7 +19,7 @@ from wtforms import BooleanField, StringField
 from .. import bookings, health, scheduling
 from ..errors import BookingError, NotFound
 from ..extensions import limiter
-from ..health_judge import asked
+from ..health.judge import asked
 from ..links import manage_url
 from ..models import Booking, utcnow
 from . import bp

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from .. import bookings
 from ..errors import BookingError, NotFound
 from ..extensions import db
+from ..health.rules import default_rules
 from ..links import ics_url
-from ..models import Booking, Office, Service, Slot
+from ..models import Booking, HealthRules, Office, Service, Slot
 
 LANGUAGES = ("zh", "en")
 
@@ -87,8 +88,6 @@ def ics_path(booking: Booking, token: str) -> str:
 
 def health_rules(service: Service):
     """The service's health-check rules in force, read without writing (defaults if none yet)."""
-    from ..health_models import HealthRules
-    from ..health_rules import default_rules
 
     latest = db.session.scalars(
         select(HealthRules).where(HealthRules.service_id == service.id)

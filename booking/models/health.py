@@ -20,8 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
-from .models import Booking, Service, UTCDateTime, Visitor, utcnow
+from ..extensions import db
+from .core import Booking, Service, UTCDateTime, Visitor, utcnow
 
 HEALTH_CODES = ("green", "yellow", "red")
 REFUSAL_REASONS = ("not_active", "wrong_day", "too_early", "too_late", "not_cleared", "fever",

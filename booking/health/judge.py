@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from .health_models import HealthRules
+from ..models import HealthRules
 
 QUESTIONS = ("symptoms", "risk_area_travel", "case_contact", "health_code", "temperature_c",
              "nat_negative_at")

@@ -12,10 +12,9 @@ import io
 
 from sqlalchemy import select
 
-from . import scheduling
-from .extensions import db
-from .health_models import DoorRefusal, HealthDeclaration
-from .models import Booking, Office, Slot, utcnow
+from .. import scheduling
+from ..extensions import db
+from ..models import Booking, DoorRefusal, HealthDeclaration, Office, Slot, utcnow
 
 MAX_DAYS = 92
 FIGURES = ("bookings", "confirmed", "cancelled", "checked_in", "completed", "no_show", "walk_ins",

@@ -8,19 +8,14 @@ and lists the bookings beyond the new limit for a supervisor to keep or move.
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 from sqlalchemy import select
 
-from . import audit, bookings, scheduling
-from .errors import BookingError
-from .extensions import db
-from .models import Booking, Closure, Office, Service, Slot, StaffUser, utcnow
-from .staff_models import CapacityReview
+from .. import accounts, audit, bookings, scheduling
+from ..errors import BookingError
+from ..extensions import db
+from ..models import Booking, CapacityReview, Closure, Office, Service, Slot, StaffUser, utcnow
 
-LEVELS = ("normal", "heightened", "emergency")
-# Share of a service's normal capacity offered at each level.
-LEVEL_FACTORS = {"normal": 1.0, "heightened": 0.5, "emergency": 0.25}
 MAX_CLOSURE_DAYS = 366
 
 
@@ -121,20 +116,6 @@ def reopen(closure: Closure, staff: StaffUser) -> Closure:
 
 # --- capacity ----------------------------------------------------------------------------------
 
-def scaled(value: int, level: str, minimum: int = 1) -> int:
-    """A normal capacity scaled for an epidemic level, never below `minimum`."""
-    return max(minimum, math.floor(value * LEVEL_FACTORS[level]))
-
-
-def level_capacity(service: Service, level: str | None = None) -> tuple[int, int]:
-    """(max bookings, max people) of a new slot of the service at the office's level."""
-    level = level or service.office.epidemic_level
-    if LEVEL_FACTORS[level] >= 1:
-        return service.slot_max_bookings, service.slot_max_people
-    people = scaled(service.slot_max_people, level, service.party_size_max)
-    return scaled(service.slot_max_bookings, level), people
-
-
 def future_slots(office: Office, now: dt.datetime | None = None) -> list[Slot]:
     return list(db.session.scalars(
         select(Slot).where(Slot.office_id == office.id, Slot.starts_at > (now or utcnow()))
@@ -148,12 +129,12 @@ def set_level(office: Office, level: str, staff: StaffUser,
     A slot with more booked than the new limit keeps room for them (its limit is the booked
     count); the bookings beyond the limit are returned, listed for review.
     """
-    if level not in LEVELS:
+    if level not in scheduling.LEVELS:
         raise InvalidLevel()
     previous, office.epidemic_level = office.epidemic_level, level
     reviews = []
     for slot in future_slots(office, now):
-        target = level_capacity(slot.service, level)
+        target = scheduling.level_capacity(slot.service, level)
         reviews += _limit_slot(slot, *target, level=level)
     audit.record("epidemic_level", actor="staff", office_id=office.id, staff_user_id=staff.id,
                  level=level, previous=previous, listed=len(reviews))
@@ -295,8 +276,6 @@ def office_services(office: Office) -> list[Service]:
 def deactivate_staff(user: StaffUser, by: StaffUser) -> StaffUser:
     """End a staff account: its sessions stop at the next request, its API tokens are revoked.
     Commits."""
-    from . import accounts
-
     user.active = False
     audit.record("staff_deactivated", actor="staff", staff_user_id=by.id, office_id=user.office_id,
                  username=user.username)

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models import UTCDateTime, utcnow
+from .core import UTCDateTime, utcnow
 
 
 class InboundMessage(db.Model):

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 
-from . import audit
-from .errors import BookingError, NotActive
-from .extensions import db
-from .health_input import DeclarationInput, DeclarationInvalid, parse_declarations  # noqa: F401
-from .health_judge import Answers, asked, judge, reason_text
-from .health_models import HealthDeclaration, HealthRules
-from .health_rules import current_rules, rules_history, seed_all_default_rules, seed_default_rules, update_rules  # noqa: F401
-from .models import Booking, StaffUser, Visitor, utcnow
+from .. import audit, scheduling
+from ..errors import BookingError, NotActive
+from ..extensions import db
+from ..models import Booking, HealthDeclaration, HealthRules, StaffUser, Visitor, utcnow
+from .judge import Answers, asked, judge, reason_text
+from .parsing import parse_declarations
+from .rules import current_rules
 
 DECLARABLE = ("booked", "confirmed")
 
@@ -57,11 +56,9 @@ class Window:
 def declaration_window(booking: Booking, rules: HealthRules | None = None) -> Window:
     """Opens `window_opens_hours` before the slot; closes when the door closes that day (and for
     a booking already checked in, at its check-in)."""
-    from .door import door_closes_at  # the door owns its hours; it imports this module too
-
     rules = rules or current_rules(booking.service)
     opens = booking.slot.starts_at - dt.timedelta(hours=rules.window_opens_hours)
-    closes = door_closes_at(booking)
+    closes = scheduling.door_closes_at(booking)
     if booking.checked_in_at is not None:
         closes = min(closes, booking.checked_in_at)
     return Window(opens, closes)

@@ -11,10 +11,9 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from .errors import BookingError
-from .health_judge import Answers, asked
-from .health_models import HEALTH_CODES, HealthRules
-from .models import Booking
+from ..errors import BookingError
+from ..models import HEALTH_CODES, Booking, HealthRules
+from .judge import Answers, asked
 
 TEMPERATURE_RANGE = (34.0, 43.0)  # a body temperature someone could really have measured
 CLOCK_SKEW = dt.timedelta(minutes=5)  # a phone's clock may run a little ahead

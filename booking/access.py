@@ -15,9 +15,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import accounts
-from ..extensions import db
-from ..models import Office, StaffUser
+from . import accounts
+from .errors import Unauthorized
+from .extensions import db
+from .models import Office, StaffUser
 
 RANK = {"clerk": 1, "supervisor": 2, "admin": 3}
 
@@ -93,7 +94,7 @@ def staff_api(role: str = "clerk"):
         def wrapper(*args, **kwargs):
             user = bearer_user()
             if user is None:
-                return _unauthorized()
+                raise Unauthorized()
             if not has_role(user, role):
                 abort(403)
             g.staff_user = user
@@ -105,11 +106,10 @@ def staff_api(role: str = "clerk"):
     return decorate
 
 
-def _unauthorized():
-    from ..api.errors import error_response, request_lang
 
-    lang = request_lang()
-    response = error_response("unauthorized", "Authentication is required: a valid bearer token."
-                              if lang == "en" else "需要有效的访问令牌（Bearer）。", 401)
-    response.headers["WWW-Authenticate"] = 'Bearer realm="staff"'
-    return response
+
+def office_by_code(code: str) -> Office:
+    office = db.session.scalar(select(Office).where(Office.code == str(code)[:40]))
+    if office is None:
+        abort(404)
+    return office

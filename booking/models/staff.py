@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
-from .models import Booking, Slot, UTCDateTime, utcnow
+from ..extensions import db
+from .core import Booking, Slot, UTCDateTime, utcnow
 
 
 class CapacityReview(db.Model):

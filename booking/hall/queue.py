@@ -1,6 +1,6 @@
 """The day's queue at an office: the list, call next, complete, no-show, walk-ins.
 
-Check-in itself is the door's rule (booking.door.check_in); this module uses it and never
+Check-in itself is the door's rule (booking.hall.door.check_in); this module uses it and never
 repeats it. Each operation owns its transaction and records an audit event for the staff
 member who did it. Status moves are conditional UPDATEs, so two counters pressing "call next"
 at once never get the same ticket.
@@ -15,10 +15,12 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from . import audit, bookings, scheduling
-from .errors import BookingError, NotActive, NotFound, SlotFull
-from .extensions import db
-from .models import Booking, Office, Service, Slot, StaffUser, Visitor, utcnow
+from .. import audit, bookings, health, scheduling
+from ..errors import BookingError, NotActive, NotFound, SlotFull
+from ..extensions import db
+from ..models import Booking, Office, Service, Slot, StaffUser, Visitor, utcnow
+from . import door
+from .door import occupancy
 
 NO_SHOW_GRACE_MINUTES = 15
 DISPLAY_CALLING = 4  # tickets shown as "now calling"
@@ -153,7 +155,6 @@ def stays(office: Office, now: dt.datetime | None = None) -> list[Stay]:
 
 def crowding(office: Office, now: dt.datetime | None = None) -> dict:
     """Occupancy against the hall limit: 'ok', 'warning' (80 % or more) or 'full'."""
-    from .door import occupancy
 
     people = occupancy(office, now)
     limit = office.hall_limit
@@ -277,7 +278,6 @@ def walk_in(office: Office, service: Service, *, phone: str, visitors: list,
     The place is taken by the same reserve function as an online booking (NoRoom when the slot
     is full). A walk-in refused at the door (fever, not cleared, hall full) gives its place back.
     """
-    from . import door, health
 
     if service.office_id != office.id:
         raise NoCurrentSlot()

@@ -25,9 +25,8 @@ from .. import bookings
 from ..errors import BookingError
 from ..extensions import db
 from ..links import public_url
-from ..models import Booking, Slot, utcnow
-from . import texts
-from .models import InboundMessage, PhoneOptOut
+from ..models import Booking, InboundMessage, PhoneOptOut, Slot, utcnow
+from ..notify import texts
 
 KEYWORDS = {
     "1": "confirm", "Y": "confirm", "YES": "confirm", "确认": "confirm",

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from ..extensions import db
 
 
 class UTCDateTime(TypeDecorator):
@@ -392,9 +392,3 @@ class AuditEvent(db.Model):
         Index("ix_audit_event_office_at", "office_id", "at"),
         Index("ix_audit_event_booking", "booking_id"),
     )
-
-
-# Tables of other areas, kept in their own modules; imported here so that one import of
-# booking.models gives the whole schema (create_all, Alembic autogenerate).
-from . import health_models, staff_models  # noqa: E402,F401
-from .sms import models as sms_models  # noqa: E402,F401

@@ -9,11 +9,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from . import audit
-from .errors import BookingError
-from .extensions import db
-from .health_models import HEALTH_CODES, HealthRules
-from .models import Service, StaffUser
+from .. import audit
+from ..errors import BookingError
+from ..extensions import db
+from ..models import HEALTH_CODES, HealthRules, Service, StaffUser
 
 BASE_RULES = dict(window_opens_hours=24, lookback_days=14, ask_symptoms=True,
                   ask_risk_area_travel=True, ask_case_contact=True, ask_health_code=True,

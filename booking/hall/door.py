@@ -13,14 +13,13 @@ import math
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, scheduling
-from .errors import BookingError
-from .extensions import db
-from .health import is_cleared, visitor_statuses
-from .health_judge import format_temperature
-from .health_models import DoorDay, DoorRefusal, TicketCounter
-from .health_rules import current_rules
-from .models import Booking, Office, OpeningHours, Service, StaffUser, utcnow
+from .. import audit, scheduling
+from ..errors import BookingError
+from ..extensions import db
+from ..health.declarations import is_cleared, visitor_statuses
+from ..health.judge import format_temperature
+from ..health.rules import current_rules
+from ..models import Booking, DoorDay, DoorRefusal, Office, Service, StaffUser, TicketCounter, utcnow
 
 ADMITTABLE = ("booked", "confirmed")
 IN_HALL = ("checked_in", "called")
@@ -71,19 +70,6 @@ def _local(moment: dt.datetime, office: Office) -> str:
 def door_opens_at(booking: Booking) -> dt.datetime:
     """Check-in opens `checkin_opens_minutes` before the slot (an office setting)."""
     return booking.slot.starts_at - dt.timedelta(minutes=booking.office.checkin_opens_minutes)
-
-
-def door_closes_at(booking: Booking) -> dt.datetime:
-    """The office's closing time on the slot's day: the latest closing of any of its services
-    that weekday (at least the slot's end)."""
-    office = booking.office
-    day = scheduling.local_day(office, booking.slot.starts_at)
-    latest = db.session.scalar(
-        select(func.max(OpeningHours.closes)).join(Service, OpeningHours.service_id == Service.id)
-        .where(Service.office_id == office.id, OpeningHours.weekday == day.weekday()))
-    if latest is None:
-        return booking.slot.ends_at
-    return max(scheduling.local_datetime(office, day, latest).astimezone(dt.UTC), booking.slot.ends_at)
 
 
 # --- the hall --------------------------------------------------------------------------------
@@ -158,8 +144,8 @@ def _time_refusal(booking: Booking, now: dt.datetime) -> tuple[str, dict] | None
     if now < door_opens_at(booking):
         return "too_early", {"opens_at": _local(door_opens_at(booking), office),
                              "minutes": office.checkin_opens_minutes}
-    if now >= door_closes_at(booking):
-        return "too_late", {"closes_at": _local(door_closes_at(booking), office)}
+    if now >= scheduling.door_closes_at(booking):
+        return "too_late", {"closes_at": _local(scheduling.door_closes_at(booking), office)}
     return None
 
 

@@ -1,0 +1,45 @@
+"""Tables and the invariants the database itself enforces, one module per area.
+
+- core.py     offices, services, opening hours, slots, bookings, visitors, identity claims,
+              closures, phone verifications, the outbox table, staff users, API tokens, audit
+- health.py   health rules, declarations, door refusals, door days, ticket counters
+- staff.py    capacity reviews
+- notify.py   inbound replies, opt-outs, notices sent once
+
+Importing this package gives the whole schema (create_all, Alembic autogenerate). Modules of the
+package import each other directly, never this file.
+"""
+
+from .core import (
+    ACTIVE_STATUSES,
+    BOOKING_STATUSES,
+    ID_TYPES,
+    SERVICE_KINDS,
+    STAFF_ROLES,
+    ApiToken,
+    AuditEvent,
+    Booking,
+    Closure,
+    IdentityClaim,
+    Office,
+    OpeningHours,
+    PhoneVerification,
+    Service,
+    Slot,
+    SmsMessage,
+    StaffUser,
+    UTCDateTime,
+    Visitor,
+    utcnow,
+)
+from .health import HEALTH_CODES, REFUSAL_REASONS, DoorDay, DoorRefusal, HealthDeclaration, HealthRules, TicketCounter
+from .notify import InboundMessage, PhoneOptOut, SmsNotice
+from .staff import CapacityReview
+
+__all__ = [
+    "ACTIVE_STATUSES", "BOOKING_STATUSES", "ID_TYPES", "SERVICE_KINDS", "STAFF_ROLES", "ApiToken",
+    "AuditEvent", "Booking", "Closure", "IdentityClaim", "Office", "OpeningHours", "PhoneVerification",
+    "Service", "Slot", "SmsMessage", "StaffUser", "UTCDateTime", "Visitor", "utcnow",
+    "HEALTH_CODES", "REFUSAL_REASONS", "DoorDay", "DoorRefusal", "HealthDeclaration", "HealthRules",
+    "TicketCounter", "InboundMessage", "PhoneOptOut", "SmsNotice", "CapacityReview",
+]

@@ -1,8 +1,10 @@
 """The booking rules: book, confirm, cancel, reschedule.
 
-Every operation here owns its transaction: it validates, changes the rows, adds the outbox
-text and the audit event, and commits once; on any error nothing is written. Pages, the API,
-SMS replies and staff screens all call these functions, so each rule lives in one place.
+Every operation here is a use case (booking.uow): it validates, changes the rows, adds the
+outbox text and the audit event, and commits once when it is the outermost call; on any error
+nothing is written. Pages, the API, SMS replies and staff screens all call these functions, so
+each rule lives in one place. Every change that a race could break is one conditional UPDATE
+(a status, a slot's counters, a code's use) or runs under a lock (a phone's bookings).
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ from .identity import clean_name, identity_hash, mask_identity, normalize_identi
 from .links import manage_url
 from .models import ACTIVE_STATUSES, Booking, IdentityClaim, Service, Slot, Visitor, utcnow
 from .notify import outbox, texts
-from .verification import check_code
+from .uow import use_case
+from .verification import check_code, lock_phone, use_code
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a counter
 CANCELLABLE = ("booked", "confirmed")
@@ -140,7 +143,11 @@ _ACTIVE_BOOKINGS_OF_PHONE = (
 
 
 def check_phone_limit(phone: str, now: dt.datetime) -> None:
+    """At most MAX_ACTIVE_BOOKINGS_PER_PHONE active bookings per phone, TooManyBookings beyond.
+
+    Counted under the phone's lock (held to the commit), so parallel bookings count right."""
     limit = current_app.config["MAX_ACTIVE_BOOKINGS_PER_PHONE"]
+    lock_phone(phone)
     active = db.session.scalar(_ACTIVE_BOOKINGS_OF_PHONE, {"phone": phone, "now": now})
     if active >= limit:
         raise TooManyBookings(limit=limit)
@@ -211,8 +218,8 @@ def _claim_identities(booking: Booking, hashes: list[str], day: dt.date) -> None
     try:
         db.session.flush()
     except IntegrityError:
-        # Another request claimed the same person between our check and our insert.
-        db.session.rollback()
+        # Another request claimed the same person between our check and our insert; the
+        # use case rolls back.
         raise IdentityAlreadyBooked() from None
 
 
@@ -229,9 +236,10 @@ def text_values(booking: Booking, token: str | None = None) -> dict:
 
 # --- operations -----------------------------------------------------------------------------
 
+@use_case(keep_loaded=True)
 def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str = "web",
          verification: tuple[str, str] | None = None, now: dt.datetime | None = None) -> Booked:
-    """Book a slot for visitors, texting the phone. Commits; raises a BookingError otherwise.
+    """Book a slot for visitors, texting the phone. A use case; raises a BookingError otherwise.
 
     `verification` (id, code) proves the phone; only staff-entered walk-ins go without one.
     """
@@ -273,71 +281,52 @@ def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str =
     db.session.flush()
     _claim_identities(booking, hashes, day)
     if proof is not None:
-        proof.used_at = now
+        use_code(proof, now)
     outbox.enqueue("booked", phone, lang, booking, **text_values(booking, token))
     audit.record("booked", actor="staff" if source == "walk_in" else "citizen", booking=booking,
                  source=source)
     db.session.flush()
     _take_places(slot, len(people))
-    _commit_keeping_loaded()
     return Booked(booking, token)
 
 
 def _take_places(slot: Slot, people: int) -> None:
     """Reserve the places last, just before the commit: on PostgreSQL the popular slot's row
     stays locked from this UPDATE to the commit, so everything else is written before it.
-    Nothing of the booking stays in the session if the slot is full."""
-    try:
-        scheduling.reserve(slot.id, people)
-    except SlotFull:
-        db.session.rollback()
-        raise
+    If the slot is full, the use case rolls the booking back."""
+    scheduling.reserve(slot.id, people)
     db.session.expire(slot, ["booked_bookings", "booked_people"])  # the UPDATE changed them
 
 
-def _commit_keeping_loaded() -> None:
-    """Commit without expiring the objects in the session.
-
-    What a booking just wrote is what was committed, so the answer can be built from it:
-    reloading the booking, its slot, office, service and visitors after the commit was a
-    third of the booking request's statements.
-    """
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
-
-
-def _set_status(booking: Booking, allowed: tuple[str, ...], **values) -> None:
-    """Move a booking on only from an allowed status, in one conditional UPDATE.
+def _set_status(booking: Booking, allowed: tuple[str, ...], *conditions, **values) -> None:
+    """Move a booking on only from an allowed status (and any further `conditions`), in one
+    conditional UPDATE; NotActive when it has moved meanwhile.
 
     Two racing cancels (a text and a click) cannot both release the place.
     """
     result = db.session.execute(
-        update(Booking).where(Booking.id == booking.id, Booking.status.in_(allowed))
+        update(Booking).where(Booking.id == booking.id, Booking.status.in_(allowed), *conditions)
         .values(updated_at=utcnow(), **values).execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        db.session.rollback()
         raise NotActive()
     db.session.refresh(booking)
 
 
+@use_case
 def confirm(booking: Booking, *, actor: str = "citizen") -> Booking:
-    """Confirm a booked place (confirming twice changes nothing). Commits."""
+    """Confirm a booked place (confirming twice changes nothing). A use case."""
     if booking.status == "confirmed":
         return booking
     _set_status(booking, ("booked",), status="confirmed", confirmed_at=utcnow())
     audit.record("confirmed", actor=actor, booking=booking)
-    db.session.commit()
     return booking
 
 
+@use_case
 def cancel(booking: Booking, *, by: str = "citizen", reason: str | None = None,
            staff_user_id: int | None = None, notify: bool = True) -> Booking:
-    """Cancel, give the place back to the slot and text the citizen. Commits."""
+    """Cancel, give the place back to the slot and text the citizen. A use case."""
     _set_status(booking, CANCELLABLE, status="cancelled", cancelled_at=utcnow(),
                 cancelled_by=by, cancel_reason=reason, ics_sequence=booking.ics_sequence + 1)
     scheduling.release(booking.slot_id, booking.party_size)
@@ -348,14 +337,14 @@ def cancel(booking: Booking, *, by: str = "citizen", reason: str | None = None,
                        **text_values(booking))
     audit.record("cancelled", actor="staff" if staff_user_id else by, booking=booking,
                  staff_user_id=staff_user_id, by=by, reason=reason)
-    db.session.commit()
     return booking
 
 
+@use_case
 def release_unconfirmed(booking: Booking, *, deadline: dt.datetime,
                         now: dt.datetime | None = None) -> Booking:
     """Auto-release: a booking still unconfirmed at the deadline its warning named gives its
-    place back to the slot, and the citizen is texted. Commits; NotActive if it was confirmed
+    place back to the slot, and the citizen is texted. A use case; NotActive if it was confirmed
     or cancelled meanwhile (the conditional update decides a race with a late "1")."""
     now = now or utcnow()
     _set_status(booking, ("booked",), status="cancelled", cancelled_at=now,
@@ -367,12 +356,12 @@ def release_unconfirmed(booking: Booking, *, deadline: dt.datetime,
                    deadline=texts.when(deadline, booking.office, booking.lang),
                    **text_values(booking))
     audit.record("released", actor="system", booking=booking, deadline=deadline)
-    db.session.commit()
     return booking
 
 
+@use_case
 def reschedule(booking: Booking, new_slot_id, *, now: dt.datetime | None = None) -> Booking:
-    """Move a booking to another free slot of the same service. Commits.
+    """Move a booking to another free slot of the same service. A use case.
 
     Atomic: the new place is taken before the old one is given back, in one transaction,
     so a full new slot leaves the booking exactly where it was.
@@ -394,12 +383,13 @@ def reschedule(booking: Booking, new_slot_id, *, now: dt.datetime | None = None)
     check_identities_free(service, day, hashes, booking_id=booking.id)
 
     scheduling.reserve(slot.id, booking.party_size)
-    _set_status(booking, CANCELLABLE, slot_id=slot.id, ics_sequence=booking.ics_sequence + 1)
+    # Still in the slot we read: of two racing moves, one gives the old place back, not both.
+    _set_status(booking, CANCELLABLE, Booking.slot_id == old_slot_id, slot_id=slot.id,
+                ics_sequence=booking.ics_sequence + 1)
     scheduling.release(old_slot_id, booking.party_size)
     db.session.execute(delete(IdentityClaim).where(IdentityClaim.booking_id == booking.id))
     _claim_identities(booking, hashes, day)
     outbox.enqueue("rescheduled", booking.phone, booking.lang, booking, **text_values(booking))
     audit.record("rescheduled", actor="citizen", booking=booking, from_slot=old_slot_id,
                  to_slot=slot.id)
-    db.session.commit()
     return booking

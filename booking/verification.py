@@ -8,13 +8,14 @@ import hmac
 import secrets
 
 from flask import current_app
-from sqlalchemy import text
+from sqlalchemy import bindparam, text, update
 
 from .errors import TooManyCodes, VerificationFailed
 from .extensions import db
 from .identity import normalize_phone, safe_text
 from .models import PhoneVerification, utcnow
 from .notify import outbox
+from .uow import keeping_writes, use_case
 
 CODE_VALID_FOR = dt.timedelta(minutes=10)
 MAX_TRIES = 5
@@ -26,8 +27,9 @@ def _code_hash(verification_id: str, code: str) -> str:
     return hmac.new(key, f"code:{verification_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+@use_case
 def start_verification(phone: str, lang: str = "zh", now: dt.datetime | None = None) -> str:
-    """Text a new code to the phone and return the verification id. Commits.
+    """Text a new code to the phone and return the verification id. A use case.
 
     At most five codes per phone per hour. The count is kept in the database, so every
     server process sees the same count (per-address limits sit in front, in Flask-Limiter).
@@ -44,7 +46,6 @@ def start_verification(phone: str, lang: str = "zh", now: dt.datetime | None = N
         created_at=now, expires_at=now + CODE_VALID_FOR,
     ))
     outbox.enqueue("verification_code", phone, lang, code=code)
-    db.session.commit()
     return verification_id
 
 
@@ -65,23 +66,42 @@ def codes_sent_since(phone: str, since: dt.datetime) -> int:
         PhoneVerification.phone == phone, PhoneVerification.created_at >= since).count()
 
 
-def check_code(verification_id: str, code: str, *, phone: str,
-               now: dt.datetime | None = None) -> PhoneVerification:
-    """The verification if `code` proves `phone`; else VerificationFailed.
+# A try is spent before the code is compared, in one conditional UPDATE: parallel guesses at one
+# code queue on its row, and no more than MAX_TRIES comparisons are ever made.
+_SPEND_TRY = (update(PhoneVerification)
+              .where(PhoneVerification.id == bindparam("v_id"), PhoneVerification.phone == bindparam("v_phone"),
+                     PhoneVerification.used_at.is_(None), PhoneVerification.expires_at > bindparam("v_now"),
+                     PhoneVerification.attempts < MAX_TRIES)
+              .values(attempts=PhoneVerification.attempts + 1)
+              .returning(PhoneVerification.code_hash))
 
-    A wrong code spends one of the five tries, and that is committed at once, so a failed
-    booking cannot be retried forever. The caller marks the verification used when it commits.
+
+def check_code(verification_id: str, code: str, *, phone: str, now: dt.datetime | None = None) -> str:
+    """The verification's id if `code` proves `phone`; else VerificationFailed.
+
+    Every check spends one of the five tries first (one conditional UPDATE, which holds the
+    code's row until the commit). A wrong code's use case commits that spent try and nothing
+    else (booking.uow.keeping_writes), so a failed booking cannot be retried forever and
+    parallel guesses at one code are compared one after another, five at most. A right code's
+    try stays with its use case. Call it before the use case writes anything else; the caller
+    marks the verification used (use_code) in its transaction.
     """
-    now = now or utcnow()
-    verification = db.session.get(PhoneVerification, safe_text(verification_id, 32))
-    usable = (verification is not None and verification.phone == phone
-              and verification.used_at is None and verification.expires_at > now
-              and verification.attempts < MAX_TRIES)
-    if not usable:
+    verification_id = safe_text(verification_id, 32)
+    stored = db.session.execute(_SPEND_TRY, {"v_id": verification_id, "v_phone": phone,
+                                             "v_now": now or utcnow()}).scalar()
+    if stored is None:
         raise VerificationFailed()
-    expected = _code_hash(verification.id, safe_text(code, 12).strip())
-    if not hmac.compare_digest(expected, verification.code_hash):
-        verification.attempts += 1
-        db.session.commit()
+    expected = _code_hash(verification_id, safe_text(code, 12).strip())
+    if not hmac.compare_digest(expected, stored):
+        raise keeping_writes(VerificationFailed())
+    return verification_id
+
+
+def use_code(verification_id: str, now: dt.datetime) -> None:
+    """Mark the code used, once: VerificationFailed if another request used it first."""
+    result = db.session.execute(
+        update(PhoneVerification)
+        .where(PhoneVerification.id == verification_id, PhoneVerification.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
         raise VerificationFailed()
-    return verification

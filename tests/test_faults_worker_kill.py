@@ -10,17 +10,10 @@ citizen reads them from the text); the test kills each worker once while request
 from __future__ import annotations
 
 import datetime as dt
-import http.client
-import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -31,79 +24,17 @@ from booking.extensions import db
 from booking.models import Booking, PhoneVerification, Slot, SmsMessage
 
 from .factories import make_office, make_service, make_slot, verified, visitor
+from .gunicorn_server import children, gunicorn_server, post_json
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOKINGS = 90
 CLIENTS = 6
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def children(pid: int) -> list[int]:
-    """The worker processes of a gunicorn master (their parent pid is the master's)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry.name))
-    return sorted(found)
-
-
 @pytest.fixture
 def gunicorn(pg_app, postgres_url, tmp_path):
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": postgres_url, "SECRET_KEY": pg_app.config["SECRET_KEY"],
-           "RATELIMIT_ENABLED": "false", "SMS_BACKEND": "console",
-           "PUBLIC_BASE_URL": "https://booking.example.gov.cn"}
-    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 (closed below)
-    master = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--timeout", "30", "--graceful-timeout", "2", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as answer:  # noqa: S310 (loopback)
-                if answer.status == 200 and len(children(master.pid)) == 2:
-                    break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        master.terminate()
-        pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text()[-2000:])
-    yield base, master
-    master.send_signal(signal.SIGTERM)
-    try:
-        master.wait(15)
-    except subprocess.TimeoutExpired:
-        master.kill()
-        master.wait(5)
-    log.close()
-
-
-def post_json(url: str, body: dict) -> tuple[int | None, dict | None]:
-    """(status, body); (None, None) when the connection broke (outcome unknown)."""
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (loopback)
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        payload = error.read()
-        error.close()
-        return error.code, json.loads(payload) if payload else None
-    except (OSError, ValueError, http.client.HTTPException):  # e.g. IncompleteRead: killed mid-answer
-        return None, None
+    with gunicorn_server(pg_app, postgres_url, tmp_path) as (base, master):
+        yield base, master
 
 
 @pytest.mark.postgres

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from .. import bookings, scheduling, verification
 from ..errors import BookingError, SlotFull
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..identity import clean_name, normalize_identity, normalize_phone
 from ..models import Service, Slot, utcnow
 from . import bp
@@ -109,7 +109,6 @@ def send_code(slot_id: int):
     try:
         form.verification_id.data = verification.start_verification(form.phone.data or "", sms_lang)
     except BookingError as err:
-        db.session.rollback()
         return render_form(slot, form, error_map(err), err.status)
     form.code.data = ""
     return render_form(slot, form, code_sent=True)
@@ -128,10 +127,8 @@ def submit(slot_id: int):
             slot_id=slot.id, phone=form.phone.data, visitors=form.visitor_data(), lang=form.lang.data,
             verification=(form.verification_id.data, form.code.data.strip()), source="web")
     except SlotFull as err:
-        db.session.rollback()
         return just_taken(slot, form, err)
     except BookingError as err:
-        db.session.rollback()
         return render_form(slot, form, error_map(err), err.status)
     return redirect(url_for("web.booked", reference=booked.booking.reference, token=booked.token), 303)
 

@@ -76,7 +76,6 @@ def cancel(reference: str, token: str):
         try:
             bookings.cancel(booking, by="citizen")
         except BookingError as err:
-            db.session.rollback()
             errors = error_map(err)
         else:
             flash(_("Your booking is cancelled. The place is free for someone else."), "ok")
@@ -93,7 +92,6 @@ def confirm(reference: str, token: str):
     try:
         bookings.confirm(booking, actor="citizen")
     except BookingError as err:
-        db.session.rollback()
         flash(err.message(lang()), "bad")
     else:
         flash(_("Thank you: your booking is confirmed."), "ok")
@@ -111,7 +109,6 @@ def reschedule(reference: str, token: str):
         try:
             bookings.reschedule(booking, form.slot_id.data)
         except BookingError as err:
-            db.session.rollback()
             return reschedule_page(booking, token, form, error_map(err), err.status,
                                    taken=isinstance(err, SlotFull))
         flash(_("Your booking is moved. A text with the new time is on its way."), "ok")

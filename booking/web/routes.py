@@ -46,7 +46,6 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # any database failure means "not healthy", never a 500 page
-        db.session.rollback()
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
 

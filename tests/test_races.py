@@ -1,0 +1,261 @@
+"""Races on every path around the booking itself: N identical or conflicting requests at once,
+then the ledger read back from the database (TESTING.md, "Races").
+
+On PostgreSQL the requests go to gunicorn with two worker processes (what READ COMMITTED really
+does between processes); on SQLite to a threaded server in this process. A barrier releases
+each batch together. Invariants checked after each race: every slot's counters equal its active
+bookings, each code is used at most once, tries never above five, a phone's active bookings
+within its limit, and each change texted once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import event, func, select
+
+from booking.errors import BookingError
+from booking.extensions import db
+from booking.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    CapacityReview,
+    Office,
+    PhoneVerification,
+    Slot,
+    SmsMessage,
+    StaffUser,
+)
+from booking.offices import admin as office_admin
+from booking.uow import NestedCommit, unit_of_work
+from booking.verification import CODES_PER_PHONE_PER_HOUR, MAX_TRIES
+
+from .conftest import serving
+from .factories import make_office, make_service, make_slot, verified, visitor
+from .gunicorn_server import gunicorn_server, post_json
+
+PARALLEL = 8
+
+
+@pytest.fixture
+def server(any_app, request, tmp_path):
+    """Base URL of the app served to parallel clients: gunicorn -w 2 on PostgreSQL."""
+    if any_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with serving(any_app) as base:
+            yield base
+    else:
+        with gunicorn_server(any_app, request.getfixturevalue("postgres_url"), tmp_path) as (base, _):
+            yield base
+
+
+def at_once(calls: list) -> list[tuple[int | None, dict | None]]:
+    """Run each call (url, body, headers) in its own thread, released together."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        url, body, headers = call
+        barrier.wait(10)
+        return post_json(url, body, headers)
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def setup(app, *, max_bookings: int = 6, slots: int = 2, phone: str = "+8613800138000"):
+    """An office, a service and `slots` slots; returns their ids."""
+    with app.app_context():
+        service = make_service(make_office(), slot_max_bookings=max_bookings,
+                               slot_max_people=2 * max_bookings)
+        ids = [make_slot(service, at=dt.time(9 + i)).id for i in range(slots)]
+        db.session.commit()
+        return ids
+
+
+def book_via_api(app, base: str, slot_id: int, n: int, phone: str) -> dict:
+    with app.app_context():
+        verification_id, code = verified(phone)
+    status, answer = post_json(base + "/api/v1/bookings", {
+        "slot_id": slot_id, "phone": phone, "verification_id": verification_id, "code": code,
+        "visitors": [visitor(2 * n), visitor(2 * n + 1)], "lang": "zh"})
+    assert status == 201, answer
+    return answer
+
+
+def assert_ledger(app) -> None:
+    """Each slot's counters equal its active bookings; each code used at most once; tries <= 5;
+    each booking texted once for being booked."""
+    with app.app_context():
+        db.session.expire_all()
+        for slot in db.session.scalars(select(Slot)):
+            count, people = db.session.execute(
+                select(func.count(Booking.id), func.coalesce(func.sum(Booking.party_size), 0))
+                .where(Booking.slot_id == slot.id, Booking.status.in_(ACTIVE_STATUSES))).one()
+            assert (slot.booked_bookings, slot.booked_people) == (count, people), "counters equal rows"
+            assert count <= slot.max_bookings and people <= slot.max_people
+        assert db.session.scalar(select(func.max(PhoneVerification.attempts))) <= MAX_TRIES
+        for booking in db.session.scalars(select(Booking)):
+            kinds = db.session.scalars(select(SmsMessage.kind)
+                                       .where(SmsMessage.booking_id == booking.id, SmsMessage.kind == "booked"))
+            assert len(kinds.all()) == 1
+        db.session.remove()
+
+
+@pytest.mark.slow
+def test_parallel_reschedules_of_one_booking_move_it_once(any_app, server):
+    """Before the guard, each of two reschedules gave the old place back: a slot limited to 6
+    held 9 active bookings after three such pairs."""
+    first, second = setup(any_app)
+    answer = book_via_api(any_app, server, first, 0, "+8613800138000")
+    url = f"{server}/api/v1/bookings/{answer['reference']}/reschedule"
+    headers = {"X-Booking-Token": answer["token"]}
+    for target in (second, first, second):
+        outcomes = at_once([(url, {"slot_id": target}, headers)] * PARALLEL)
+        statuses = sorted(status for status, _ in outcomes)
+        assert statuses.count(200) == 1, outcomes
+        assert all(status in (200, 409, 422) for status in statuses), outcomes
+        assert_ledger(any_app)
+    with any_app.app_context():
+        moved = db.session.scalars(select(SmsMessage).where(SmsMessage.kind == "rescheduled")).all()
+        assert len(moved) == 3, "each move texted once"
+
+
+@pytest.mark.slow
+def test_one_code_sent_with_parallel_bookings_books_once(any_app, server):
+    (slot_id, _) = setup(any_app, max_bookings=20)
+    phone = "+8613800138001"
+    with any_app.app_context():
+        verification_id, code = verified(phone)
+    calls = [(server + "/api/v1/bookings", {
+        "slot_id": slot_id, "phone": phone, "verification_id": verification_id, "code": code,
+        "visitors": [visitor(2 * n), visitor(2 * n + 1)], "lang": "zh"}, {}) for n in range(PARALLEL)]
+    statuses = [status for status, _ in at_once(calls)]
+    assert statuses.count(201) == 1, statuses
+    assert_ledger(any_app)
+    with any_app.app_context():
+        assert db.session.scalar(select(func.count(Booking.id))) == 1
+
+
+@pytest.mark.slow
+def test_parallel_bookings_of_one_phone_stay_within_its_limit(any_app, server):
+    (slot_id, _) = setup(any_app, max_bookings=20)
+    phone, limit = "+8613800138002", any_app.config["MAX_ACTIVE_BOOKINGS_PER_PHONE"]
+    with any_app.app_context():
+        proofs = [verified(phone) for _ in range(CODES_PER_PHONE_PER_HOUR)]
+    calls = [(server + "/api/v1/bookings", {
+        "slot_id": slot_id, "phone": phone, "verification_id": verification_id, "code": code,
+        "visitors": [visitor(2 * n), visitor(2 * n + 1)], "lang": "zh"}, {})
+        for n, (verification_id, code) in enumerate(proofs)]
+    outcomes = at_once(calls)
+    assert [status for status, _ in outcomes].count(201) == limit, outcomes
+    assert {answer["error"] for status, answer in outcomes if status != 201} == {"too_many_bookings"}
+    assert_ledger(any_app)
+
+
+@pytest.mark.slow
+def test_parallel_wrong_guesses_spend_every_try_and_no_more(any_app, server):
+    """Before the guard, 8 parallel wrong guesses left attempts = 2: the tries were a
+    read-modify-write. Now each guess spends one, up to five, and the right code then fails."""
+    (slot_id, _) = setup(any_app)
+    phone = "+8613800138003"
+    with any_app.app_context():
+        verification_id, code = verified(phone)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    calls = [(server + "/api/v1/bookings", {
+        "slot_id": slot_id, "phone": phone, "verification_id": verification_id, "code": wrong,
+        "visitors": [visitor(0), visitor(1)], "lang": "zh"}, {})] * PARALLEL
+    outcomes = at_once(calls)
+    assert {answer["error"] for _, answer in outcomes} == {"verification_failed"}
+    with any_app.app_context():
+        assert db.session.get(PhoneVerification, verification_id).attempts == MAX_TRIES
+    status, answer = post_json(server + "/api/v1/bookings", {**calls[0][1], "code": code})
+    assert (status, answer["error"]) == (422, "verification_failed")
+    assert_ledger(any_app)
+
+
+@pytest.mark.slow
+def test_parallel_cancels_give_the_place_back_once(any_app, server):
+    (slot_id, _) = setup(any_app)
+    answer = book_via_api(any_app, server, slot_id, 0, "+8613800138004")
+    url = f"{server}/api/v1/bookings/{answer['reference']}/cancel"
+    outcomes = at_once([(url, {}, {"X-Booking-Token": answer["token"]})] * PARALLEL)
+    assert [status for status, _ in outcomes].count(200) == 1, outcomes
+    assert_ledger(any_app)
+    with any_app.app_context():
+        assert len(db.session.scalars(select(SmsMessage).where(SmsMessage.kind == "cancelled")).all()) == 1
+
+
+def test_a_commit_inside_a_use_case_raises(app):
+    """Only the outermost unit of work commits; a nested commit is refused loudly."""
+    with app.app_context():
+        with pytest.raises(NestedCommit), unit_of_work():
+            make_office()
+            db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(Office)) == 0
+
+
+def test_nested_use_cases_commit_once_at_the_outermost(app):
+    commits = []
+    record = commits.append
+    with app.app_context():
+        session = db.session()
+        with contextlib.ExitStack() as stack:
+            event.listen(session, "after_commit", record)
+            stack.callback(event.remove, session, "after_commit", record)
+            with unit_of_work():
+                with unit_of_work():
+                    make_office("a")
+                assert commits == []
+                make_office("b")
+            assert len(commits) == 1
+
+
+def in_threads(app, work, n: int = PARALLEL) -> list[str]:
+    """Run work() in n threads, each with its own app context (own session and connection),
+    released together; returns each outcome: "ok" or the error's code."""
+    barrier = threading.Barrier(n)
+
+    def run(_):
+        with app.app_context():
+            barrier.wait(10)
+            try:
+                work()
+                return "ok"
+            except BookingError as error:
+                return error.code
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+@pytest.mark.slow
+def test_two_supervisors_moving_one_listed_booking_move_and_text_once(any_app, server):
+    """Before the guard, move() rescheduled and texted before it checked that the review was
+    still open: a stale page or a second supervisor moved and texted again."""
+    first, second = setup(any_app, max_bookings=4, slots=2)
+    for n in range(3):
+        book_via_api(any_app, server, first, n, f"+861380013810{n}")
+    with any_app.app_context():
+        supervisor = StaffUser(username="chief", password_hash="x", role="supervisor",
+                               office_id=db.session.get(Slot, first).office_id)
+        db.session.add(supervisor)
+        db.session.commit()
+        reviews = office_admin.set_slot_capacity(db.session.get(Slot, first), 2, 4, supervisor)
+        review_id, supervisor_id = reviews[0].id, supervisor.id
+
+    def move():
+        office_admin.move(db.session.get(CapacityReview, review_id), second,
+                          db.session.get(StaffUser, supervisor_id))
+
+    outcomes = in_threads(any_app, move)
+    assert outcomes.count("ok") == 1, outcomes
+    assert set(outcomes) == {"ok", "review_closed"}, outcomes
+    assert_ledger(any_app)
+    with any_app.app_context():
+        moved = db.session.scalars(select(SmsMessage).where(SmsMessage.kind == "rescheduled")).all()
+        assert len(moved) == 1

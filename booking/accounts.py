@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import STAFF_ROLES, ApiToken, Office, StaffUser, utcnow
+from .uow import use_case
 
 _hasher = PasswordHasher()
 
@@ -19,8 +20,9 @@ class AccountError(ValueError):
     """A staff account could not be made as asked; the message says why."""
 
 
+@use_case
 def create_staff(username: str, password: str, role: str, office_code: str | None) -> StaffUser:
-    """Create a staff account. Commits."""
+    """Create a staff account. A use case."""
     if role not in STAFF_ROLES:
         raise AccountError(f"role must be one of {', '.join(STAFF_ROLES)}")
     if len(password) < 10:
@@ -37,7 +39,6 @@ def create_staff(username: str, password: str, role: str, office_code: str | Non
     user = StaffUser(username=username, password_hash=_hasher.hash(password), role=role,
                      office=office)
     db.session.add(user)
-    db.session.commit()
     return user
 
 
@@ -48,11 +49,11 @@ def check_password(user: StaffUser, password: str) -> bool:
         return False
 
 
+@use_case
 def issue_token(user: StaffUser) -> str:
-    """A new bearer token for the staff API; only its hash is kept. Commits."""
+    """A new bearer token for the staff API; only its hash is kept. A use case."""
     token = secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, token_hash=hashlib.sha256(token.encode()).hexdigest()))
-    db.session.commit()
     return token
 
 
@@ -63,8 +64,8 @@ def user_for_token(token: str) -> StaffUser | None:
     return found.user if found and found.user.active else None
 
 
+@use_case
 def revoke_tokens(user: StaffUser) -> None:
     for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
                                                            ApiToken.revoked_at.is_(None))):
         token.revoked_at = utcnow()
-    db.session.commit()

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import accounts, audit, bookings, scheduling
 from ..errors import BookingError
 from ..extensions import db
 from ..models import Booking, CapacityReview, Closure, Office, Service, Slot, StaffUser, utcnow
+from ..uow import use_case
 
 MAX_CLOSURE_DAYS = 366
 
@@ -104,13 +105,13 @@ def closures(office: Office, include_past: bool = False,
     return list(db.session.scalars(stmt))
 
 
+@use_case
 def reopen(closure: Closure, staff: StaffUser) -> Closure:
-    """Lift a closure: its days take bookings again (cancelled ones stay cancelled). Commits."""
+    """Lift a closure: its days take bookings again (cancelled ones stay cancelled). A use case."""
     if closure.reopened_at is None:
         closure.reopened_at = utcnow()
         audit.record("closure_reopened", actor="staff", office_id=closure.office_id,
                      staff_user_id=staff.id, closure=closure.id)
-        db.session.commit()
     return closure
 
 
@@ -122,15 +123,17 @@ def future_slots(office: Office, now: dt.datetime | None = None) -> list[Slot]:
         .order_by(Slot.starts_at)))
 
 
+@use_case
 def set_level(office: Office, level: str, staff: StaffUser,
               now: dt.datetime | None = None) -> list[CapacityReview]:
-    """Set the epidemic level and scale every future slot's capacity to it. Commits.
+    """Set the epidemic level and scale every future slot's capacity to it. A use case.
 
     A slot with more booked than the new limit keeps room for them (its limit is the booked
     count); the bookings beyond the limit are returned, listed for review.
     """
     if level not in scheduling.LEVELS:
         raise InvalidLevel()
+    settle_reviews(office)
     previous, office.epidemic_level = office.epidemic_level, level
     reviews = []
     for slot in future_slots(office, now):
@@ -138,21 +141,21 @@ def set_level(office: Office, level: str, staff: StaffUser,
         reviews += _limit_slot(slot, *target, level=level)
     audit.record("epidemic_level", actor="staff", office_id=office.id, staff_user_id=staff.id,
                  level=level, previous=previous, listed=len(reviews))
-    db.session.commit()
     return reviews
 
 
+@use_case
 def set_slot_capacity(slot: Slot, max_bookings: int, max_people: int,
                       staff: StaffUser) -> list[CapacityReview]:
-    """Set one slot's limits; bookings beyond them are listed for review, not removed. Commits."""
+    """Set one slot's limits; bookings beyond them are listed for review, not removed. A use case."""
     if not (isinstance(max_bookings, int) and isinstance(max_people, int)
             and 1 <= max_bookings <= 1000 and 1 <= max_people <= 5000):
         raise InvalidCapacity()
+    settle_reviews(slot.service.office)
     reviews = _limit_slot(slot, max_bookings, max_people, level="manual")
     audit.record("slot_capacity", actor="staff", office_id=slot.office_id, staff_user_id=staff.id,
                  slot=slot.id, max_bookings=max_bookings, max_people=max_people,
                  listed=len(reviews))
-    db.session.commit()
     return reviews
 
 
@@ -194,52 +197,65 @@ def _drop_review(booking: Booking) -> None:
 
 
 def open_reviews(office: Office) -> list[CapacityReview]:
-    """Bookings above a reduced limit still waiting for a supervisor's decision, by slot time.
-
-    A booking cancelled meanwhile is closed as 'gone' and its slot tightened.
-    """
-    reviews = list(db.session.scalars(
+    """Bookings above a reduced limit still waiting for a supervisor's decision, by slot time:
+    those still active in the slot they were listed for. Reads only; bookings that left are
+    settled (settle_reviews) by the next decision."""
+    return list(db.session.scalars(
         select(CapacityReview).join(Slot, CapacityReview.slot_id == Slot.id)
-        .where(CapacityReview.office_id == office.id, CapacityReview.decision.is_(None))
+        .join(Booking, CapacityReview.booking_id == Booking.id)
+        .where(CapacityReview.office_id == office.id, CapacityReview.decision.is_(None),
+               Booking.status.in_(bookings.CANCELLABLE), Booking.slot_id == CapacityReview.slot_id)
         .order_by(Slot.starts_at, CapacityReview.id)))
-    current = []
-    for review in reviews:
-        if review.booking.status in bookings.CANCELLABLE and review.booking.slot_id == review.slot_id:
-            current.append(review)
-        else:
-            _decide(review, "gone", None)
-    db.session.commit()
-    return current
 
 
+def settle_reviews(office: Office) -> None:
+    """Close as 'gone' the open reviews whose booking left its slot (cancelled or moved), and
+    tighten those slots toward their targets."""
+    gone = db.session.scalars(
+        select(CapacityReview).join(Booking, CapacityReview.booking_id == Booking.id)
+        .where(CapacityReview.office_id == office.id, CapacityReview.decision.is_(None),
+               (Booking.status.not_in(bookings.CANCELLABLE)) | (Booking.slot_id != CapacityReview.slot_id)))
+    for review in gone:
+        _decide(review, "gone", None)
+
+
+@use_case
 def keep(review: CapacityReview, staff: StaffUser) -> CapacityReview:
-    """Keep a booking above the limit where it is. Commits."""
+    """Keep a booking above the limit where it is. A use case; ReviewClosed if decided already."""
     _decide(review, "kept", staff)
     audit.record("capacity_kept", actor="staff", booking=review.booking, staff_user_id=staff.id)
-    db.session.commit()
+    settle_reviews(review.booking.office)
     return review
 
 
+@use_case
 def move(review: CapacityReview, slot_id, staff: StaffUser) -> CapacityReview:
-    """Move a booking above the limit to another slot, texting the citizen. Commits.
+    """Move a booking above the limit to another slot, texting the citizen. A use case.
 
-    Uses the same rescheduling rule as a citizen's own move (capacity-safe, with its text).
+    The review is closed first (ReviewClosed if another supervisor or a stale page decided it
+    already), then the booking moves by the same rule as a citizen's own move (capacity-safe,
+    with its text), all in one transaction: nothing is moved or texted for a closed review.
     """
     old_slot_id = review.slot_id
+    _decide(review, "moved", staff, tighten=False)
     bookings.reschedule(review.booking, slot_id)
-    _decide(review, "moved", staff)
+    _tighten(review.slot, review.target_bookings, review.target_people)
     audit.record("capacity_moved", actor="staff", booking=review.booking, staff_user_id=staff.id,
                  from_slot=old_slot_id, to_slot=review.booking.slot_id)
-    db.session.commit()
+    settle_reviews(review.booking.office)
     return review
 
 
-def _decide(review: CapacityReview, decision: str, staff: StaffUser | None) -> None:
-    if review.decision is not None:
+def _decide(review: CapacityReview, decision: str, staff: StaffUser | None, *, tighten: bool = True) -> None:
+    """Record the decision in one conditional UPDATE: of two supervisors, one decides."""
+    decided = db.session.execute(
+        update(CapacityReview).where(CapacityReview.id == review.id, CapacityReview.decision.is_(None))
+        .values(decision=decision, decided_at=utcnow(), decided_by_id=staff.id if staff else None)
+        .execution_options(synchronize_session=False))
+    if decided.rowcount != 1:
         raise ReviewClosed()
-    review.decision, review.decided_at = decision, utcnow()
-    review.decided_by_id = staff.id if staff else None
-    if decision in ("moved", "gone"):
+    db.session.refresh(review)
+    if tighten and decision in ("moved", "gone"):
         _tighten(review.slot, review.target_bookings, review.target_people)
 
 
@@ -273,11 +289,12 @@ def office_services(office: Office) -> list[Service]:
 
 # --- staff accounts (administrators) ------------------------------------------------------------
 
+@use_case
 def deactivate_staff(user: StaffUser, by: StaffUser) -> StaffUser:
     """End a staff account: its sessions stop at the next request, its API tokens are revoked.
-    Commits."""
+    A use case."""
     user.active = False
     audit.record("staff_deactivated", actor="staff", staff_user_id=by.id, office_id=user.office_id,
                  username=user.username)
-    accounts.revoke_tokens(user)  # commits
+    accounts.revoke_tokens(user)
     return user

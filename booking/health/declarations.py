@@ -17,9 +17,10 @@ from .. import audit, scheduling
 from ..errors import BookingError, NotActive
 from ..extensions import db
 from ..models import Booking, HealthDeclaration, HealthRules, StaffUser, Visitor, utcnow
+from ..uow import use_case
 from .judge import Answers, asked, judge, reason_text
 from .parsing import parse_declarations
-from .rules import current_rules
+from .rules import current_rules, seed_default_rules
 
 DECLARABLE = ("booked", "confirmed")
 
@@ -114,9 +115,10 @@ def _record(booking: Booking, visitor: Visitor, rules: HealthRules, answers: Ans
     return declaration
 
 
+@use_case
 def declare(booking: Booking, raw: list, *, source: str = "web",
             now: dt.datetime | None = None) -> Declared:
-    """Judge and record declarations for some or all visitors of a booking. Commits.
+    """Judge and record declarations for some or all visitors of a booking. A use case.
 
     `raw` is the contract's list of {visitor, temperature_c, symptoms, …}; bad input raises
     DeclarationInvalid (422) with field errors and writes nothing; outside the window
@@ -124,12 +126,11 @@ def declare(booking: Booking, raw: list, *, source: str = "web",
     the latest declaration is the one that counts.
     """
     now = now or utcnow()
-    rules = current_rules(booking.service)
+    rules = seed_default_rules(booking.service)  # a verdict names the stored version it used
     check_window(booking, rules, now)
     entries = parse_declarations(raw, rules, booking, now)
     visitors = {v.position: v for v in booking.visitors}
     made = [_record(booking, visitors[e.position], rules, e.answers, source, now) for e in entries]
-    db.session.commit()
     return Declared(is_cleared(booking, now), made)
 
 
@@ -232,9 +233,11 @@ def _answers_view(declaration: HealthDeclaration) -> dict | None:
     return answers
 
 
+@use_case
 def declarations_for_staff(booking: Booking, staff_user: StaffUser) -> list[dict]:
     """The visitors' declarations with answers and reasons, for staff of the booking's office
-    only (HealthDataForbidden otherwise, administrators included). Every view is audited. Commits."""
+    only (HealthDataForbidden otherwise, administrators included). Every view is audited: a use
+    case, whose one write is that audit event."""
     if staff_user is None or staff_user.office_id != booking.office_id:
         raise HealthDataForbidden()
     result = []
@@ -251,5 +254,4 @@ def declarations_for_staff(booking: Booking, staff_user: StaffUser) -> list[dict
         })
     audit.record("health_declarations_viewed", actor="staff", booking=booking,
                  staff_user_id=staff_user.id)
-    db.session.commit()
     return result

@@ -13,6 +13,7 @@ from .. import audit
 from ..errors import BookingError
 from ..extensions import db
 from ..models import HEALTH_CODES, HealthRules, Service, StaffUser
+from ..uow import use_case
 
 BASE_RULES = dict(window_opens_hours=24, lookback_days=14, ask_symptoms=True,
                   ask_risk_area_travel=True, ask_case_contact=True, ask_health_code=True,
@@ -91,8 +92,10 @@ def seed_all_default_rules() -> int:
 
 
 def current_rules(service: Service) -> HealthRules:
-    """The rules in force for a service: its latest version (seeded on first use)."""
-    return _latest(service) or seed_default_rules(service)
+    """The rules in force for a service: its latest version, or while none is stored its kind's
+    defaults as an unsaved version 1. Reads only: storing version 1 is for the first write that
+    needs it (seed_default_rules, called by declare and update_rules)."""
+    return _latest(service) or HealthRules(service_id=service.id, version=1, **default_rules(service.kind))
 
 
 def _clean_value(name: str, value):
@@ -120,8 +123,10 @@ def _clean_value(name: str, value):
     return number
 
 
+@use_case
 def update_rules(service: Service, changes: dict, staff_user: StaffUser | None) -> HealthRules:
-    """A new version of the service's rules with `changes` applied. Commits.
+    """A new version of the service's rules with `changes` applied. A use case; RulesChanged
+    when another edit took the same version first.
 
     Only administrators edit rules (None means the system itself, e.g. a command).
     Declarations already made keep the version they were judged by.
@@ -129,7 +134,7 @@ def update_rules(service: Service, changes: dict, staff_user: StaffUser | None) 
     if staff_user is not None and staff_user.role != "admin":
         raise RulesForbidden()
     cleaned = {name: _clean_value(name, value) for name, value in (changes or {}).items()}
-    current = current_rules(service)
+    current = seed_default_rules(service)
     values = {name: getattr(current, name) for name in BASE_RULES}
     values.update(cleaned)
     rules = HealthRules(service_id=service.id, version=current.version + 1,
@@ -139,9 +144,8 @@ def update_rules(service: Service, changes: dict, staff_user: StaffUser | None) 
                  office_id=service.office_id, staff_user_id=staff_user.id if staff_user else None,
                  service=service.code, version=rules.version, changes=cleaned)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise RulesChanged() from None
     return rules
 

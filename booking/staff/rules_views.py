@@ -215,7 +215,6 @@ def health_rules_page(office: Office):
     """A service's health rules: a change adds a version; every version is listed."""
     service = _service_of(office)
     current = current_rules(service)
-    db.session.commit()  # current_rules may have seeded version 1
     form = RulesForm(data={name: getattr(current, name) for name in RULE_FIELDS
                            if name != "accepted_health_codes"}
                      | {f"accept_{c}": c in current.accepted_codes for c in HEALTH_CODES})

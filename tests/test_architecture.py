@@ -1,0 +1,112 @@
+"""The shape of the house (docs/architecture.md): no import cycle in booking/, no import hidden
+inside a function except in the app factory and the CLI, faces that never import each other,
+tables that import nothing of the domain."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "booking"
+FACES = ("booking.web", "booking.api", "booking.staff")
+LAZY_IMPORTS_ALLOWED = {"booking", "booking.cli"}  # create_app() and the command registrations
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def targets(name: str, path: Path, node: ast.ImportFrom | ast.Import, known: set[str]) -> set[str]:
+    """The package's modules an import statement of module `name` refers to."""
+    if isinstance(node, ast.Import):
+        return {alias.name for alias in node.names} & known
+    base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    if node.level:
+        base = base[:len(base) - (node.level - 1)]
+        stem = ".".join(base + ([node.module] if node.module else []))
+    else:
+        stem = node.module or ""
+    return ({stem} | {f"{stem}.{alias.name}" for alias in node.names}) & known - {name}
+
+
+def import_graph() -> tuple[dict[str, set[str]], list[str]]:
+    """(module → modules it imports at module level, imports written inside functions)."""
+    found = modules()
+    graph, inner = {name: set() for name in found}, []
+    for name, path in found.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        in_functions = {id(node) for fn in ast.walk(tree) if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+                        for node in ast.walk(fn)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                refers = targets(name, path, node, set(found))
+                if id(node) in in_functions:
+                    if refers and name not in LAZY_IMPORTS_ALLOWED:
+                        inner.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+                else:
+                    graph[name] |= refers
+    return graph, inner
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_booking_has_no_import_cycle():
+    """A package's __init__ that registers its own children (a blueprint and its views) is the
+    one loop allowed: it stays inside the package."""
+    graph, _ = import_graph()
+    design_cycles = [c for c in cycles(graph) if not all(m == c[0] or m.startswith(c[0] + ".") for m in c)]
+    assert design_cycles == []
+
+
+def test_no_import_hides_inside_a_function():
+    _, inner = import_graph()
+    assert inner == []
+
+
+def test_the_faces_never_import_each_other():
+    graph, _ = import_graph()
+    for name, imported in graph.items():
+        face = next((f for f in FACES if name == f or name.startswith(f + ".")), None)
+        if face:
+            others = {m for m in imported for f in FACES if f != face and (m == f or m.startswith(f + "."))}
+            assert not others, f"{name} imports {others}"
+
+
+def test_the_tables_import_nothing_of_the_domain():
+    graph, _ = import_graph()
+    for name, imported in graph.items():
+        if name.startswith("booking.models"):
+            assert imported <= {"booking.extensions"} | {m for m in imported if m.startswith("booking.models")}, name

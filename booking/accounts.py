@@ -68,3 +68,11 @@ def revoke_tokens(user: StaffUser) -> None:
                                                            ApiToken.revoked_at.is_(None))):
         token.revoked_at = utcnow()
     db.session.commit()
+
+
+def set_password(user: StaffUser, password: str) -> None:
+    """Give a staff account a new password (at least 10 characters). Commits."""
+    if len(password) < 10:
+        raise AccountError("the password needs at least 10 characters")
+    user.password_hash = _hasher.hash(password)
+    db.session.commit()

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from . import audit, scheduling
+from . import audit, metrics, scheduling
 from .errors import (
     BookingClosed,
     DuplicateVisitor,
@@ -229,6 +229,7 @@ def text_values(booking: Booking, token: str | None = None) -> dict:
 
 # --- operations -----------------------------------------------------------------------------
 
+@metrics.counts_booking_outcome
 def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str = "web",
          verification: tuple[str, str] | None = None, now: dt.datetime | None = None) -> Booked:
     """Book a slot for visitors, texting the phone. Commits; raises a BookingError otherwise.

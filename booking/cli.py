@@ -9,7 +9,7 @@ import datetime as dt
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from . import accounts, demo, scheduling
@@ -22,6 +22,7 @@ staff_cli = AppGroup("staff", help="Staff accounts and their API tokens.")
 
 @click.command("demo")
 @click.option("--reset-password", is_flag=True, help="Give the demo staff account a new password.")
+@with_appcontext
 def demo_command(reset_password: bool):
     """Load demo offices, services, two weeks of slots and a staff account (once); then, every
     time, add the slots missing from each office's today on and print the staff login."""

@@ -15,7 +15,12 @@ TEST_POSTGRES_URL_FILE := $(VENV)/.test-postgres-url
 
 .PHONY: run test setup setup-dev browser services clean
 
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian's python3 makes virtual environments only with python3-venv (ensurepip).
 $(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e .
@@ -40,8 +45,8 @@ run: setup
 
 # Debian's Chromium and CJK fonts for the browser tests (never a downloaded browser).
 browser:
-	@command -v chromium >/dev/null && fc-list | grep -qi "Noto Sans CJK" || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@command -v chromium >/dev/null && fc-list | grep -qi "Noto Sans CJK" || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 # PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379): installed from Debian when missing,
 # started when down, and a role of the tests' own with a password (.ci/services says how).

@@ -229,8 +229,13 @@ def text_values(booking: Booking, token: str | None = None) -> dict:
 
 # --- operations -----------------------------------------------------------------------------
 
-@metrics.counts_booking_outcome
-def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str = "web",
+def book(**fields) -> Booked:
+    """Book a slot (_book below: its arguments, errors and commit), counted for /metrics as
+    `booked` or as the code of the BookingError that refused it."""
+    return metrics.count_booking_outcome(_book, **fields)
+
+
+def _book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str = "web",
          verification: tuple[str, str] | None = None, now: dt.datetime | None = None) -> Booked:
     """Book a slot for visitors, texting the phone. Commits; raises a BookingError otherwise.
 

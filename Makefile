@@ -1,15 +1,26 @@
-# make run: the service on http://127.0.0.1:5000 with SQLite, demo data and texts shown in the console.
-# make test: the whole test suite (SQLite, PostgreSQL, Redis, Chromium).
+# make run: the service on http://127.0.0.1:$(PORT) (5000) with SQLite, demo data and texts shown
+#   in the console; prints the staff login every time (RESET_PASSWORD=1 makes a new password).
+# make test: the whole test suite (SQLite, PostgreSQL, Redis, Chromium), in parallel (JOBS).
 
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app wsgi
 PYTHON  ?= python3
 PORT    ?= 5000
+JOBS    ?= auto
+# Parallel workers (each with its own PostgreSQL database, Redis database, ports and temp
+# folders), at most 4; the 15 slowest tests are listed at the end.
+PYTEST_ARGS ?= -n $(JOBS) --maxprocesses=4 --durations=15
+TEST_POSTGRES_URL_FILE := $(VENV)/.test-postgres-url
 
 .PHONY: run test setup setup-dev browser services clean
 
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian's python3 makes virtual environments only with python3-venv (ensurepip).
 $(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e .
@@ -25,26 +36,25 @@ setup-dev: $(VENV)/.installed-dev browser
 
 run: setup
 	$(FLASK) db upgrade
-	$(FLASK) demo
+	$(FLASK) demo $(if $(RESET_PASSWORD),--reset-password)
 	@# The SMS worker runs beside the server and stops with it; texts print in this terminal.
-	export SMS_BACKEND=console SMS_DEV_DELIVERY=true; \
+	@# It also keeps the demo's slots open 14 days ahead of each office's today, hour by hour.
+	export SMS_BACKEND=console SMS_DEV_DELIVERY=true SLOTS_AHEAD_DAYS=14; \
 	$(FLASK) sms worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Debian's Chromium and CJK fonts for the browser tests (never a downloaded browser).
 browser:
-	@command -v chromium >/dev/null && fc-list | grep -qi "Noto Sans CJK" || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@command -v chromium >/dev/null && fc-list | grep -qi "Noto Sans CJK" || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
-# PostgreSQL (127.0.0.1:5432, database test) and Redis (127.0.0.1:6379), started when down.
+# PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379): installed from Debian when missing,
+# started when down, and a role of the tests' own with a password (.ci/services says how).
 services:
-	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
-	@for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; pg_isready -h 127.0.0.1 -p 5432
-	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
-	@for i in $$(seq 30); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 1; done; redis-cli -h 127.0.0.1 ping
+	@.ci/services $(TEST_POSTGRES_URL_FILE)
 
 test: setup-dev services
-	$(VENV)/bin/pytest
+	TEST_POSTGRES_URL=$$(cat $(TEST_POSTGRES_URL_FILE)) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

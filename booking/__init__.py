@@ -23,9 +23,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
-    from . import errors_web, security  # headers, cookies, 503 on outages (inside ProxyFix)
+    from . import errors_web, observability, security  # headers, cookies, 503 on outages (inside ProxyFix)
 
     security.init_app(app)
+    observability.init_app(app)  # /metrics, the request counter, JSON logs
     errors_web.init_app(app)
     if app.config["PROXY_COUNT"]:
         # Trust exactly as many proxies as stand in front of us, so rate limits key on the

@@ -69,3 +69,11 @@ def revoke_tokens(user: StaffUser) -> None:
     for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
                                                            ApiToken.revoked_at.is_(None))):
         token.revoked_at = utcnow()
+
+
+@use_case
+def set_password(user: StaffUser, password: str) -> None:
+    """Give a staff account a new password (at least 10 characters). A use case."""
+    if len(password) < 10:
+        raise AccountError("the password needs at least 10 characters")
+    user.password_hash = _hasher.hash(password)

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from . import audit, scheduling
+from . import audit, metrics, scheduling
 from .errors import (
     BookingClosed,
     DuplicateVisitor,
@@ -236,8 +236,14 @@ def text_values(booking: Booking, token: str | None = None) -> dict:
 
 # --- operations -----------------------------------------------------------------------------
 
+def book(**fields) -> Booked:
+    """Book a slot (_book below: its arguments, errors and transaction), counted for /metrics
+    as `booked` or as the code of the BookingError that refused it."""
+    return metrics.count_booking_outcome(_book, **fields)
+
+
 @use_case(keep_loaded=True)
-def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str = "web",
+def _book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str = "web",
          verification: tuple[str, str] | None = None, now: dt.datetime | None = None) -> Booked:
     """Book a slot for visitors, texting the phone. A use case; raises a BookingError otherwise.
 

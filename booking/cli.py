@@ -8,44 +8,65 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from . import accounts, scheduling
-from .demo import load_demo
+from . import accounts, demo, scheduling
 from .extensions import db
-from .models import Service, StaffUser
+from .models import Service, StaffUser, utcnow
 
 slots_cli = AppGroup("slots", help="Time slots of the services.")
 staff_cli = AppGroup("staff", help="Staff accounts and their API tokens.")
 
 
 @click.command("demo")
-def demo_command():
-    """Load demo offices, services, two weeks of slots and a staff account (once)."""
-    password = load_demo()
-    if password is None:
-        click.echo("The database already has offices; demo data not loaded.")
+@click.option("--reset-password", is_flag=True, help="Give the demo staff account a new password.")
+@with_appcontext
+def demo_command(reset_password: bool):
+    """Load demo offices, services, two weeks of slots and a staff account (once); then, every
+    time, add the slots missing from each office's today on and print the staff login."""
+    instance = current_app.instance_path
+    password = demo.load_demo()
+    if password is not None:
+        demo.remember_login(instance, password)
+        click.echo("Demo data loaded.")
     else:
-        click.echo("Demo data loaded. Staff login: demo-supervisor / " + password)
+        created = demo.keep_slots_ahead(demo.DEMO_DAYS)
+        click.echo(f"Demo data already loaded; {created} slots added to keep {demo.DEMO_DAYS} days open.")
+    if reset_password:
+        password = demo.reset_password(instance)
+    else:
+        password = password or demo.remembered_login(instance)
+    click.echo(login_line(password))
+
+
+def login_line(password: str | None) -> str:
+    """How to log in to the staff pages, or how to get a password when it is not known."""
+    if password:
+        return f"Staff login: {demo.DEMO_USER} / {password}   (the page /staff/login)"
+    return (f"Staff login: {demo.DEMO_USER}; its password changed or is not known here: "
+            "`flask --app wsgi demo --reset-password` (or `make run RESET_PASSWORD=1`) sets a new one.")
 
 
 @slots_cli.command("generate")
 @click.option("--days", default=14, show_default=True, help="How many days ahead, from today.")
 @click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="First local date (YYYY-MM-DD); default today.")
+              help="First local date (YYYY-MM-DD); default each office's local today.")
 @click.option("--office", "office_code", default=None, help="Only this office's services.")
 def generate_command(days, first, office_code):
     """Create missing slots from the opening hours. Safe to run again: it never duplicates."""
-    start = first.date() if first else dt.date.today()
-    last = start + dt.timedelta(days=days - 1)
     query = select(Service).order_by(Service.id)
     services = [s for s in db.session.scalars(query)
                 if office_code is None or s.office.code == office_code]
-    created = sum(scheduling.generate_slots(s, start, last) for s in services)
+    created, starts = 0, set()
+    for service in services:
+        start = first.date() if first else scheduling.local_day(service.office, utcnow())
+        starts.add(start)
+        created += scheduling.generate_slots(service, start, start + dt.timedelta(days=days - 1))
     db.session.commit()
-    click.echo(f"{created} slots created for {len(services)} services, {start} to {last}.")
+    span = ", ".join(str(day) for day in sorted(starts)) or "-"
+    click.echo(f"{created} slots created for {len(services)} services, {days} days from {span}.")
 
 
 @staff_cli.command("create")

@@ -39,6 +39,7 @@ def load(instance_path: str) -> dict:
     """Configuration for create_app(); tests pass overrides on top of it."""
     Path(instance_path).mkdir(parents=True, exist_ok=True)
     return {
+        **_operations(),  # appended below: metrics, logs, slots kept ahead
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
@@ -74,4 +75,17 @@ def load(instance_path: str) -> dict:
         "NO_SHOW_GRACE_MINUTES": int(os.environ.get("NO_SHOW_GRACE_MINUTES", "15")),
         # hide_parameters: error messages (and so logs) never carry phone numbers or names.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+    }
+
+
+def _operations() -> dict:
+    """Settings for running and watching the service (docs/operations.md)."""
+    return {
+        # The bearer token that opens /metrics; unset, /metrics answers 404 (the contract).
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
+        # `json`: our log lines as JSON objects (python-json-logger); anything else: plain text.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text").strip().lower(),
+        # The SMS worker keeps this many days of slots ahead of each office's local today,
+        # creating the missing ones hourly (0: never; `make run` sets 14 for the demo).
+        "SLOTS_AHEAD_DAYS": int(os.environ.get("SLOTS_AHEAD_DAYS", "0")),
     }

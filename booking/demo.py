@@ -1,17 +1,23 @@
 """Demo data: a marriage registry, a funeral home and a cemetery in Shanghai's time zone,
-with two weeks of slots open for booking now."""
+with two weeks of slots open for booking now, kept rolling from each office's local today.
+
+The demo staff password is kept in the instance folder (`demo-login`, readable by its owner
+only) so that `flask --app wsgi demo` can print the login every time; `--reset-password`
+makes a new one. Nothing here is for a real office's data.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from pathlib import Path
 
 from sqlalchemy import select
 
 from . import accounts, scheduling
 from .extensions import db
 from .health.rules import seed_all_default_rules
-from .models import Office, OpeningHours, Service
+from .models import Office, OpeningHours, Service, StaffUser, utcnow
 
 T = dt.time
 WEEKDAYS = range(0, 5)
@@ -87,16 +93,17 @@ OFFICES = [
 ]
 
 DEMO_DAYS = 14
+DEMO_USER = "demo-supervisor"
+LOGIN_FILE = "demo-login"
 
 
-def load_demo(today: dt.date | None = None) -> str | None:
+def load_demo(now: dt.datetime | None = None) -> str | None:
     """Create the demo offices, services, slots and a staff account, once. Commits.
 
     Returns the staff password it made, or None when the database already had offices.
     """
     if db.session.scalar(select(Office.id).limit(1)) is not None:
         return None
-    today = today or dt.date.today()
     for entry in OFFICES:
         office = Office(**entry["office"])
         db.session.add(office)
@@ -107,9 +114,53 @@ def load_demo(today: dt.date | None = None) -> str | None:
                              for d in weekdays for a, b in periods]
             db.session.add(service)
     db.session.flush()
-    scheduling.generate_all(today, today + dt.timedelta(days=DEMO_DAYS - 1))
+    keep_slots_ahead(DEMO_DAYS, now)
     seed_all_default_rules()  # health-check rules per kind of service (version 1)
     db.session.commit()
     password = secrets.token_urlsafe(9)
-    accounts.create_staff("demo-supervisor", password, "supervisor", "jingan-registry")
+    accounts.create_staff(DEMO_USER, password, "supervisor", "jingan-registry")
+    return password
+
+
+def keep_slots_ahead(days: int, now: dt.datetime | None = None) -> int:
+    """Create the missing slots of every service for `days` days from its office's local
+    today (0 days: nothing). Safe to repeat: existing slots are kept. Commits; returns how
+    many slots it created."""
+    if days <= 0:
+        return 0
+    now = now or utcnow()
+    created = 0
+    for service in db.session.scalars(select(Service).order_by(Service.id)):
+        first = scheduling.local_day(service.office, now)
+        created += scheduling.generate_slots(service, first, first + dt.timedelta(days=days - 1))
+    db.session.commit()
+    return created
+
+
+def remember_login(instance_path: str, password: str) -> None:
+    """Keep the demo password in the instance folder, readable by its owner only."""
+    path = Path(instance_path) / LOGIN_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(password)
+
+
+def remembered_login(instance_path: str) -> str | None:
+    """The demo password kept in the instance folder, if it still opens the demo account."""
+    path = Path(instance_path) / LOGIN_FILE
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == DEMO_USER))
+    if user is None or not path.exists():
+        return None
+    password = path.read_text().strip()
+    return password if accounts.check_password(user, password) else None
+
+
+def reset_password(instance_path: str) -> str | None:
+    """A new password for the demo account (None when there is no demo account). Commits."""
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == DEMO_USER))
+    if user is None:
+        return None
+    password = secrets.token_urlsafe(9)
+    accounts.set_password(user, password)
+    remember_login(instance_path, password)
     return password

@@ -1,7 +1,13 @@
 """Fixtures: an app per test on a fresh SQLite file, or on this run's own PostgreSQL database.
 
 PostgreSQL is not optional: `make test` (and CI) starts it, and a test that needs it fails
-when it is unreachable rather than skipping.
+when it is unreachable rather than skipping. `make test` passes TEST_POSTGRES_URL, a role of
+the tests' own that logs in with a password (.ci/services); the default suits a server that
+trusts local connections.
+
+Safe in parallel (pytest-xdist, `make test` runs `-n auto`): each worker process makes its
+own PostgreSQL database (named after its pid), uses its own Redis database (15, 14, ... by
+worker), its own temporary folders (tmp_path) and ports chosen by the system (port 0).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
 from booking import create_app
@@ -21,7 +27,11 @@ from booking.extensions import db
 
 POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL",
                                  "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+if make_url(POSTGRES_SERVER).password:  # pg_dump and pg_restore (the restore drill) log in too
+    os.environ.setdefault("PGPASSWORD", make_url(POSTGRES_SERVER).password)
+# xdist worker "gw3" -> Redis database 12: workers never share keys (nor FLUSHDB each other).
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - WORKER % 12}")
 
 
 def _server_url(name: str) -> str:

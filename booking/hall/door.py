@@ -13,7 +13,7 @@ import math
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, scheduling
+from .. import audit, metrics, scheduling
 from ..errors import BookingError
 from ..extensions import db
 from ..health.declarations import is_cleared, visitor_statuses
@@ -184,6 +184,7 @@ def _refuse(booking: Booking, code: str, details: dict, staff: StaffUser | None,
                  staff_user_id=staff_id, booking=db.session.get(Booking, booking_id),
                  reason=code)
     db.session.commit()
+    metrics.door_refused(code)
     raise DoorRefused(code, **details)
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
-from .. import audit
+from .. import audit, demo, metrics
 from ..extensions import db
 from ..links import public_url
 from ..models import Booking, PhoneOptOut, SmsMessage, utcnow
@@ -157,10 +157,13 @@ def deliver(message: Claimed, gateway: Gateway, now: dt.datetime | None = None) 
         result = gateway.send(to=message.phone, body=message.body, message_id=message.id,
                               status_callback=status_callback_url(message.id), kind=message.kind)
     except TemporaryFailure as failure:
+        metrics.sms_handled(gateway.name, "retry")
         _record_retry(message, failure, now)
     except PermanentFailure as failure:
+        metrics.sms_handled(gateway.name, "failed")
         _record_failed(message, failure.code, failure.reason)
     else:
+        metrics.sms_handled(gateway.name, "sent")
         _record_sent(message, result, now)
 
 
@@ -193,7 +196,8 @@ def drain(gateway: Gateway | None = None, now: dt.datetime | None = None) -> int
 
 def run_forever(stop: threading.Event, poll: float = 1.0, reminders_every: float = 60.0) -> None:
     """The long-running worker: deliver due texts, and run the reminder job every minute
-    (safe with several workers: reminders and releases happen once however often it runs)."""
+    (safe with several workers: reminders and releases happen once however often it runs),
+    creating the missing slots SLOTS_AHEAD_DAYS ahead as well when that is set (the demo)."""
 
     gateway = gateway_for(current_app)
     next_reminders = 0.0
@@ -201,6 +205,7 @@ def run_forever(stop: threading.Event, poll: float = 1.0, reminders_every: float
         if reminders_every and time.monotonic() >= next_reminders:
             try:
                 reminders.run_due()
+                demo.keep_slots_ahead(current_app.config["SLOTS_AHEAD_DAYS"])
             except Exception:  # a bad reminder run must not stop delivery
                 db.session.rollback()
                 log.exception("reminder run failed")

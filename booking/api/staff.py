@@ -12,8 +12,9 @@ import datetime as dt
 from flask import Response, g, jsonify, request
 from sqlalchemy import select
 
+from .. import date_input
 from ..access import CLOSING_LIMIT, TEXTING_LIMIT, office_by_code, office_for, staff_api, staff_key
-from ..errors import NotFound
+from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
 from ..hall import queue, reports
 from ..hall.door import check_in
@@ -57,9 +58,9 @@ def _day(value: str | None, office) -> dt.date:
     if not value:
         return queue.today(office)
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidBody({"date": ("日期格式应为 YYYY-MM-DD。", "Must be a date as YYYY-MM-DD.")}) from None
+        return date_input.parse_day(value)
+    except BookingError as error:  # malformed, or outside the window the service serves
+        raise InvalidBody({"date": (error.message("zh"), error.message("en"))}) from None
 
 
 @bp.get("/staff/queue")

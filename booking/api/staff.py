@@ -13,7 +13,7 @@ from flask import Response, g, jsonify, request
 from sqlalchemy import select
 
 from .. import date_input
-from ..access import CLOSING_LIMIT, TEXTING_LIMIT, office_by_code, office_for, staff_api, staff_key
+from ..access import CLOSING_LIMIT, DISPLAY_LIMIT, TEXTING_LIMIT, office_by_code, office_for, staff_api, staff_key
 from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
 from ..hall import queue, reports
@@ -170,9 +170,11 @@ def staff_daily_report():
 
 
 @bp.get("/display/<office>")
-@limiter.exempt
+@limiter.limit(DISPLAY_LIMIT)
 def display_state(office: str):
-    """Public: what the hall display shows (no names, no references)."""
+    """Public: what the hall display shows (no names, no references). Each screen polls once
+    a second; DISPLAY_LIMIT leaves room for many screens behind one hall router and stops a
+    flood from one address."""
     response = jsonify(queue.display_state(office_by_code(office)))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -3,6 +3,7 @@ answers untouched."""
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from booking import health, retention
@@ -20,7 +21,14 @@ from booking.models import (
 )
 
 from .health_factories import answers, book, funeral_slot, marriage_slot
-from .test_reports import M, scripted  # noqa: F401  (the scripted day is a fixture)
+from .test_reports import M
+from .test_reports import scripted as _scripted
+
+
+@pytest.fixture
+def report_day(ctx):
+    """The scripted report day of tests/test_reports.py."""
+    return _scripted.__wrapped__(ctx)
 
 H = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -118,8 +126,8 @@ def test_the_purge_command(app, runner):
 
 # --- bookings' personal data (issue 15) --------------------------------------------------------
 
-def test_bookings_personal_data_goes_after_90_days_and_the_reports_stay_the_same(scripted):
-    day, T, walk_in = scripted
+def test_bookings_personal_data_goes_after_90_days_and_the_reports_stay_the_same(report_day):
+    day, T, _ = report_day
     today = queue.today(day.office)
     before = reports.daily_report(day.office, today, now=T + 60 * M)
     before_csv = reports.to_csv([before])
@@ -141,8 +149,8 @@ def test_bookings_personal_data_goes_after_90_days_and_the_reports_stay_the_same
     assert retention.purge(now=T + 92 * DAY).bookings == 0  # once is enough
 
 
-def test_old_texts_and_replies_lose_their_bodies_and_phones_pending_ones_are_kept(scripted):
-    day, T, _ = scripted
+def test_old_texts_and_replies_lose_their_bodies_and_phones_pending_ones_are_kept(report_day):
+    day, T, _ = report_day
     texts = db.session.scalars(select(SmsMessage).order_by(SmsMessage.id)).all()
     assert len(texts) >= 3 and all(t.body for t in texts)
     for text in texts[1:]:
@@ -163,7 +171,7 @@ def test_old_texts_and_replies_lose_their_bodies_and_phones_pending_ones_are_kep
     assert db.session.scalar(select(func.count()).select_from(PhoneVerification)) == 0
 
 
-def test_the_purge_command_reports_both_periods(scripted, app):
+def test_the_purge_command_reports_both_periods(report_day, app):
     result = app.test_cli_runner().invoke(args=["retention", "purge", "--booking-days", "1"])
     assert result.exit_code == 0, result.output
     assert "the personal data of 0 bookings" in result.output and "older than 1 days" in result.output

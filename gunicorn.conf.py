@@ -3,7 +3,7 @@
 WEB_CONCURRENCY       worker processes (default: one per CPU core on PostgreSQL; 1 on SQLite)
 GUNICORN_THREADS      threads per worker (default 4; the gthread worker)
 GUNICORN_WORKER_CLASS gthread (default) or sync
-BIND                  address (default 127.0.0.1:8000; PORT alone gives 0.0.0.0:PORT, as platforms expect)
+BIND                  address (default 127.0.0.1:8000; PORT alone gives 127.0.0.1:PORT)
 GUNICORN_TIMEOUT      seconds before a stuck worker is restarted (default 30)
 GUNICORN_KEEPALIVE    seconds an idle keep-alive connection stays open (default 5)
 GUNICORN_MAX_REQUESTS recycle a worker after this many requests (default 0: never)
@@ -12,6 +12,12 @@ Why gthread: a request of ours spends much of its time waiting on the database, 
 threads per process keep the cores busy, and unlike the sync worker it keeps HTTP connections
 alive, which matters when a load balancer or many phones hold connections open. The numbers
 behind these defaults are in docs/benchmarks.md.
+
+Why loopback unless BIND says otherwise: with PROXY_COUNT > 0 the app believes the
+X-Forwarded-For header its proxy adds; a client that reaches gunicorn directly writes that
+header itself, with a new address each time, and every per-address rate limit counts nothing.
+So only an explicit BIND listens beyond this machine (the proxy then must be the only way in),
+and gunicorn warns at start when it does while proxies are trusted (docs/operations.md).
 """
 
 import gc
@@ -24,12 +30,17 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+LOOPBACK = ("127.0.0.1:", "[::1]:", "localhost:", "unix:")
+
+
 def _bind() -> str:
     if os.environ.get("BIND"):
         return os.environ["BIND"]
-    if os.environ.get("PORT"):
-        return f"0.0.0.0:{os.environ['PORT']}"
-    return "127.0.0.1:8000"
+    return f"127.0.0.1:{_int('PORT', 8000)}"
+
+
+def _proxies_trusted_beyond_loopback() -> bool:
+    return _int("PROXY_COUNT", 0) > 0 and not bind.startswith(LOOPBACK)
 
 
 def _default_workers() -> int:
@@ -66,3 +77,12 @@ def post_worker_init(worker):
     full passes otherwise walk all of it and stop every thread of the worker for ~50 ms every
     few hundred requests (docs/benchmarks.md, "Growth")."""
     gc.freeze()
+
+
+def on_starting(server):
+    """Warn when X-Forwarded-For is trusted (PROXY_COUNT) on an address others can reach."""
+    if _proxies_trusted_beyond_loopback():
+        server.log.warning(
+            "PROXY_COUNT=%s trusts X-Forwarded-For, but BIND=%s listens beyond this machine: "
+            "allow only the proxy to reach it (firewall), or any client can forge its address "
+            "and escape the rate limits.", os.environ.get("PROXY_COUNT"), bind)

@@ -73,6 +73,7 @@ def staff_key() -> str:
 
 TEXTING_LIMIT = "30/minute"  # walk-ins and moves: a busy door, not a flood
 CLOSING_LIMIT = "10/minute"  # closures text every affected citizen
+DISPLAY_LIMIT = "600/minute"  # public hall display: one poll a second per screen, per address
 
 
 def bearer_user() -> StaffUser | None:

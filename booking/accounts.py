@@ -1,4 +1,7 @@
-"""Staff accounts: argon2 password hashes and revocable API tokens (stored hashed)."""
+"""Staff accounts: argon2 password hashes, sessions that end on the server, and revocable
+tokens (stored hashed): "api" tokens for the staff API, "feed" tokens that open only the
+read-only calendar feed (its URL is synced to calendar services and shared, so it must not be
+an API credential)."""
 
 from __future__ import annotations
 
@@ -7,10 +10,12 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from . import text_rules
 from .extensions import db
 from .models import STAFF_ROLES, ApiToken, Office, StaffUser, utcnow
+from .models.core import TOKEN_SCOPES
 from .uow import use_case
 
 _hasher = PasswordHasher()
@@ -20,13 +25,20 @@ class AccountError(ValueError):
     """A staff account could not be made as asked; the message says why."""
 
 
-@use_case
-def create_staff(username: str, password: str, role: str, office_code: str | None) -> StaffUser:
-    """Create a staff account. A use case."""
-    if role not in STAFF_ROLES:
-        raise AccountError(f"role must be one of {', '.join(STAFF_ROLES)}")
+def _check_password_rule(password: str) -> None:
     if len(password) < 10:
         raise AccountError("the password needs at least 10 characters")
+
+
+@use_case
+def create_staff(username: str, password: str, role: str, office_code: str | None) -> StaffUser:
+    """Create a staff account. A use case. AccountError for a bad role, password or office, a
+    taken name, or a name with control or format characters (text_rules.single_line)."""
+    if role not in STAFF_ROLES:
+        raise AccountError(f"role must be one of {', '.join(STAFF_ROLES)}")
+    if not username or text_rules.has_forbidden_characters(username):
+        raise AccountError("the user name must not be empty or hold control characters")
+    _check_password_rule(password)
     if db.session.scalar(select(StaffUser).where(StaffUser.username == username)):
         raise AccountError(f"user {username!r} exists already")
     office = None
@@ -43,37 +55,56 @@ def create_staff(username: str, password: str, role: str, office_code: str | Non
 
 
 def check_password(user: StaffUser, password: str) -> bool:
+    """Whether the password matches the user's argon2 hash (False for a broken hash)."""
     try:
         return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-@use_case
-def issue_token(user: StaffUser) -> str:
-    """A new bearer token for the staff API; only its hash is kept. A use case."""
-    token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=hashlib.sha256(token.encode()).hexdigest()))
-    return token
-
-
-def user_for_token(token: str) -> StaffUser | None:
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    found = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None)))
-    return found.user if found and found.user.active else None
-
-
-@use_case
-def revoke_tokens(user: StaffUser) -> None:
-    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
-                                                           ApiToken.revoked_at.is_(None))):
-        token.revoked_at = utcnow()
+def end_sessions(user: StaffUser) -> None:
+    """End every session of this user, on every device: the session generation kept in each
+    session cookie (StaffUser.get_id) no longer matches. Part of the caller's use case."""
+    db.session.execute(update(StaffUser).where(StaffUser.id == user.id)
+                       .values(session_generation=StaffUser.session_generation + 1))
+    db.session.refresh(user)
 
 
 @use_case
 def set_password(user: StaffUser, password: str) -> None:
-    """Give a staff account a new password (at least 10 characters). A use case."""
-    if len(password) < 10:
-        raise AccountError("the password needs at least 10 characters")
+    """A new password (at least 10 characters, else AccountError); every session of the user
+    ends. A use case."""
+    _check_password_rule(password)
     user.password_hash = _hasher.hash(password)
+    end_sessions(user)
+
+
+@use_case
+def issue_token(user: StaffUser, scope: str = "api") -> str:
+    """A new bearer token, "api" (the staff API) or "feed" (the calendar feed only); only its
+    hash is kept. A use case."""
+    if scope not in TOKEN_SCOPES:
+        raise AccountError(f"scope must be one of {', '.join(TOKEN_SCOPES)}")
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, scope=scope,
+                            token_hash=hashlib.sha256(token.encode()).hexdigest()))
+    return token
+
+
+def user_for_token(token: str, scope: str = "api") -> StaffUser | None:
+    """The active user of an unrevoked token of this scope; None for anything else (a feed
+    token never opens the API, an API token never the feed)."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    found = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.scope == scope,
+                               ApiToken.revoked_at.is_(None)))
+    return found.user if found and found.user.active else None
+
+
+@use_case
+def revoke_tokens(user: StaffUser, scopes: tuple[str, ...] = TOKEN_SCOPES) -> None:
+    """Revoke the user's tokens of these scopes (default: all). A use case."""
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                           ApiToken.scope.in_(scopes),
+                                                           ApiToken.revoked_at.is_(None))):
+        token.revoked_at = utcnow()

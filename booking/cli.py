@@ -83,14 +83,40 @@ def staff_create_command(username, office_code, role, password):
     click.echo(f"Created {role} {username}.")
 
 
-@staff_cli.command("token")
-@click.argument("username")
-def staff_token_command(username):
-    """Print a new API bearer token for a staff account."""
+def _active_staff(username: str) -> StaffUser:
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
     if user is None or not user.active:
         raise click.ClickException(f"no active staff account {username!r}")
-    click.echo(accounts.issue_token(user))
+    return user
+
+
+@staff_cli.command("token")
+@click.argument("username")
+@click.option("--feed", is_flag=True,
+              help="A token for the read-only calendar feed only (it cannot call the API).")
+def staff_token_command(username, feed):
+    """Print a new API bearer token (or calendar feed token) for a staff account."""
+    click.echo(accounts.issue_token(_active_staff(username), "feed" if feed else "api"))
+
+
+@staff_cli.command("revoke-feed")
+@click.argument("username")
+def staff_revoke_feed_command(username):
+    """Revoke the account's calendar feed tokens; its API tokens keep working."""
+    accounts.revoke_tokens(_active_staff(username), scopes=("feed",))
+    click.echo(f"Calendar feed tokens of {username} revoked.")
+
+
+@staff_cli.command("password")
+@click.argument("username")
+@click.password_option(help="At least 10 characters; prompted when not given.")
+def staff_password_command(username, password):
+    """Set a new password; every session of the account ends at once."""
+    try:
+        accounts.set_password(_active_staff(username), password)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Password of {username} changed; its sessions have ended.")
 
 
 def register(app: Flask) -> None:

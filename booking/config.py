@@ -55,6 +55,7 @@ def load(instance_path: str) -> dict:
         "PHONE_DEFAULT_REGION": os.environ.get("PHONE_DEFAULT_REGION", "CN"),
         "MAX_ACTIVE_BOOKINGS_PER_PHONE": int(os.environ.get("MAX_ACTIVE_BOOKINGS_PER_PHONE", "3")),
         "HEALTH_RETENTION_DAYS": int(os.environ.get("HEALTH_RETENTION_DAYS", "28")),
+        "BOOKING_RETENTION_DAYS": int(os.environ.get("BOOKING_RETENTION_DAYS", "90")),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "SMS_DEV_DELIVERY": _flag("SMS_DEV_DELIVERY", False),
         # Local hours: reminders from 18:00 the day before; unconfirmed places released 21:00.

@@ -15,6 +15,7 @@ import phonenumbers
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
+from . import text_rules
 from .errors import InvalidIdentity, InvalidName, InvalidPhone
 
 # Formats of the documents accepted besides the resident identity card.
@@ -89,9 +90,10 @@ def identity_hash(secret_key: str, id_type: str, number: str) -> str:
 
 
 def clean_name(raw: str, field: str | None = None) -> str:
-    """A visitor's name: trimmed, 1 to 40 characters, no control characters."""
+    """A visitor's name: trimmed, 1 to 40 characters, none forbidden by text_rules (control,
+    format or line-separator characters)."""
     name = unicodedata.normalize("NFKC", _text(raw)).strip()
-    if not 1 <= len(name) <= 40 or any(unicodedata.category(c).startswith("C") for c in name):
+    if not 1 <= len(name) <= 40 or text_rules.has_forbidden_characters(name):
         raise InvalidName(field)
     return name
 

@@ -4,6 +4,13 @@ Health answers are kept HEALTH_RETENTION_DAYS (default 28) days after the visit,
 the answers and the figures inside the reasons go; the verdict (passed), the reason codes, the
 rules version and the times stay, because the daily reports count them. Door refusals lose
 their measured temperatures the same way and keep their reason.
+
+Bookings' personal data is kept BOOKING_RETENTION_DAYS (default 90) days after the visit, then
+removed: the phone number, each visitor's name, masked identity number and identity hash (and
+the booking's hold on that identity). Status, times, party size, ticket and counter stay: they
+are what the daily reports count, so a report gives the same figures after a purge. Texts sent
+and replies received that long ago lose their bodies (manage links, codes) and phone numbers;
+phone verifications that old are deleted.
 """
 
 from __future__ import annotations
@@ -14,10 +21,21 @@ from dataclasses import dataclass
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from .extensions import db
-from .models import DoorRefusal, HealthDeclaration, utcnow
+from .models import (
+    Booking,
+    DoorRefusal,
+    HealthDeclaration,
+    IdentityClaim,
+    InboundMessage,
+    PhoneVerification,
+    Slot,
+    SmsMessage,
+    Visitor,
+    utcnow,
+)
 
 retention_cli = AppGroup("retention", help="Remove personal data past its retention period.")
 
@@ -26,14 +44,26 @@ ANSWERS = dict(symptoms=None, risk_area_travel=None, case_contact=None, health_c
 BATCH = 500
 
 
+UNSENT = ("pending", "sending")  # a text still owed keeps its body until it is final
+
+
 @dataclass(frozen=True)
 class Purged:
     declarations: int
     refusals: int
+    bookings: int = 0
+    texts: int = 0
+    replies: int = 0
 
 
 def retention_days() -> int:
+    """Days health answers are kept after the visit (HEALTH_RETENTION_DAYS, default 28)."""
     return int(current_app.config.get("HEALTH_RETENTION_DAYS", 28))
+
+
+def booking_retention_days() -> int:
+    """Days bookings' personal data is kept after the visit (BOOKING_RETENTION_DAYS, 90)."""
+    return int(current_app.config.get("BOOKING_RETENTION_DAYS", 90))
 
 
 def _purge_declarations(cutoff: dt.datetime, now: dt.datetime) -> int:
@@ -64,19 +94,72 @@ def _purge_refusals(cutoff: dt.datetime, now: dt.datetime) -> int:
     return result.rowcount
 
 
-def purge(now: dt.datetime | None = None, days: int | None = None) -> Purged:
-    """Empty health answers of visits more than `days` (HEALTH_RETENTION_DAYS) ago. Commits."""
+def _purge_bookings(cutoff: dt.datetime, now: dt.datetime) -> int:
+    """Remove phone, names and identity data of bookings whose visit was before the cutoff,
+    in batches; what the reports count stays."""
+    total = 0
+    while True:
+        ids = db.session.scalars(
+            select(Booking.id).join(Slot, Booking.slot_id == Slot.id)
+            .where(Slot.starts_at < cutoff, Booking.personal_purged_at.is_(None))
+            .order_by(Booking.id).limit(BATCH)).all()
+        if ids:
+            db.session.execute(update(Visitor).where(Visitor.booking_id.in_(ids))
+                               .values(name="", id_masked="", id_hash="")
+                               .execution_options(synchronize_session=False))
+            db.session.execute(delete(IdentityClaim).where(IdentityClaim.booking_id.in_(ids))
+                               .execution_options(synchronize_session=False))
+            db.session.execute(update(Booking).where(Booking.id.in_(ids))
+                               .values(phone="", personal_purged_at=now)
+                               .execution_options(synchronize_session=False))
+        db.session.commit()
+        total += len(ids)
+        if len(ids) < BATCH:
+            return total
+
+
+def _purge_texts(cutoff: dt.datetime) -> tuple[int, int]:
+    """Empty bodies and phone numbers of final texts and of replies older than the cutoff;
+    delete phone verifications that old. (texts, replies)."""
+    texts = db.session.execute(
+        update(SmsMessage).where(SmsMessage.created_at < cutoff, SmsMessage.status.not_in(UNSENT),
+                                 (SmsMessage.body != "") | (SmsMessage.phone != ""))
+        .values(body="", phone="").execution_options(synchronize_session=False)).rowcount
+    replies = db.session.execute(
+        update(InboundMessage).where(InboundMessage.received_at < cutoff,
+                                     (InboundMessage.reply != "") | (InboundMessage.phone != ""))
+        .values(reply="", phone="").execution_options(synchronize_session=False)).rowcount
+    db.session.execute(delete(PhoneVerification).where(PhoneVerification.created_at < cutoff)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    return texts, replies
+
+
+def purge(now: dt.datetime | None = None, days: int | None = None,
+          booking_days: int | None = None) -> Purged:
+    """Empty health answers of visits more than `days` (HEALTH_RETENTION_DAYS) ago, and remove
+    the personal data of bookings, texts and replies more than `booking_days`
+    (BOOKING_RETENTION_DAYS) ago. Commits."""
     now = now or utcnow()
     days = retention_days() if days is None else days
+    booking_days = booking_retention_days() if booking_days is None else booking_days
     cutoff = now - dt.timedelta(days=days)
-    return Purged(_purge_declarations(cutoff, now), _purge_refusals(cutoff, now))
+    booking_cutoff = now - dt.timedelta(days=booking_days)
+    texts, replies = _purge_texts(booking_cutoff)
+    return Purged(_purge_declarations(cutoff, now), _purge_refusals(cutoff, now),
+                  _purge_bookings(booking_cutoff, now), texts, replies)
 
 
 @retention_cli.command("purge")
 @click.option("--days", type=click.IntRange(min=1), default=None,
-              help="Keep this many days after the visit (default HEALTH_RETENTION_DAYS, 28).")
-def purge_command(days):
-    """Remove health answers of visits past the retention period; counts stay for reports."""
-    done = purge(days=days)
+              help="Keep health answers this many days after the visit (default HEALTH_RETENTION_DAYS, 28).")
+@click.option("--booking-days", type=click.IntRange(min=1), default=None,
+              help="Keep bookings' personal data, texts and replies this many days after the visit "
+                   "(default BOOKING_RETENTION_DAYS, 90).")
+def purge_command(days, booking_days):
+    """Remove personal data past its retention period; the counts reports need stay."""
+    done = purge(days=days, booking_days=booking_days)
     click.echo(f"Purged health answers of {done.declarations} declarations and the details of "
-               f"{done.refusals} door refusals older than {days or retention_days()} days.")
+               f"{done.refusals} door refusals older than {days or retention_days()} days; "
+               f"the personal data of {done.bookings} bookings, {done.texts} texts and "
+               f"{done.replies} replies older than {booking_days or booking_retention_days()} days.")

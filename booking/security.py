@@ -56,10 +56,20 @@ FIXED_HEADERS = {
 }
 
 
+def _spelled(text: str) -> str:
+    """A pattern matching the text with any of its characters percent-encoded (%6D, %6d for
+    m): the server decodes them before routing, so /%6D/REF/TOKEN opens a booking and
+    ?%74oken= passes a token, and the log must not show them either."""
+    return "".join(f"(?:{re.escape(c)}|%{ord(c):02x})" for c in text)
+
+
+_SLASH = "(?:/|%2f)"
+_SEGMENT = r"(?:(?!%2f)[^/\s?#\"])+"
 # Where a secret can stand in an address: /m/<reference>/<token>/..., and ?token=... (calendar).
 SECRETS_IN_URLS = (
-    (re.compile(r"(/m/[^/\s?#\"]+/)[^/\s?#\"]+"), r"\1[redacted]"),
-    (re.compile(r"([?&]token=)[^&\s#\"]+"), r"\1[redacted]"),
+    (re.compile(f"({_SLASH}{_spelled('m')}{_SLASH}{_SEGMENT}{_SLASH}){_SEGMENT}", re.IGNORECASE),
+     r"\1[redacted]"),
+    (re.compile(f"([?&]{_spelled('token')}(?:=|%3d))[^&\\s#\"]+", re.IGNORECASE), r"\1[redacted]"),
 )
 URL_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 

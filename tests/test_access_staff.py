@@ -51,6 +51,7 @@ class World:
     b_review: int
     a_slot: int
     token_a: str
+    feed_a: str
 
 
 @pytest.fixture
@@ -63,7 +64,8 @@ def world(app):
         closure, _ = office_admin.close(b.office, None, later, later, "test", b.supervisor)
         reviews = office_admin.set_slot_capacity(b.tomorrow, 1, 2, b.supervisor)
         return World(a.office.code, b.office.code, b.service.code, b_booking.reference, closure.id,
-                     b.tomorrow.id, reviews[0].id, a.tomorrow.id, accounts.issue_token(a.clerk))
+                     b.tomorrow.id, reviews[0].id, a.tomorrow.id, accounts.issue_token(a.clerk),
+                     accounts.issue_token(a.clerk, "feed"))
 
 
 def _fill(rule, values: dict) -> str:
@@ -129,7 +131,7 @@ def test_clerk_of_office_a_gets_403_or_404_on_every_page_of_office_b(app, world)
             continue
         url = url_for_b(rule, world)
         if method in SAFE:
-            response = client.get(url, query_string={"token": world.token_a})
+            response = client.get(url, query_string={"token": world.feed_a})
         else:
             response = client.open(url, method=method, data={**body_for_b(world), "csrf_token": csrf})
         assert response.status_code in (403, 404), (method, url, response.status_code)
@@ -179,10 +181,10 @@ def test_clerk_token_of_office_a_gets_403_or_404_on_every_api_call_of_office_b(a
     assert b_state(app) == before
 
 
-def _token(app, username, revoke=False) -> str:
+def _token(app, username, revoke=False, scope="api") -> str:
     with app.app_context():
         user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
-        token = accounts.issue_token(user)
+        token = accounts.issue_token(user, scope)
         if revoke:
             accounts.revoke_tokens(user)
         return token
@@ -204,20 +206,22 @@ def test_missing_wrong_or_revoked_token_gets_401_everywhere(app, world, case):
         assert response.status_code == 401, (method, url)
         assert response.get_json()["error"] == "unauthorized"
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    feed_token = _token(app, "super-office-a", revoke=case == "revoked", scope="feed")
     feed = client.get(f"/staff/{world.a_code}/calendar.ics",
-                      query_string={"token": token if case == "revoked" else "wrong"})
+                      query_string={"token": feed_token if case == "revoked" else "wrong"})
     assert feed.status_code == 401
 
 
 def test_a_valid_token_works_until_revoked(app, world):
     client = app.test_client()
-    token = _token(app, "clerk-office-a")
+    token, feed = _token(app, "clerk-office-a"), _token(app, "clerk-office-a", scope="feed")
     url = f"/api/v1/staff/queue?office={world.a_code}"
     assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    assert client.get(f"/staff/{world.a_code}/calendar.ics?token={token}").status_code == 200
+    assert client.get(f"/staff/{world.a_code}/calendar.ics?token={feed}").status_code == 200
     with app.app_context():
         accounts.revoke_tokens(db.session.scalar(select(StaffUser).where(StaffUser.username == "clerk-office-a")))
     assert client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get(f"/staff/{world.a_code}/calendar.ics?token={feed}").status_code == 401
 
 
 def test_pages_need_a_login_and_administrators_see_every_office(app, world):

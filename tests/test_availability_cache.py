@@ -105,10 +105,55 @@ def test_each_question_has_its_own_answer_and_errors_are_not_kept(sqlite_app):
 
     assert remaining(client.get(path)) == 2
     day = dt.date.fromisoformat(path.rsplit("=", 1)[1])
-    longer = path.replace(f"to={day}", f"to={day + dt.timedelta(days=1)}")
+    longer = path.replace(f"to={day}", f"to={day + dt.timedelta(days=7)}")
     book(sqlite_app, slot_id, 0)
-    assert remaining(client.get(longer)) == 1  # another range: asked afresh
+    assert remaining(client.get(longer)) == 1  # a range reaching another week: asked afresh
     assert remaining(client.get(path)) == 2    # this range: still the kept answer
+
+
+def test_ranges_within_the_same_weeks_share_one_database_read(sqlite_app):
+    """The cache key is bounded (issue 15): any from/to inside the same Monday-to-Sunday weeks
+    is cut from one kept answer, so varying the dates does not reach the database each time."""
+    slot_id, path = one_slot_day(sqlite_app)
+    cached(sqlite_app, seconds=60.0)
+    client = sqlite_app.test_client()
+    day = dt.date.fromisoformat(path.rsplit("=", 1)[1])
+    monday = day - dt.timedelta(days=day.weekday())
+    base = path.split("&from=")[0]
+    full = client.get(f"{base}&from={monday}&to={monday + dt.timedelta(days=6)}").json
+    asked = 0
+    with counting(sqlite_app) as statements:
+        for start in range(7):
+            for end in range(start, 7):
+                first, last = monday + dt.timedelta(days=start), monday + dt.timedelta(days=end)
+                answer = client.get(f"{base}&from={first}&to={last}").json
+                asked += 1
+                assert [d["date"] for d in answer["days"]] == [
+                    str(first + dt.timedelta(days=n)) for n in range(end - start + 1)]
+                assert answer["slots"] == [s for s in full["slots"] if str(first) <= s["start"][:10] <= str(last)]
+    assert asked == 28 and statements == []  # 28 different questions, not one SQL statement
+
+
+def test_availability_is_rate_limited_per_address(sqlite_app):
+    _, path = one_slot_day(sqlite_app)
+    sqlite_app.config["API_AVAILABILITY_LIMIT_PER_IP"] = "5 per minute"
+    client = sqlite_app.test_client()
+    statuses = [client.get(path).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    other = client.get(path, environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert other.status_code == 200  # another address has its own budget
+
+
+def test_the_hall_display_is_rate_limited_per_address(sqlite_app):
+    with sqlite_app.app_context():
+        make_office()
+        db.session.commit()
+    client = sqlite_app.test_client()
+    statuses = [client.get("/api/v1/display/registry").status_code for _ in range(601)]
+    assert statuses[:600] == [200] * 600 and statuses[600] == 429
+    page = [client.get("/display/registry", environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code
+            for _ in range(601)]
+    assert page[-1] == 429
 
 
 def test_zero_seconds_turns_the_cache_off(sqlite_app):

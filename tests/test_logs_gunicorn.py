@@ -11,6 +11,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from booking.security import redact
+
 from .conftest import _fresh_schema, make_app
 from .test_faults_worker_kill import free_port
 
@@ -48,10 +50,27 @@ def test_gunicorn_access_log_redacts_tokens(tmp_path):
                 time.sleep(0.1)
         statuses = [get(f"{base}/m/ABCD2345/{SECRET}"), get(f"{base}/m/ABCD2345/{SECRET}/cancel"),
                     get(f"{base}/bookings/ABCD2345.ics?token={SECRET}")]
+        # percent-encoded spellings the server decodes before routing (issue 15)
+        statuses += [get(f"{base}{path}") for path in ENCODED]
         assert all(status < 500 for status in statuses), statuses
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(15)
     log = access.read_text()
     assert "/m/ABCD2345/[redacted]" in log and "token=[redacted]" in log, log
-    assert SECRET not in log
+    assert log.count("[redacted]") == 3 + len(ENCODED), log
+    assert SECRET not in log and SECRET[:8] not in log
+
+
+ENCODED = [f"/%6D/ABCD2345/{SECRET}", f"/%6d/ABCD2345/{SECRET}/cancel", f"/m%2FABCD2345%2F{SECRET}",
+           f"/bookings/ABCD2345.ics?%74oken={SECRET}", f"/bookings/ABCD2345.ics?x=1&%74%6F%6B%65%6E={SECRET}",
+           f"/api/v1/bookings/ABCD2345?tok%65n={SECRET}"]
+
+
+def test_redaction_also_covers_percent_encoded_spellings():
+    """The same rule for the app's own log lines (development server, "Exception on …")."""
+    for path in ENCODED:
+        line = f'127.0.0.1 - - "GET {path} HTTP/1.1" 404 -'
+        assert SECRET not in redact(line), path
+    assert redact("/m/ABCD2345/page") == "/m/ABCD2345/[redacted]"
+    assert redact("/staff/login?next=/staff/x") == "/staff/login?next=/staff/x"  # nothing else touched

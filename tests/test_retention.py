@@ -3,12 +3,32 @@ answers untouched."""
 
 import datetime as dt
 
+import pytest
+from sqlalchemy import func, select
+
 from booking import health, retention
 from booking.extensions import db
-from booking.hall import door
-from booking.models import DoorRefusal, HealthDeclaration, utcnow
+from booking.hall import door, queue, reports
+from booking.models import (
+    Booking,
+    DoorRefusal,
+    HealthDeclaration,
+    IdentityClaim,
+    InboundMessage,
+    PhoneVerification,
+    SmsMessage,
+    utcnow,
+)
 
 from .health_factories import answers, book, funeral_slot, marriage_slot
+from .test_reports import M
+from .test_reports import scripted as _scripted
+
+
+@pytest.fixture
+def report_day(ctx):
+    """The scripted report day of tests/test_reports.py."""
+    return _scripted.__wrapped__(ctx)
 
 H = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -102,3 +122,57 @@ def test_the_purge_command(app, runner):
         assert db.session.query(HealthDeclaration).one().temperature_c is None
     again = runner.invoke(args=["retention", "purge", "--days", "60"])
     assert "0 declarations" in again.output
+
+
+# --- bookings' personal data (issue 15) --------------------------------------------------------
+
+def test_bookings_personal_data_goes_after_90_days_and_the_reports_stay_the_same(report_day):
+    day, T, _ = report_day
+    today = queue.today(day.office)
+    before = reports.daily_report(day.office, today, now=T + 60 * M)
+    before_csv = reports.to_csv([before])
+    assert retention.purge(now=T + 89 * DAY).bookings == 0  # not yet: 90 days after the visit
+    kept = db.session.execute(select(Booking.id, Booking.status, Booking.party_size, Booking.ticket,
+                                     Booking.checked_in_at, Booking.completed_at).order_by(Booking.id)).all()
+
+    done = retention.purge(now=T + 91 * DAY)
+    assert done.bookings == 7
+    db.session.expire_all()
+    for booking in db.session.scalars(select(Booking)):
+        assert booking.phone == "" and booking.personal_purged_at is not None
+        assert all((v.name, v.id_masked, v.id_hash) == ("", "", "") for v in booking.visitors)
+    assert db.session.scalar(select(func.count()).select_from(IdentityClaim)) == 0
+    assert db.session.execute(select(Booking.id, Booking.status, Booking.party_size, Booking.ticket,
+                                     Booking.checked_in_at, Booking.completed_at).order_by(Booking.id)).all() == kept
+    after = reports.daily_report(day.office, today, now=T + 60 * M)
+    assert after == before and reports.to_csv([after]) == before_csv
+    assert retention.purge(now=T + 92 * DAY).bookings == 0  # once is enough
+
+
+def test_old_texts_and_replies_lose_their_bodies_and_phones_pending_ones_are_kept(report_day):
+    day, T, _ = report_day
+    texts = db.session.scalars(select(SmsMessage).order_by(SmsMessage.id)).all()
+    assert len(texts) >= 3 and all(t.body for t in texts)
+    for text in texts[1:]:
+        text.status = "delivered"
+    db.session.add(InboundMessage(message_sid="SM" + "1" * 32, phone="+8613800138000", keyword="confirm",
+                                  reply="已确认 https://booking.example.gov.cn/m/ABCD2345/secret", received_at=T))
+    db.session.commit()
+    assert retention.purge(now=T + 89 * DAY).texts == 0
+
+    done = retention.purge(now=T + 91 * DAY)
+    assert (done.texts, done.replies) == (len(texts) - 1, 1)
+    db.session.expire_all()
+    kept, *gone = db.session.scalars(select(SmsMessage).order_by(SmsMessage.id)).all()
+    assert kept.body and kept.phone  # still owed: the worker needs it
+    assert all((t.body, t.phone) == ("", "") for t in gone)
+    reply = db.session.get(InboundMessage, "SM" + "1" * 32)
+    assert (reply.reply, reply.phone, reply.keyword) == ("", "", "confirm")
+    assert db.session.scalar(select(func.count()).select_from(PhoneVerification)) == 0
+
+
+def test_the_purge_command_reports_both_periods(report_day, app):
+    result = app.test_cli_runner().invoke(args=["retention", "purge", "--booking-days", "1"])
+    assert result.exit_code == 0, result.output
+    assert "the personal data of 0 bookings" in result.output and "older than 1 days" in result.output
+    assert app.config["BOOKING_RETENTION_DAYS"] == 90

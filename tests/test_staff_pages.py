@@ -26,7 +26,8 @@ def day(app):
         clear(cleared)
         book(d.tomorrow, [3, 4])
         return SimpleNamespace(code=d.office.code, cleared=cleared.reference, phone=cleared.phone,
-                               token=accounts.issue_token(d.clerk))
+                               token=accounts.issue_token(d.clerk),
+                               feed=accounts.issue_token(d.clerk, "feed"))
 
 
 def csrf(page: str) -> str:
@@ -130,7 +131,7 @@ def test_the_reports_page_has_a_chart_and_a_csv(client, day):
 
 
 def test_the_calendar_feed_lists_the_days_without_identity_data(client, day):
-    response = client.get(f"/staff/registry-a/calendar.ics?token={day.token}")
+    response = client.get(f"/staff/registry-a/calendar.ics?token={day.feed}")
     assert response.mimetype == "text/calendar"
     text = response.get_data(as_text=True)
     cal = vobject.readOne(text, validate=True)

@@ -17,6 +17,7 @@ from ..database import read_only_transaction
 from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
 from ..links import ics_url, manage_url
+from ..microcache import aligned_range
 from ..models import ID_TYPES, Booking, Office, Service
 from . import bp, public_bp
 from .citizen_spec import OPENAPI_PATHS, OPENAPI_SCHEMAS  # noqa: F401  (read by openapi.py)
@@ -142,6 +143,7 @@ def check_range(first: dt.date, last: dt.date) -> None:
 
 
 @bp.get("/availability")
+@limiter.limit(_limit("API_AVAILABILITY_LIMIT_PER_IP", "120 per minute"))
 def availability():
     """Bookable slots of one service over local days from..to, with the closed days.
 
@@ -152,19 +154,37 @@ def availability():
     office_code, service_code = query.string("office", max_length=40), query.string("service", max_length=40)
     first, last = query.date("from"), query.date("to")
     query.done()
-    answer = current_app.extensions["availability_cache"].get_or_make(
-        (office_code, service_code, first, last),
-        lambda: availability_json(office_code, service_code, first, last))
+    check_range(first, last)  # before the caches: a cached block must never answer a bad range
+    cache = current_app.extensions["availability_cache"]
+    answer = cache.get_or_make(
+        ("answer", office_code, service_code, first, last),  # the crowd's exact question: no work
+        lambda: jsonify(_cut(cache.get_or_make(  # any other range: cut from its week-aligned block
+            ("block", office_code, service_code, *aligned_range(first, last)),
+            lambda: availability_data(office_code, service_code, first, last)), first, last)).get_data())
     return current_app.response_class(answer, mimetype="application/json")
 
 
-def availability_json(office_code: str, service_code: str, first: dt.date, last: dt.date) -> bytes:
+def _cut(data: dict, first: dt.date, last: dt.date) -> dict:
+    """The answer for first..last out of the answer for a wider range (ISO dates compare as text)."""
+    low, high = first.isoformat(), last.isoformat()
+
+    def inside(day: str) -> bool:
+        return low <= day[:10] <= high
+
+    return {**data, "slots": [s for s in data["slots"] if inside(s["start"])],
+            "closed": [c for c in data["closed"] if inside(c["date"])],
+            "days": [d for d in data["days"] if inside(d["date"])]}
+
+
+def availability_data(office_code: str, service_code: str, first: dt.date, last: dt.date) -> dict:
+    """The availability answer for the week-aligned block around first..last (a range
+    check_range() accepted)."""
     read_only_transaction()
     service = find_service(office_code, service_code)
-    check_range(first, last)
+    first, last = aligned_range(first, last)
     office = service.office
     found = scheduling.service_days(service, first, last)
-    return jsonify(
+    return dict(
         office=office.code, service=service.code, timezone=office.timezone,
         suspended=bool(service.suspended),
         slots=[slot_json(office, item.slot, item.remaining_bookings, item.remaining_people)
@@ -172,7 +192,7 @@ def availability_json(office_code: str, service_code: str, first: dt.date, last:
         closed=[{"date": day.isoformat(), "reason": closure.reason}
                 for day, closure in sorted(found.closed.items())],
         days=[day_json(office, summary) for summary in found.summaries],
-    ).get_data()
+    )
 
 
 def day_json(office: Office, summary) -> dict:

@@ -8,9 +8,12 @@ error shape, the security schemes and the server address.
 from __future__ import annotations
 
 import copy
+import re
 
-from flask import jsonify
+from flask import current_app, jsonify
+from flask_limiter.util import get_qualified_name
 
+from ..extensions import limiter
 from ..links import public_url
 from . import bp
 
@@ -51,6 +54,43 @@ message in the request's language (`lang` in the JSON body, else Accept-Language
 Times are ISO 8601 with the office's UTC offset; dates are the office's local dates."""
 
 
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
+                               "schema": {"type": "string"}}}
+TOO_MANY = "Too many requests (a rate limit of this operation); try again later."
+UNAVAILABLE = "The database is unreachable for a moment; try again after Retry-After seconds."
+
+
+def _shared_answer(path: str, description: str) -> dict:
+    """A 429 or 503 as the path answers it: the JSON error under /api/, a page elsewhere."""
+    content = ({"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+               if path.startswith("/api/") else {"text/html": {"schema": {"type": "string"}}})
+    return {"description": description, "headers": copy.deepcopy(RETRY_AFTER), "content": content}
+
+
+def limited_operations() -> set[tuple[str, str]]:
+    """(OpenAPI path, method) of every route that has a rate limit of its own, read from
+    Flask-Limiter's registrations, so a limit added to a view is documented the same day."""
+    found = set()
+    for rule in current_app.url_map.iter_rules():
+        view = current_app.view_functions[rule.endpoint]
+        if limiter.limit_manager.decorated_limits(get_qualified_name(view)):
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+            found.update((path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"})
+    return found
+
+
+def _add_shared_answers(paths: dict) -> None:
+    """429 on every rate-limited operation, 503 on every operation that reads the database
+    (all but this document), unless the module described them more precisely."""
+    limited = limited_operations()
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            if (path, method) in limited:
+                responses.setdefault("429", _shared_answer(path, TOO_MANY))
+            responses.setdefault("503", _shared_answer(path, UNAVAILABLE))
+
+
 def _module(name: str):
     from importlib import import_module
 
@@ -66,6 +106,7 @@ def build_document() -> dict:
         for path, operations in getattr(module, "OPENAPI_PATHS", {}).items():
             paths.setdefault(path, {}).update(copy.deepcopy(operations))
         schemas.update(copy.deepcopy(getattr(module, "OPENAPI_SCHEMAS", {})))
+    _add_shared_answers(paths)
     paths["/api/v1/openapi.json"] = {"get": {
         "tags": ["meta"], "operationId": "openapi", "summary": "This document",
         "responses": {"200": {"description": "The OpenAPI document.",

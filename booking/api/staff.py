@@ -12,8 +12,9 @@ import datetime as dt
 from flask import Response, g, jsonify, request
 from sqlalchemy import select
 
-from ..access import CLOSING_LIMIT, TEXTING_LIMIT, office_by_code, office_for, staff_api, staff_key
-from ..errors import NotFound
+from .. import date_input
+from ..access import CLOSING_LIMIT, DISPLAY_LIMIT, TEXTING_LIMIT, office_by_code, office_for, staff_api, staff_key
+from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
 from ..hall import queue, reports
 from ..hall.door import check_in
@@ -57,9 +58,9 @@ def _day(value: str | None, office) -> dt.date:
     if not value:
         return queue.today(office)
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidBody({"date": ("日期格式应为 YYYY-MM-DD。", "Must be a date as YYYY-MM-DD.")}) from None
+        return date_input.parse_day(value)
+    except BookingError as error:  # malformed, or outside the window the service serves
+        raise InvalidBody({"date": (error.message("zh"), error.message("en"))}) from None
 
 
 @bp.get("/staff/queue")
@@ -169,9 +170,11 @@ def staff_daily_report():
 
 
 @bp.get("/display/<office>")
-@limiter.exempt
+@limiter.limit(DISPLAY_LIMIT)
 def display_state(office: str):
-    """Public: what the hall display shows (no names, no references)."""
+    """Public: what the hall display shows (no names, no references). Each screen polls once
+    a second; DISPLAY_LIMIT leaves room for many screens behind one hall router and stops a
+    flood from one address."""
     response = jsonify(queue.display_state(office_by_code(office)))
     response.headers["Cache-Control"] = "no-store"
     return response

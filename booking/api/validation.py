@@ -11,6 +11,7 @@ import datetime as dt
 
 from flask import request
 
+from .. import date_input
 from ..errors import BookingError
 
 MAX_STRING = 200  # no field of ours is longer; anything longer is refused, not truncated
@@ -126,9 +127,9 @@ class Body:
         if value is None:
             return None
         try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            self.fail(name, "日期格式应为 YYYY-MM-DD。", "Must be a date as YYYY-MM-DD.")
+            return date_input.parse_day(value, name)
+        except BookingError as error:  # malformed, or outside the window the service serves
+            self.fail(name, error.message("zh"), error.message("en"))
             return None
 
     def datetime(self, name: str, required: bool = True) -> dt.datetime | None:
@@ -137,8 +138,11 @@ class Body:
         if value is None:
             return None
         try:
-            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+            moment = date_input.parse_moment(value, name)
+        except date_input.DateOutOfRange as error:
+            self.fail(name, error.message("zh"), error.message("en"))
+            return None
+        except BookingError:
             moment = None
         if moment is None or moment.tzinfo is None:
             self.fail(name, "时间格式应为带时区的 ISO 8601。", "Must be an ISO 8601 time with an offset.")

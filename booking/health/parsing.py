@@ -11,6 +11,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from .. import date_input
 from ..errors import BookingError
 from ..models import HEALTH_CODES, Booking, HealthRules
 from .judge import Answers, asked
@@ -78,7 +79,7 @@ def _tested_at(value, booking: Booking, now: dt.datetime, problems: dict,
         moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         moment = None
-    if moment is None:
+    if moment is None or not date_input.in_window(moment):  # year 1 would overflow in UTC
         problems[path] = "datetime"
         return None
     if moment.tzinfo is None:

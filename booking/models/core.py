@@ -220,6 +220,8 @@ class Booking(db.Model):
     ticket: Mapped[str | None] = mapped_column(String(10))
     counter: Mapped[str | None] = mapped_column(String(10))
     ics_sequence: Mapped[int] = mapped_column(default=0)
+    # Set by `retention purge`: phone, names and identity numbers are gone, the counts stay.
+    personal_purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     slot: Mapped[Slot] = relationship()
     service: Mapped[Service] = relationship()
@@ -348,6 +350,8 @@ class StaffUser(db.Model):
     office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"))  # NULL for admins
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised by logout, deactivation and a password change: every session made before is over.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     office: Mapped[Office | None] = relationship()
 
@@ -360,7 +364,9 @@ class StaffUser(db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session keeps: the id and the session generation ("12.3"), so a raised
+        generation ends every session made before (booking/auth.py checks it)."""
+        return f"{self.id}.{self.session_generation}"
 
     __table_args__ = (
         CheckConstraint(_in("role", STAFF_ROLES), name="role"),
@@ -368,14 +374,21 @@ class StaffUser(db.Model):
     )
 
 
+TOKEN_SCOPES = ("api", "feed")
+
+
 class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "api": the staff API; "feed": only the read-only calendar feed (its URL is shared).
+    scope: Mapped[str] = mapped_column(String(8), default="api", server_default="api")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[StaffUser] = relationship()
+
+    __table_args__ = (CheckConstraint(_in("scope", TOKEN_SCOPES), name="scope"),)
 
 
 class AuditEvent(db.Model):

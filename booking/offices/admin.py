@@ -11,7 +11,7 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from .. import accounts, audit, bookings, scheduling
+from .. import accounts, audit, bookings, date_input, scheduling, text_rules
 from ..errors import BookingError
 from ..extensions import db
 from ..models import Booking, CapacityReview, Closure, Office, Service, Slot, StaffUser, utcnow
@@ -24,6 +24,12 @@ class InvalidClosure(BookingError):
     code, field = "invalid_closure", "to"
     message_zh = "请填写有效的日期范围（开始不晚于结束，最长一年）和原因。"
     message_en = "Please give a valid date range (start on or before end, at most a year) and a reason."
+
+
+class InvalidReason(InvalidClosure):
+    code, field = "invalid_reason", "reason"
+    message_zh = "请填写原因：一行文字，最多 200 字，不含换行或控制字符。"
+    message_en = "Please give a reason: one line of at most 200 characters, without line breaks or control characters."
 
 
 class ClosurePast(BookingError):
@@ -70,8 +76,9 @@ def close(office: Office, service: Service | None, first: dt.date, last: dt.date
     The closure commits first, so no new booking can take the days; then each affected booking
     is cancelled by the office with a text in its own language, one commit each.
     """
-    reason = (reason or "").strip()
-    if not reason or len(reason) > 200 or first > last or (last - first).days >= MAX_CLOSURE_DAYS:
+    date_input.check_day(first, "from"), date_input.check_day(last, "to")  # before any commit
+    reason = text_rules.single_line(reason, 200, InvalidReason)
+    if first > last or (last - first).days >= MAX_CLOSURE_DAYS:
         raise InvalidClosure()
     if service is not None and service.office_id != office.id:
         raise InvalidClosure("service")
@@ -291,9 +298,10 @@ def office_services(office: Office) -> list[Service]:
 
 @use_case
 def deactivate_staff(user: StaffUser, by: StaffUser) -> StaffUser:
-    """End a staff account: its sessions stop at the next request, its API tokens are revoked.
-    A use case."""
+    """End a staff account: every session of it ends at once, its API and feed tokens are
+    revoked. A use case."""
     user.active = False
+    accounts.end_sessions(user)
     audit.record("staff_deactivated", actor="staff", staff_user_id=by.id, office_id=user.office_id,
                  username=user.username)
     accounts.revoke_tokens(user)

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from .. import accounts, audit
+from .. import accounts, audit, text_rules
 from ..extensions import db, limiter
 from ..models import Office, StaffUser
 from . import bp
@@ -24,8 +24,9 @@ def _username_key() -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (never another host) after logging in."""
-    if not target:
+    """Only a path on this site (never another host) after logging in; a target holding a
+    control character (CR/LF would split the Location header) or a backslash is ignored."""
+    if not target or "\\" in target or text_rules.has_forbidden_characters(target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -79,8 +80,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """End every session of the user (all devices), then the login page."""
     audit.record("staff_logout", actor="staff", staff_user_id=current_user.id,
                  office_id=current_user.office_id)
+    accounts.end_sessions(current_user)  # a copied cookie of this or any session is dead too
     db.session.commit()
     logout_user()
     _fresh_session()

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from flask import render_template
 
-from ..access import office_by_code
+from ..access import DISPLAY_LIMIT, office_by_code
+from ..extensions import limiter
 from ..hall import queue
 from . import display_bp
 
 
 @display_bp.get("/display/<office_code>")
+@limiter.limit(DISPLAY_LIMIT)
 def hall(office_code: str):
+    """The display page (public); its script then polls the state."""
     office = office_by_code(office_code)
     return render_template("display/hall.html", office=office, state=queue.display_state(office))

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import scheduling
+from .. import date_input, scheduling
 from ..access import CLOSING_LIMIT, TEXTING_LIMIT, staff_key, staff_page
 from ..errors import BookingError
 from ..extensions import db, limiter
@@ -23,11 +23,9 @@ from .queue_views import parse_day, report
 AUDIT_PAGE = 100
 
 
-def _date(name: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(request.form.get(name) or "")
-    except ValueError:
-        return None
+def _date(name: str) -> dt.date:
+    """A date of the form; InvalidDate or DateOutOfRange (outside the served window)."""
+    return date_input.parse_day(request.form.get(name) or "", name)
 
 
 def _service_or_none(office: Office, code: str | None):
@@ -45,10 +43,8 @@ def _service_or_none(office: Office, code: str | None):
 def closures(office: Office):
     """Close a date range (whole office or one service) with a reason; list and re-open."""
     if request.method == "POST":
-        first, last = _date("from"), _date("to")
         try:
-            if first is None or last is None:
-                raise office_admin.InvalidClosure()
+            first, last = _date("from"), _date("to")
             service = _service_or_none(office, request.form.get("service"))
             cancelled = office_admin.close(office, service, first, last,
                                               request.form.get("reason") or "", current_user)[1]

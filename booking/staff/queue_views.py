@@ -13,6 +13,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import date_input
 from ..access import staff_page
 from ..errors import BookingError
 from ..hall import queue
@@ -43,9 +44,14 @@ def report(error: BookingError) -> None:
 
 
 def parse_day(office: Office, value: str | None) -> dt.date:
+    """The date asked for (default today); a malformed one, or one outside the served window,
+    shows today with a message."""
+    if not value:
+        return queue.today(office)
     try:
-        return dt.date.fromisoformat(value) if value else queue.today(office)
-    except ValueError:
+        return date_input.parse_day(value)
+    except BookingError as error:
+        report(error)
         return queue.today(office)
 
 

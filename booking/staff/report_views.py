@@ -6,21 +6,27 @@ import datetime as dt
 
 from flask import Response, abort, render_template, request
 
-from .. import accounts
+from .. import accounts, date_input
 from ..access import office_for, staff_page
+from ..errors import BookingError
 from ..hall import queue, reports
 from ..models import Office
 from . import bp
 from .calendar_feed import office_calendar
+from .queue_views import report
 
 
 def report_range(office: Office) -> tuple[dt.date, dt.date]:
-    """from/to in the query (default: today); a wrong or reversed range falls back to today."""
+    """from/to in the query (default: today); a wrong or reversed range falls back to today,
+    a date outside the served window too (with the reason shown)."""
     today = queue.today(office)
     try:
-        first = dt.date.fromisoformat(request.args.get("from") or today.isoformat())
-        last = dt.date.fromisoformat(request.args.get("to") or first.isoformat())
-    except ValueError:
+        first = date_input.parse_day(request.args.get("from") or today.isoformat(), "from")
+        last = date_input.parse_day(request.args.get("to") or first.isoformat(), "to")
+    except date_input.DateOutOfRange as error:
+        report(error)
+        return today, today
+    except BookingError:
         return today, today
     if last < first:
         return first, first
@@ -62,9 +68,10 @@ def reports_csv(office: Office):
 
 @bp.get("/<office_code>/calendar.ics")
 def calendar(office_code: str):
-    """The office's days as iCalendar, for a staff calendar app: token in the URL (calendar
-    apps cannot send headers), no identity data in it."""
-    user = accounts.user_for_token(request.args.get("token") or "")
+    """The office's days as iCalendar, for a staff calendar app: a feed token in the URL
+    (calendar apps cannot send headers; `staff token --feed`), no identity data in it. An API
+    token is refused here, and a feed token opens nothing else."""
+    user = accounts.user_for_token(request.args.get("token") or "", scope="feed")
     if user is None:
         abort(401)
     office = office_for(user, office_code)

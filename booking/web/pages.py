@@ -10,7 +10,7 @@ from flask import abort
 from flask_babel import get_locale
 from sqlalchemy import select
 
-from .. import bookings
+from .. import bookings, date_input
 from ..errors import BookingError, NotFound
 from ..extensions import db
 from ..health.rules import default_rules
@@ -51,9 +51,10 @@ def load_booking(reference: str, token: str) -> Booking:
 
 
 def parse_day(raw: str) -> dt.date:
+    """A date in a page's URL; 404 when it is malformed or outside the served window."""
     try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
+        return date_input.parse_day(raw)
+    except BookingError:
         abort(404)
 
 

@@ -25,12 +25,12 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import InternalServerError
 
 from .extensions import db
+from .i18n import choose, request_lang
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
 OUTAGE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
-LANGUAGES = ("zh", "en")
 
 MESSAGES = {
     503: ("unavailable",
@@ -72,21 +72,11 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
-def _lang() -> str:
-    chosen = request.args.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    data = request.get_json(silent=True) if request.is_json else None
-    if isinstance(data, dict) and data.get("lang") in LANGUAGES:
-        return data["lang"]
-    return request.accept_languages.best_match(LANGUAGES) or "zh"
-
-
 def error_answer(status: int):
     """The 503 or 500 answer for this request: JSON under /api/, a bilingual page elsewhere."""
     code, zh, en = MESSAGES[status]
     if _is_api():
-        response = jsonify(error=code, message=en if _lang() == "en" else zh, fields={})
+        response = jsonify(error=code, message=choose(request_lang(), zh, en), fields={})
         response.status_code = status
     else:
         # Rendered without the app's context processors: they may need the database (the

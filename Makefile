@@ -7,7 +7,7 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 PYTHON  ?= python3
 PORT    ?= 5000
 
-.PHONY: run test setup setup-dev browser services clean
+.PHONY: run test setup setup-dev browser services clean translations
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ services:
 
 test: setup-dev services
 	$(VENV)/bin/pytest
+
+# Draft Traditional Chinese for new Simplified texts and recompile every catalogue (README: Languages).
+translations: $(VENV)/.installed-dev
+	$(PY) booking/translations/hant.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

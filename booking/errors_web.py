@@ -25,7 +25,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import InternalServerError
 
 from .extensions import db
-from .i18n import choose, request_lang
+from .i18n import HANT, choose, html_lang, request_lang
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +81,11 @@ def error_answer(status: int):
     else:
         # Rendered without the app's context processors: they may need the database (the
         # logged-in staff user, for one), which is what just failed.
+        chinese = HANT if request_lang() == HANT else "zh"  # the reader's script, then English
         html = current_app.jinja_env.get_template("errors/status.html").render(
-            status=status, title_zh=TITLES[status][0], title_en=TITLES[status][1], message_zh=zh,
-            message_en=en, home=request.script_root + "/")
+            status=status, chinese_tag=html_lang(chinese), title_zh=choose(chinese, TITLES[status][0], ""),
+            title_en=TITLES[status][1], message_zh=choose(chinese, zh, ""), message_en=en,
+            home_zh=choose(chinese, "返回首页", ""), home=request.script_root + "/")
         response = make_response(html, status)
     if status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -13,7 +13,7 @@ JOBS    ?= auto
 PYTEST_ARGS ?= -n $(JOBS) --maxprocesses=4 --durations=15
 TEST_POSTGRES_URL_FILE := $(VENV)/.test-postgres-url
 
-.PHONY: run test setup setup-dev browser services clean
+.PHONY: run test setup setup-dev browser services clean translations
 
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -55,6 +55,10 @@ services:
 
 test: setup-dev services
 	TEST_POSTGRES_URL=$$(cat $(TEST_POSTGRES_URL_FILE)) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Draft Traditional Chinese for new Simplified texts and recompile every catalogue (README: Languages).
+translations: $(VENV)/.installed-dev
+	$(PY) booking/translations/hant.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, request, session
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .database import configure_engine
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .i18n import select_locale
 from .microcache import MicroCache
-
-LANGUAGES = ("zh", "en")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -37,14 +36,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     # root logger as well would print every line twice.
     app.logger.setLevel(logging.INFO)
     return app
-
-
-def select_locale() -> str:
-    """The language chosen on the page (kept in the session), else the browser's, else Chinese."""
-    chosen = request.args.get("lang") or session.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES) or "zh"
 
 
 def register_extensions(app: Flask) -> None:

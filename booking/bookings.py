@@ -41,6 +41,7 @@ from .errors import (
     UnknownSlot,
 )
 from .extensions import db
+from .i18n import LANGUAGES
 from .identity import clean_name, identity_hash, mask_identity, normalize_identity, normalize_phone, safe_text
 from .links import manage_url
 from .models import ACTIVE_STATUSES, Booking, IdentityClaim, Service, Slot, Visitor, utcnow
@@ -250,7 +251,7 @@ def _book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str 
     `verification` (id, code) proves the phone; only staff-entered walk-ins go without one.
     """
     now = now or utcnow()
-    if lang not in ("zh", "en"):
+    if lang not in LANGUAGES:
         raise InvalidLanguage()
     phone = normalize_phone(phone, current_app.config["PHONE_DEFAULT_REGION"])
     people = clean_visitors(visitors)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
+from .i18n import choose
 from .links import manage_url
 from .models import Booking, utcnow
 
@@ -73,8 +74,8 @@ def booking_calendar(booking: Booking, token: str) -> bytes:
 
 
 def _event(booking: Booking, token: str, start: dt.datetime, end: dt.datetime) -> Event:
-    lang = "en" if booking.lang == "en" else "zh"
-    words = TEXT[lang]
+    lang = booking.lang
+    words = wording(lang)
     service, office = booking.service.name(lang), booking.office.name(lang)
     cancelled = booking.status == "cancelled"
     link = manage_url(booking.reference, token)
@@ -100,8 +101,13 @@ def _event(booking: Booking, token: str, start: dt.datetime, end: dt.datetime) -
     return event
 
 
+def wording(lang: str) -> dict[str, str]:
+    """The calendar's texts in `lang` (Traditional looked up from the Simplified)."""
+    return {key: choose(lang, TEXT["zh"][key], TEXT["en"][key]) for key in TEXT["en"]}
+
+
 def _description(booking: Booking, lang: str, link: str) -> str:
-    words = TEXT[lang]
+    words = wording(lang)
     lines = [words["reference"].format(reference=booking.reference)]
     bring = booking.service.bring(lang).strip()
     if bring:

@@ -3,6 +3,8 @@ the contract gives it, the field it belongs to (if any) and a message in the use
 
 from __future__ import annotations
 
+from .i18n import choose
+
 
 class BookingError(Exception):
     code = "invalid"
@@ -18,7 +20,7 @@ class BookingError(Exception):
         self.details = details
 
     def message(self, lang: str) -> str:
-        template = self.message_en if lang == "en" else self.message_zh
+        template = choose(lang, self.message_zh, self.message_en)
         return template.format(**self.details)
 
 
@@ -120,7 +122,7 @@ class VerificationFailed(BookingError):
 
 class InvalidLanguage(BookingError):
     code, field = "invalid_lang", "lang"
-    message_zh, message_en = "语言只能是 zh 或 en。", "Language must be zh or en."
+    message_zh, message_en = "语言只能是 zh、zh-Hant 或 en。", "Language must be zh, zh-Hant or en."
 
 
 class NotActive(BookingError):

@@ -25,12 +25,12 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import InternalServerError
 
 from .extensions import db
+from .i18n import HANT, choose, html_lang, request_lang
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
 OUTAGE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
-LANGUAGES = ("zh", "en")
 
 MESSAGES = {
     503: ("unavailable",
@@ -72,28 +72,20 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
-def _lang() -> str:
-    chosen = request.args.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    data = request.get_json(silent=True) if request.is_json else None
-    if isinstance(data, dict) and data.get("lang") in LANGUAGES:
-        return data["lang"]
-    return request.accept_languages.best_match(LANGUAGES) or "zh"
-
-
 def error_answer(status: int):
     """The 503 or 500 answer for this request: JSON under /api/, a bilingual page elsewhere."""
     code, zh, en = MESSAGES[status]
     if _is_api():
-        response = jsonify(error=code, message=en if _lang() == "en" else zh, fields={})
+        response = jsonify(error=code, message=choose(request_lang(), zh, en), fields={})
         response.status_code = status
     else:
         # Rendered without the app's context processors: they may need the database (the
         # logged-in staff user, for one), which is what just failed.
+        chinese = HANT if request_lang() == HANT else "zh"  # the reader's script, then English
         html = current_app.jinja_env.get_template("errors/status.html").render(
-            status=status, title_zh=TITLES[status][0], title_en=TITLES[status][1], message_zh=zh,
-            message_en=en, home=request.script_root + "/")
+            status=status, chinese_tag=html_lang(chinese), title_zh=choose(chinese, TITLES[status][0], ""),
+            title_en=TITLES[status][1], message_zh=choose(chinese, zh, ""), message_en=en,
+            home_zh=choose(chinese, "返回首页", ""), home=request.script_root + "/")
         response = make_response(html, status)
     if status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

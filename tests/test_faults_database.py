@@ -135,6 +135,21 @@ def test_sqlite_locked_page_is_a_bilingual_503_then_the_page_works(short_busy_sq
     assert client.get("/api/v1/offices").status_code == 200
 
 
+def test_sqlite_locked_page_speaks_the_readers_chinese_script(short_busy_sqlite):
+    app, path = short_busy_sqlite
+    client = app.test_client()
+    with app.app_context():
+        setup_marriage_slot()
+    with sqlite_exclusive_lock(path):
+        page = client.get("/", headers={"Accept-Language": "zh-HK"})
+        message = client.get("/api/v1/offices", headers={"Accept-Language": "zh-TW"})
+    assert page.status_code == 503
+    html = page.get_data(as_text=True)
+    assert '<html lang="zh-Hant">' in html and "服務暫時不可用" in html and "返回首頁" in html
+    assert "Service briefly unavailable" in html
+    assert message.get_json()["message"].startswith("服務暫時不可用")
+
+
 def test_sqlite_locked_booking_form_is_a_503_page_and_the_same_form_books_afterwards(short_busy_sqlite):
     app, path = short_busy_sqlite
     client = app.test_client()

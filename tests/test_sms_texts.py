@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from booking.i18n import LANGUAGES
 from booking.notify import texts
 
 BASE = "https://yuyue.mzj.example.gov.cn"  # a realistic production PUBLIC_BASE_URL
@@ -16,6 +17,8 @@ HEALTH = f"{BASE}/bookings/ABCD2345/health?token={TOKEN}"
 LONG = {
     "zh": dict(office="重庆市渝中区民政局婚姻登记处", service="告别仪式（小型）", when="12月24日 09:30",
                time="09:30", deadline="12月23日 21:00", reason="疫情防控需要，全区暂停现场办理业务"),
+    "zh-Hant": dict(office="重慶市渝中區民政局婚姻登記處", service="告別儀式（小型）", when="12月24日 09:30",
+                    time="09:30", deadline="12月23日 21:00", reason="疫情防控需要，全區暫停現場辦理業務"),
     "en": dict(office="Chongqing Yuzhong District Civil Affairs Bureau Marriage Registry",
                service="Marriage registration", when="Wed 24 Dec 09:30", time="09:30",
                deadline="Tue 23 Dec 21:00",
@@ -24,6 +27,8 @@ LONG = {
 DEMO = {  # the demo offices (booking/demo.py): the full text with the office name must fit
     "zh": dict(office="龙华殡仪服务中心", service="告别仪式", when="12月24日 09:30", time="09:30",
                deadline="12月23日 21:00", reason="疫情防控需要"),
+    "zh-Hant": dict(office="龍華殯儀服務中心", service="告別儀式", when="12月24日 09:30", time="09:30",
+                    deadline="12月23日 21:00", reason="疫情防控需要"),
     "en": dict(office="Jing'an District Marriage Registry", service="Marriage registration",
                when="Wed 24 Dec 09:30", time="09:30", deadline="Tue 23 Dec 21:00",
                reason="pandemic control"),
@@ -36,7 +41,7 @@ def values(kind: str, lang: str, table=LONG) -> dict:
 
 
 def all_kinds():
-    return [(kind, lang) for kind in texts.TEXTS for lang in ("zh", "en")]
+    return [(kind, lang) for kind in texts.TEXTS for lang in LANGUAGES]
 
 
 def test_segment_counting_follows_gsm7_and_ucs2_limits():
@@ -82,8 +87,8 @@ def test_texts_carry_date_and_time(kind, lang):
             assert "明天" in text  # the reminder goes the day before: "tomorrow" is the date
 
 
-def test_verification_code_fits_one_segment_in_both_languages():
-    for lang in ("zh", "en"):
+def test_verification_code_fits_one_segment_in_every_language():
+    for lang in LANGUAGES:
         assert texts.segments(texts.render("verification_code", lang, code="123456")) == 1
 
 
@@ -91,11 +96,11 @@ def test_verification_code_fits_one_segment_in_both_languages():
 def test_no_text_suggests_an_opt_out_word(table):
     words = re.compile(r"\b(" + "|".join(texts.OPT_OUT_WORDS) + r")\b", re.IGNORECASE)
     for kind, by_lang in table.items():
-        for template in by_lang["zh"] + by_lang["en"]:
+        for template in texts.variants(by_lang, "zh") + texts.variants(by_lang, "zh-Hant") + by_lang["en"]:
             assert not words.search(template), (kind, template)
 
 
-@pytest.mark.parametrize("kind,lang", [(k, lang) for k in texts.REPLIES for lang in ("zh", "en")])
+@pytest.mark.parametrize("kind,lang", [(k, lang) for k in texts.REPLIES for lang in LANGUAGES])
 def test_every_reply_fits_two_segments(kind, lang):
     assert texts.segments(texts.reply(kind, lang, **values(kind, lang))) <= 2
 

@@ -16,6 +16,7 @@ from .. import bookings, calendar, health, scheduling, verification
 from ..database import read_only_transaction
 from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
+from ..i18n import LANGUAGES
 from ..links import ics_url, manage_url
 from ..microcache import aligned_range
 from ..models import ID_TYPES, Booking, Office, Service
@@ -24,7 +25,6 @@ from .citizen_spec import OPENAPI_PATHS, OPENAPI_SCHEMAS  # noqa: F401  (read by
 from .errors import Body, body, request_lang
 
 MAX_RANGE_DAYS = 62  # availability answers at most about two months at once
-LANGS = ("zh", "en")
 
 
 class UnknownOffice(BookingError):
@@ -210,7 +210,7 @@ def phone_verification():
     """Text a 6-digit code to a phone; 429 after five codes for one phone within an hour."""
     data = body()
     phone = data.string("phone", max_length=32)
-    lang = data.choice("lang", LANGS, required=False) or "zh"
+    lang = data.choice("lang", LANGUAGES, required=False) or "zh"
     data.done()
     verification_id = verification.start_verification(phone, lang)
     return jsonify(id=verification_id), 201
@@ -236,7 +236,7 @@ def create_booking():
     verification_id = data.string("verification_id", max_length=64)
     code = data.string("code", max_length=12)
     visitors = _visitors(data)
-    lang = data.choice("lang", LANGS, required=False) or "zh"
+    lang = data.choice("lang", LANGUAGES, required=False) or "zh"
     data.done()
     done = bookings.book(slot_id=slot_id, phone=phone, visitors=visitors, lang=lang,
                          source="api", verification=(verification_id, code))

@@ -6,6 +6,8 @@ citizen API against the schema given here for its path and status, so keep them 
 
 from __future__ import annotations
 
+from ..i18n import LANGUAGES
+
 
 def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -36,7 +38,7 @@ BAD_BODY = {
 }
 DATE_TIME = {"type": "string", "format": "date-time"}
 SHORT_TEXT = {"type": "string", "maxLength": 200}
-LANG = {"type": "string", "enum": ["zh", "en"]}
+LANG = {"type": "string", "enum": list(LANGUAGES)}
 
 OPENAPI_SCHEMAS = {
     "Service": {

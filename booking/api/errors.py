@@ -3,7 +3,8 @@
 Every answer under /api/v1 that is not a success is `{"error", "message", "fields"}`: domain
 errors (booking.errors.BookingError) keep their code and status, HTTP errors (400, 404, 405,
 413, 415, 429, 500) get a code of their own, and nothing ever answers with an HTML page.
-The message is in the request's language: `lang` in the JSON body, else Accept-Language, else zh.
+The message is in the request's language (booking.i18n.request_lang: `lang` in the JSON body, else
+`?lang=`, else Accept-Language, else zh).
 
 Bodies are checked with `body()` from booking/api/validation.py (re-exported here), which
 raises `InvalidBody` carrying every field error at once. Any BookingError with a
@@ -19,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import BookingError
 from ..errors_web import error_answer, is_outage
+from ..i18n import choose, request_lang  # noqa: F401  (request_lang re-exported for the API modules)
 from .validation import (  # noqa: F401  (re-exported for the API modules)
     MAX_STRING,
     Body,
@@ -30,7 +32,6 @@ from .validation import (  # noqa: F401  (re-exported for the API modules)
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("zh", "en")
 MAX_BODY_BYTES = 64 * 1024
 
 # code, Chinese, English for each HTTP error we may answer on the API.
@@ -47,19 +48,6 @@ HTTP_ERRORS = {
     429: ("rate_limited", "请求过于频繁，请稍后再试。", "Too many requests. Please try again later."),
     500: ("server_error", "服务器出错，请稍后再试。", "Something went wrong on our side. Please try again."),
 }
-
-
-def request_lang() -> str:
-    """The language of this request: `lang` in the JSON body, else Accept-Language, else zh."""
-    try:
-        data = request.get_json(silent=True) if request.is_json else None
-    except HTTPException:  # a body too large to read: fall back to the headers
-        data = None
-    if isinstance(data, dict) and data.get("lang") in LANGUAGES:
-        return data["lang"]
-    if request.args.get("lang") in LANGUAGES:
-        return request.args["lang"]
-    return request.accept_languages.best_match(LANGUAGES) or "zh"
 
 
 def error_response(code: str, message: str, status: int, fields: dict | None = None):
@@ -84,7 +72,7 @@ def _booking_error(error: BookingError):
 def _http_error(error: HTTPException):
     status = error.code or 500
     code, zh, en = HTTP_ERRORS.get(status, (f"http_{status}", error.name, error.name))
-    response = error_response(code, en if request_lang() == "en" else zh, status)
+    response = error_response(code, choose(request_lang(), zh, en), status)
     for name, value in error.get_headers():
         if name.lower() != "content-type":  # keeps Allow (405), Retry-After (429), ...
             response.headers[name] = value
@@ -97,7 +85,7 @@ def _unexpected(error: Exception):
         return error_answer(503)
     log.exception("unexpected error on %s %s", request.method, request.path)
     code, zh, en = HTTP_ERRORS[500]
-    return error_response(code, en if request_lang() == "en" else zh, 500)
+    return error_response(code, choose(request_lang(), zh, en), 500)
 
 
 def _is_api() -> bool:
@@ -119,7 +107,7 @@ def _json_fallback(response):
     """Last guard: an HTML error page produced by an app-wide handler never leaves /api/v1."""
     if _is_api() and response.status_code >= 400 and not response.is_json:
         code, zh, en = HTTP_ERRORS.get(response.status_code, HTTP_ERRORS[500])
-        fallback = error_response(code, en if request_lang() == "en" else zh, response.status_code)
+        fallback = error_response(code, choose(request_lang(), zh, en), response.status_code)
         for header in ("Allow", "Retry-After", "WWW-Authenticate"):
             if header in response.headers:
                 fallback.headers[header] = response.headers[header]

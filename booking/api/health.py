@@ -12,6 +12,7 @@ from flask import jsonify, request
 from .. import bookings, health
 from ..extensions import limiter
 from ..health.judge import reason_text
+from ..i18n import LANGUAGES
 from ..links import manage_url
 from . import bp
 from .errors import body, error_response, request_lang
@@ -131,7 +132,7 @@ OPENAPI_PATHS = {
             "properties": {
                 "declarations": {"type": "array", "minItems": 1, "items": {
                     "$ref": "#/components/schemas/HealthDeclarationInput"}},
-                "lang": {"type": "string", "enum": ["zh", "en"]},
+                "lang": {"type": "string", "enum": list(LANGUAGES)},
             }})},
         "responses": {
             "200": {"description": "The verdicts, and whether the whole booking is now cleared.",

@@ -19,6 +19,7 @@ from ..extensions import db, limiter
 from ..hall import queue, reports
 from ..hall.door import check_in
 from ..health import cleared_many
+from ..i18n import LANGUAGES
 from ..models import Booking
 from ..offices import admin as office_admin
 from . import bp
@@ -125,7 +126,7 @@ def staff_walk_in():
     visitors = data.array("visitors", max_items=10)
     temps = data.array("temperatures_c", max_items=10)
     declarations = data.array("declarations", required=False, max_items=10) or []
-    lang = data.choice("lang", ("zh", "en"), required=False) or "zh"
+    lang = data.choice("lang", LANGUAGES, required=False) or "zh"
     data.done()
     office = office_for(g.staff_user, code)
     service = next((s for s in office_admin.office_services(office) if s.code == service_code), None)

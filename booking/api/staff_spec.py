@@ -3,6 +3,8 @@ openapi.py. Schemas are JSON Schema 2020-12 (OpenAPI 3.1); tests check real answ
 
 from __future__ import annotations
 
+from ..i18n import LANGUAGES
+
 
 def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -151,7 +153,7 @@ OPENAPI_PATHS = {
         "requestBody": body({"type": "object", "required": ["office", "service", "phone", "visitors", "temperatures_c"],
                              "properties": {
                                  "office": {"type": "string"}, "service": {"type": "string"},
-                                 "phone": {"type": "string"}, "lang": {"type": "string", "enum": ["zh", "en"]},
+                                 "phone": {"type": "string"}, "lang": {"type": "string", "enum": list(LANGUAGES)},
                                  "visitors": {"type": "array", "items": {
                                               "type": "object", "required": ["name", "id_type", "id_number"],
                                               "properties": {"name": {"type": "string"}, "id_type": {"type": "string"},

@@ -13,6 +13,7 @@ from flask import request
 
 from .. import date_input
 from ..errors import BookingError
+from ..i18n import choose
 
 MAX_STRING = 200  # no field of ours is longer; anything longer is refused, not truncated
 
@@ -24,12 +25,13 @@ class InvalidBody(BookingError):
     message_zh = "请求中有字段无效，请检查后重试。"
     message_en = "Some fields are not valid. Please check them and try again."
 
-    def __init__(self, fields: dict[str, tuple[str, str]]):
+    def __init__(self, fields: dict[str, tuple]):
         super().__init__()
-        self.fields = fields  # field -> (Chinese, English)
+        self.fields = fields  # field -> (Chinese, English[, values for both templates])
 
     def field_messages(self, lang: str) -> dict[str, str]:
-        return {name: (en if lang == "en" else zh) for name, (zh, en) in self.fields.items()}
+        return {name: choose(lang, zh, en).format(**(rest[0] if rest else {}))
+                for name, (zh, en, *rest) in self.fields.items()}
 
 
 class MalformedJson(BookingError):
@@ -47,8 +49,14 @@ class UnsupportedMediaType(BookingError):
 MISSING = ("此项必填。", "This field is required.")
 
 
-def _kind(zh: str, en: str) -> tuple[str, str]:
-    return (f"应为{zh}。", f"Must be {en}.")
+KINDS = {  # what a field must be, for "must be ..." messages
+    "string": ("应为字符串。", "Must be a string."),
+    "integer": ("应为整数。", "Must be an integer."),
+    "number": ("应为数字。", "Must be a number."),
+    "boolean": ("应为 true 或 false。", "Must be true or false."),
+    "array": ("应为数组。", "Must be an array."),
+    "object": ("应为对象。", "Must be an object."),
+}
 
 
 class Body:
@@ -56,10 +64,11 @@ class Body:
 
     def __init__(self, data: dict):
         self.data = data
-        self.errors: dict[str, tuple[str, str]] = {}
+        self.errors: dict[str, tuple] = {}
 
-    def fail(self, name: str, zh: str, en: str) -> None:
-        self.errors.setdefault(name, (zh, en))
+    def fail(self, name: str, zh: str, en: str, **values) -> None:
+        """Note the field's first error: Chinese and English templates, formatted with `values`."""
+        self.errors.setdefault(name, (zh, en, values))
 
     def _get(self, name: str, required: bool):
         if name not in self.data or self.data[name] is None:
@@ -73,10 +82,11 @@ class Body:
         if not present:
             return None
         if not isinstance(value, str):
-            self.fail(name, *_kind("字符串", "a string"))
+            self.fail(name, *KINDS["string"])
             return None
         if len(value) > max_length:
-            self.fail(name, f"不能超过 {max_length} 个字符。", f"Must be at most {max_length} characters.")
+            self.fail(name, "不能超过 {max_length} 个字符。", "Must be at most {max_length} characters.",
+                      max_length=max_length)
             return None
         if required and not value.strip():
             self.fail(name, *MISSING)
@@ -89,10 +99,10 @@ class Body:
             return None
         # bool is an int in Python, never in a client's mind
         if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**53:
-            self.fail(name, *_kind("整数", "an integer"))
+            self.fail(name, *KINDS["integer"])
             return None
         if minimum is not None and value < minimum:
-            self.fail(name, f"不能小于 {minimum}。", f"Must be at least {minimum}.")
+            self.fail(name, "不能小于 {minimum}。", "Must be at least {minimum}.", minimum=minimum)
             return None
         return value
 
@@ -101,7 +111,7 @@ class Body:
         if not present:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(name, *_kind("数字", "a number"))
+            self.fail(name, *KINDS["number"])
             return None
         return float(value)
 
@@ -110,7 +120,7 @@ class Body:
         if not present:
             return None
         if not isinstance(value, bool):
-            self.fail(name, *_kind("true 或 false", "true or false"))
+            self.fail(name, *KINDS["boolean"])
             return None
         return value
 
@@ -118,7 +128,7 @@ class Body:
         value = self.string(name, required)
         if value is not None and value not in choices:
             listed = ", ".join(choices)
-            self.fail(name, f"只能是以下之一：{listed}。", f"Must be one of: {listed}.")
+            self.fail(name, "只能是以下之一：{listed}。", "Must be one of: {listed}.", listed=listed)
             return None
         return value
 
@@ -154,10 +164,10 @@ class Body:
         if not present:
             return None
         if not isinstance(value, list):
-            self.fail(name, *_kind("数组", "an array"))
+            self.fail(name, *KINDS["array"])
             return None
         if len(value) > max_items:
-            self.fail(name, f"最多 {max_items} 项。", f"Must have at most {max_items} items.")
+            self.fail(name, "最多 {max_items} 项。", "Must have at most {max_items} items.", max_items=max_items)
             return None
         return value
 
@@ -167,7 +177,7 @@ class Body:
         result = []
         for i, item in enumerate(items or []):
             if not isinstance(item, dict):
-                self.fail(f"{name}.{i}", *_kind("对象", "an object"))
+                self.fail(f"{name}.{i}", *KINDS["object"])
                 continue
             result.append(_Nested(item, self, f"{name}.{i}."))
         return result

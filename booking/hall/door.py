@@ -19,6 +19,7 @@ from ..extensions import db
 from ..health.declarations import is_cleared, visitor_statuses
 from ..health.judge import format_temperature
 from ..health.rules import current_rules
+from ..i18n import local_time
 from ..models import Booking, DoorDay, DoorRefusal, Office, Service, StaffUser, TicketCounter, utcnow
 
 ADMITTABLE = ("booked", "confirmed")
@@ -62,10 +63,6 @@ class TemperaturesInvalid(BookingError):
 
 
 # --- hours -----------------------------------------------------------------------------------
-
-def _local(moment: dt.datetime, office: Office) -> str:
-    return moment.astimezone(office.tz).strftime("%H:%M")
-
 
 def door_opens_at(booking: Booking) -> dt.datetime:
     """Check-in opens `checkin_opens_minutes` before the slot (an office setting)."""
@@ -142,10 +139,10 @@ def _time_refusal(booking: Booking, now: dt.datetime) -> tuple[str, dict] | None
     if scheduling.local_day(office, now) != day:
         return "wrong_day", {"day": day.isoformat()}
     if now < door_opens_at(booking):
-        return "too_early", {"opens_at": _local(door_opens_at(booking), office),
+        return "too_early", {"opens_at": local_time(door_opens_at(booking), office, form="clock"),
                              "minutes": office.checkin_opens_minutes}
     if now >= scheduling.door_closes_at(booking):
-        return "too_late", {"closes_at": _local(scheduling.door_closes_at(booking), office)}
+        return "too_late", {"closes_at": local_time(scheduling.door_closes_at(booking), office, form="clock")}
     return None
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from .. import audit, scheduling
 from ..errors import BookingError, NotActive
 from ..extensions import db
+from ..i18n import choose, local_time
 from ..models import Booking, HealthDeclaration, HealthRules, StaffUser, Visitor, utcnow
 from ..uow import use_case
 from .judge import Answers, asked, judge, reason_text
@@ -51,7 +52,8 @@ class Window:
     closes_at: dt.datetime
 
     def local(self, office, which: str) -> str:
-        return getattr(self, which).astimezone(office.tz).strftime("%Y-%m-%d %H:%M")
+        """opens_at or closes_at in the office's zone: 2026-11-24 09:30."""
+        return local_time(getattr(self, which), office, form="stamp")
 
 
 def declaration_window(booking: Booking, rules: HealthRules | None = None) -> Window:
@@ -153,7 +155,7 @@ class VisitorStatus:
     declaration: HealthDeclaration | None
 
     def label(self, lang: str) -> str:
-        return STATE_TEXTS[self.state][1 if lang == "en" else 0]
+        return choose(lang, *STATE_TEXTS[self.state])
 
     def reasons(self, lang: str, tz) -> list[dict]:
         found = self.declaration.reasons if self.declaration else []

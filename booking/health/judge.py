@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from ..i18n import choose, local_time
 from ..models import HealthRules
 
 QUESTIONS = ("symptoms", "risk_area_travel", "case_contact", "health_code", "temperature_c",
@@ -147,7 +148,7 @@ def format_temperature(value: float) -> str:
 
 
 def _colour(code: str, lang: str) -> str:
-    return COLOURS.get(code, (code, code))[1 if lang == "en" else 0]
+    return choose(lang, *COLOURS.get(code, (code, code)))
 
 
 def _values_in_words(values: dict, lang: str, tz: ZoneInfo) -> dict:
@@ -157,19 +158,18 @@ def _values_in_words(values: dict, lang: str, tz: ZoneInfo) -> dict:
         words["limit"] = format_temperature(values["limit"])
     if "colour" in values:
         words["colour"] = _colour(values["colour"], lang)
-        joiner = " or " if lang == "en" else "或"
+        joiner = choose(lang, "或", " or ")
         words["accepted"] = joiner.join(_colour(c, lang) for c in values["accepted"])
     if "tested_at" in values:
         local = dt.datetime.fromisoformat(values["tested_at"]).astimezone(tz)
         words["tested_at"] = (local.strftime("%d %b %H:%M") if lang == "en"
-                              else f"{local.month}月{local.day}日 {local:%H:%M}")
+                              else local_time(local, tz, lang))
     return words
 
 
 def reason_text(reason: dict, lang: str, tz: ZoneInfo) -> str:
     """A reason in Chinese or English; times in the office's time zone."""
     code, values = reason["code"], reason.get("values") or {}
-    index = 1 if lang == "en" else 0
     if not values and code in PURGED_TEXTS:
-        return PURGED_TEXTS[code][index]
-    return TEXTS[code][index].format(**_values_in_words(values, lang, tz))
+        return choose(lang, *PURGED_TEXTS[code])
+    return choose(lang, *TEXTS[code]).format(**_values_in_words(values, lang, tz))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .. import date_input
 from ..errors import BookingError
+from ..i18n import choose
 from ..models import HEALTH_CODES, Booking, HealthRules
 from .judge import Answers, asked
 
@@ -44,8 +45,7 @@ class DeclarationInvalid(BookingError):
         self.problems = problems
 
     def fields(self, lang: str) -> dict[str, str]:
-        index = 1 if lang == "en" else 0
-        return {path: MESSAGES[key][index] for path, key in self.problems.items()}
+        return {path: choose(lang, *MESSAGES[key]) for path, key in self.problems.items()}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import LANG_LENGTH, LANGUAGES, choose
 
 
 class UTCDateTime(TypeDecorator):
@@ -88,10 +89,10 @@ class Office(db.Model):
         return ZoneInfo(self.timezone)
 
     def name(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name_zh
+        return choose(lang, self.name_zh, self.name_en)
 
     def address(self, lang: str) -> str:
-        return self.address_en if lang == "en" else self.address_zh
+        return choose(lang, self.address_zh, self.address_en)
 
 
 class Service(db.Model):
@@ -132,10 +133,13 @@ class Service(db.Model):
     )
 
     def name(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name_zh
+        return choose(lang, self.name_zh, self.name_en)
 
     def bring(self, lang: str) -> str:
-        return self.bring_en if lang == "en" else self.bring_zh
+        return choose(lang, self.bring_zh, self.bring_en)
+
+    def suspension_note(self, lang: str) -> str:
+        return choose(lang, self.suspension_note_zh, self.suspension_note_en)
 
 
 class OpeningHours(db.Model):
@@ -204,7 +208,7 @@ class Booking(db.Model):
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
     phone: Mapped[str] = mapped_column(String(20))  # E.164
-    lang: Mapped[str] = mapped_column(String(5), default="zh")
+    lang: Mapped[str] = mapped_column(String(LANG_LENGTH), default="zh")
     party_size: Mapped[int]
     status: Mapped[str] = mapped_column(String(12), default="booked")
     source: Mapped[str] = mapped_column(String(10), default="web")
@@ -233,7 +237,7 @@ class Booking(db.Model):
     __table_args__ = (
         CheckConstraint(_in("status", BOOKING_STATUSES), name="status"),
         CheckConstraint(_in("source", ("web", "api", "walk_in")), name="source"),
-        CheckConstraint(_in("lang", ("zh", "en")), name="lang"),
+        CheckConstraint(_in("lang", LANGUAGES), name="lang"),
         CheckConstraint("party_size >= 1", name="party_size_positive"),
         Index("ix_booking_slot_status", "slot_id", "status"),
         Index("ix_booking_phone_status", "phone", "status"),
@@ -317,7 +321,7 @@ class SmsMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), index=True)
     phone: Mapped[str] = mapped_column(String(20))
-    lang: Mapped[str] = mapped_column(String(5), default="zh")
+    lang: Mapped[str] = mapped_column(String(LANG_LENGTH), default="zh")
     kind: Mapped[str] = mapped_column(String(24))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default="pending")

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..i18n import LANG_LENGTH
 from .core import UTCDateTime, utcnow
 
 
@@ -25,7 +26,7 @@ class InboundMessage(db.Model):
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"))
     outcome: Mapped[str] = mapped_column(String(20), default="")  # what we did
     reply: Mapped[str] = mapped_column(String(400), default="")  # what we answered ("" = nothing)
-    lang: Mapped[str] = mapped_column(String(5), default="zh")
+    lang: Mapped[str] = mapped_column(String(LANG_LENGTH), default="zh")
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_inbound_message_phone", "phone", "received_at"),)

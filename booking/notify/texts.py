@@ -1,4 +1,4 @@
-"""The texts we send and the answers to replies, in Chinese and English.
+"""The texts we send and the answers to replies, in Simplified and Traditional Chinese and English.
 
 Every text stays within two SMS segments (tests/test_sms_texts.py counts them with long,
 realistic values): a kind may list a shorter variant that `render` falls back to when the
@@ -7,6 +7,8 @@ Twilio's opt-out words (STOP, CANCEL, END, QUIT, UNSUBSCRIBE ...): replies use 1
 """
 
 from __future__ import annotations
+
+from ..i18n import HANT, hant, local_time
 
 MAX_SEGMENTS = 2
 SIGN = "【民政预约】"
@@ -108,13 +110,21 @@ def segments(text: str) -> int:
 
 
 def render(kind: str, lang: str, **values) -> str:
-    """The text of `kind` in `lang` ("en" or Chinese), within two segments."""
-    return _fit(TEXTS[kind]["en" if lang == "en" else "zh"], values)
+    """The text of `kind` in `lang` (one of booking.i18n.LANGUAGES), within two segments."""
+    return _fit(variants(TEXTS[kind], lang), values)
 
 
 def reply(kind: str, lang: str, **values) -> str:
     """The answer to an SMS reply, within two segments."""
-    return _fit(REPLIES[kind]["en" if lang == "en" else "zh"], values)
+    return _fit(variants(REPLIES[kind], lang), values)
+
+
+def variants(table: dict[str, tuple[str, ...]], lang: str) -> tuple[str, ...]:
+    """A kind's variants in `lang`: English, Simplified, or Traditional (each Simplified variant
+    in the reviewed catalogue booking/translations/from_zh, see booking.i18n.hant)."""
+    if lang == "en":
+        return table["en"]
+    return tuple(hant(text) for text in table["zh"]) if lang == HANT else table["zh"]
 
 
 def _fit(variants: tuple[str, ...], values: dict) -> str:
@@ -134,8 +144,5 @@ def _fit(variants: tuple[str, ...], values: dict) -> str:
 
 def when(moment, office, lang: str) -> str:
     """A slot's start in the office's time zone: 11月24日 09:30, or Tue 24 Nov 09:30."""
-    local = moment.astimezone(office.tz)
-    if lang == "en":
-        return local.strftime("%a %d %b %H:%M")
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return local_time(moment, office, lang)
 

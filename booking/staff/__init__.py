@@ -1,12 +1,12 @@
 """Staff pages (/staff/...) and the public hall display (/display/<office code>)."""
 
 from flask import Blueprint
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import has_role
 from ..extensions import login_manager
+from ..i18n import LANGUAGES, NAMES, html_lang, request_lang
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 display_bp = Blueprint("display", __name__)
@@ -18,7 +18,9 @@ login_manager.login_message = None  # the login page says what to do
 @bp.context_processor
 def staff_context():
 
-    return {"lang": str(get_locale()), "user": current_user,
+    lang = request_lang()
+    return {"lang": lang, "html_lang": html_lang(lang), "languages": LANGUAGES, "language_names": NAMES,
+            "user": current_user,
             "is_supervisor": current_user.is_authenticated and has_role(current_user, "supervisor"),
             "level_names": {"normal": _("Normal"), "heightened": _("Heightened"),
                             "emergency": _("Emergency")},

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,12 +18,9 @@ from ..errors import BookingError
 from ..hall import queue
 from ..hall.door import check_in as door_check_in
 from ..health import visitor_statuses_many
+from ..i18n import request_lang
 from ..models import Office
 from . import bp
-
-
-def lang() -> str:
-    return str(get_locale())
 
 
 def status_names() -> dict[str, str]:
@@ -40,7 +36,7 @@ def back_to_queue(office: Office):
 
 
 def report(error: BookingError) -> None:
-    flash(error.message(lang()), "error")
+    flash(error.message(request_lang()), "error")
 
 
 def parse_day(office: Office, value: str | None) -> dt.date:

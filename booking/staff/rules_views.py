@@ -26,6 +26,7 @@ from ..access import staff_page
 from ..errors import BookingError
 from ..extensions import db
 from ..health.rules import EDITABLE, current_rules, rules_history, update_rules
+from ..i18n import request_lang
 from ..models import HEALTH_CODES, Office, Service, StaffUser
 from . import bp
 from .admin_views import admin_page
@@ -202,7 +203,7 @@ def service_settings(office: Office):
     form = ServiceForm(obj=service)
     if form.validate_on_submit():
         changes = save_service_settings(service, form, current_user)
-        flash(_("Settings of %(name)s saved.", name=service.name(_lang())) if changes
+        flash(_("Settings of %(name)s saved.", name=service.name(request_lang())) if changes
               else _("Nothing changed."), "ok")
         return redirect(url_for("staff.service_settings", office_code=office.code, service=service.code))
     status = 422 if form.errors else 200
@@ -226,7 +227,7 @@ def health_rules_page(office: Office):
             try:
                 rules = update_rules(service, changes, current_user)
             except BookingError as error:
-                flash(error.message(_lang()), "error")
+                flash(error.message(request_lang()), "error")
             else:
                 flash(_("Version %(n)d of the rules is in force.", n=rules.version), "ok")
                 return redirect(url_for("staff.health_rules_page", office_code=office.code, service=service.code))
@@ -249,9 +250,3 @@ def _rule_changes(form: RulesForm, current) -> dict:
         elif (new := getattr(form, name).data) != getattr(current, name):
             changes[name] = new
     return changes
-
-
-def _lang() -> str:
-    from flask_babel import get_locale
-
-    return "en" if str(get_locale()).startswith("en") else "zh"

@@ -12,10 +12,11 @@ from ..access import TEXTING_LIMIT, staff_key, staff_page
 from ..errors import BookingError
 from ..extensions import limiter
 from ..hall import queue
+from ..i18n import request_lang
 from ..models import ID_TYPES, Office
 from ..offices import admin as office_admin
 from . import bp
-from .queue_views import lang, report
+from .queue_views import report
 
 ROWS = 5  # visitor rows on the form; empty ones are ignored
 
@@ -76,7 +77,7 @@ def walk_in(office: Office):
             booking = queue.walk_in(
                 office, _service(office, request.form.get("service")),
                 phone=request.form.get("phone") or "", visitors=visitors, temperatures=temps,
-                declarations=declarations, staff=current_user, lang=lang())
+                declarations=declarations, staff=current_user, lang=request_lang())
         except BookingError as error:
             report(error)
         else:

@@ -7,6 +7,7 @@ import datetime as dt
 from babel import dates as babel_dates
 from flask_babel import get_locale
 
+from ..i18n import local, local_time
 from ..models import Office
 from . import bp
 
@@ -16,7 +17,7 @@ def _locale() -> str:
 
 
 def day_label(day: dt.date) -> str:
-    """11月24日周二 / Tue, Nov 24."""
+    """11月24日周二 / 11月24日 週二 / Tue, Nov 24."""
     return babel_dates.format_skeleton("MMMEd", day, locale=_locale())
 
 
@@ -33,13 +34,9 @@ def month_day(day: dt.date) -> str:
     return babel_dates.format_skeleton("MMMd", day, locale=_locale())
 
 
-def local(moment: dt.datetime, office: Office) -> dt.datetime:
-    return moment.astimezone(office.tz)
-
-
 def clock(moment: dt.datetime, office: Office) -> str:
-    """09:30 in the office's zone (24-hour clock in both languages, as on the SMS)."""
-    return local(moment, office).strftime("%H:%M")
+    """09:30 in the office's zone (24-hour clock in every language, as on the SMS)."""
+    return local_time(moment, office, form="clock")
 
 
 def span(start: dt.datetime, end: dt.datetime, office: Office) -> str:

@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from .. import bookings, scheduling, verification
 from ..errors import BookingError, SlotFull
 from ..extensions import limiter
+from ..i18n import LANGUAGES, request_lang
 from ..identity import clean_name, normalize_identity, normalize_phone
 from ..models import Service, Slot, utcnow
 from . import bp
 from .forms import BookingForm
-from .pages import LANGUAGES, error_map, health_rules, lang, load_service, load_slot, parse_day, party_size
+from .pages import error_map, health_rules, load_service, load_slot, parse_day, party_size
 
 CALENDAR_DAYS = 21
 ALTERNATIVES = 3
@@ -80,7 +81,7 @@ def posted_form(slot_id: int) -> tuple[Slot, BookingForm]:
 def visitors_form(slot_id: int):
     """Step 4: who comes, the phone and its code."""
     slot = load_slot(slot_id)
-    form = BookingForm(formdata=None, people=request.args.get("people"), lang=lang())
+    form = BookingForm(formdata=None, people=request.args.get("people"), lang=request_lang())
     return render_form(slot, form, bookable_now(slot))
 
 
@@ -105,7 +106,7 @@ def code_page(slot_id: int):
 def send_code(slot_id: int):
     """Text a code to the phone typed, and show the same form again with everything kept."""
     slot, form = posted_form(slot_id)
-    sms_lang = form.lang.data if form.lang.data in LANGUAGES else lang()
+    sms_lang = form.lang.data if form.lang.data in LANGUAGES else request_lang()
     try:
         form.verification_id.data = verification.start_verification(form.phone.data or "", sms_lang)
     except BookingError as err:

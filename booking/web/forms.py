@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
+from ..i18n import LANGUAGES, NAMES
 from ..models import ID_TYPES
 
 ID_TYPE_LABELS = {
@@ -34,7 +35,7 @@ class BookingForm(FlaskForm):
     visitors = FieldList(FormField(VisitorEntry), max_entries=MAX_VISITORS)
     phone = StringField(_l("Mobile number"))
     lang = SelectField(_l("Language of the text messages"),
-                       choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")], validate_choice=False)
+                       choices=[SelectChoice(code, NAMES[code]) for code in LANGUAGES], validate_choice=False)
     verification_id = HiddenField()
     code = StringField(_l("Verification code"))
 

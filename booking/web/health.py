@@ -20,10 +20,10 @@ from .. import bookings, health, scheduling
 from ..errors import BookingError, NotFound
 from ..extensions import limiter
 from ..health.judge import asked
+from ..i18n import day_text, local_time, request_lang
 from ..links import manage_url
 from ..models import Booking, utcnow
 from . import bp
-from .pages import lang as page_lang
 from .pages import path_of
 
 YES_NO = [("no", _l("No")), ("yes", _l("Yes"))]
@@ -87,21 +87,13 @@ def _page(template: str, status: int = 200, **context):
     return response
 
 
-def local_text(moment: dt.datetime, office, lang: str) -> str:
-    """A moment in the office's time zone: 11月24日 09:30, or Tue 24 Nov 09:30."""
-    local = moment.astimezone(office.tz)
-    if lang == "en":
-        return local.strftime("%a %d %b %H:%M")
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
-
-
 def window_state(booking: Booking, rules, now: dt.datetime) -> tuple[str, dict]:
     """open, not_open or closed, with the error's message when it is not open."""
     try:
         health.check_window(booking, rules, now)
     except BookingError as error:
         state = "not_open" if isinstance(error, health.DeclarationNotOpen) else "closed"
-        return state, {"message": error.message(page_lang())}
+        return state, {"message": error.message(request_lang())}
     return "open", {}
 
 
@@ -114,9 +106,8 @@ def later_days(booking: Booking, now: dt.datetime) -> list[str]:
         day = scheduling.local_day(office, item.slot.starts_at)
         if item.remaining_people >= booking.party_size and day not in found:
             found.append(day)
-    lang = page_lang()
-    return [day.strftime("%a %d %b") if lang == "en" else f"{day.month}月{day.day}日"
-            for day in found[:LATER_DAYS]]
+    lang = request_lang()
+    return [day_text(day, lang) for day in found[:LATER_DAYS]]
 
 
 @bp.get("/bookings/<reference>/health")
@@ -124,7 +115,7 @@ def later_days(booking: Booking, now: dt.datetime) -> list[str]:
 def health_overview(reference: str):
     """Each visitor's health-declaration status, and what to do next."""
     booking, token = _load(reference)
-    now, lang = utcnow(), page_lang()
+    now, lang = utcnow(), request_lang()
     rules = health.current_rules(booking.service)
     statuses = health.visitor_statuses(booking, now)
     failed = any(s.state == "failed" for s in statuses)
@@ -132,8 +123,8 @@ def health_overview(reference: str):
     return _page(
         "health/overview.html", lang=lang, booking=booking, token=token, statuses=statuses,
         office=booking.office, service=booking.service, state=state, window=window,
-        when=local_text(booking.slot.starts_at, booking.office, lang),
-        closes=local_text(health.declaration_window(booking, rules).closes_at, booking.office, lang),
+        when=local_time(booking.slot.starts_at, booking.office, lang),
+        closes=local_time(health.declaration_window(booking, rules).closes_at, booking.office, lang),
         cleared=all(s.state == "cleared" for s in statuses), failed=failed,
         manage=path_of(manage_url(booking.reference, bookings.manage_token(booking))),
         later=later_days(booking, now) if failed and booking.is_active else [],
@@ -142,7 +133,7 @@ def health_overview(reference: str):
 
 def _field_errors(error: health.DeclarationInvalid) -> dict[str, str]:
     """declarations.0.temperature_c -> temperature_c: the form has one visitor."""
-    return {path.rsplit(".", 1)[-1]: text for path, text in error.fields(page_lang()).items()}
+    return {path.rsplit(".", 1)[-1]: text for path, text in error.fields(request_lang()).items()}
 
 
 def _check(raw: list, rules, booking: Booking) -> dict[str, str]:
@@ -179,7 +170,7 @@ def health_form(reference: str, position: int):
             except health.DeclarationInvalid as error:
                 errors = _field_errors(error)
             except BookingError as error:  # the window closed or the booking changed meanwhile
-                flash(error.message(page_lang()), "warn")
+                flash(error.message(request_lang()), "warn")
                 return redirect(overview)
             else:
                 return redirect(overview + f"#visitor-{position}")
@@ -190,13 +181,13 @@ def health_form(reference: str, position: int):
         if latest is not None and latest.purged_at is None and latest.visit_at == booking.slot.starts_at:
             form.fill_from(latest, booking.office.tz)
     state, window = window_state(booking, rules, utcnow())
-    lang = page_lang()
+    lang = request_lang()
     nat_after = booking.slot.starts_at - dt.timedelta(hours=rules.nat_max_hours)
     return _page(
         "health/form.html", 422 if errors else 200, lang=lang, booking=booking, token=token, visitor=visitor, form=form,
         rules=rules, questions=questions, yes_no=YES_NO, health_codes=HEALTH_CODES, errors=errors,
         state=state, window=window,
         overview=overview, office=booking.office, service=booking.service,
-        when=local_text(booking.slot.starts_at, booking.office, lang),
-        nat_after=local_text(nat_after, booking.office, lang),
+        when=local_time(booking.slot.starts_at, booking.office, lang),
+        nat_after=local_time(nat_after, booking.office, lang),
         nat_max=dt.datetime.now(booking.office.tz).strftime("%Y-%m-%dT%H:%M"))

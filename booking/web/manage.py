@@ -14,12 +14,13 @@ from markupsafe import Markup
 from .. import bookings, scheduling
 from ..errors import BookingError, SlotFull
 from ..extensions import db, limiter
+from ..i18n import request_lang
 from ..identity import mask_phone
 from ..models import Booking, utcnow
 from . import bp
 from .flow import ALTERNATIVES, calendar
 from .forms import ConfirmForm, RescheduleForm
-from .pages import declaration_opens, error_map, health_path, ics_path, lang, load_booking, parse_day
+from .pages import declaration_opens, error_map, health_path, ics_path, load_booking, parse_day
 
 LOOKUPS = "120 per hour"  # the token cannot be guessed; this only keeps scanners slow
 CHANGES = "30 per hour"
@@ -92,7 +93,7 @@ def confirm(reference: str, token: str):
     try:
         bookings.confirm(booking, actor="citizen")
     except BookingError as err:
-        flash(err.message(lang()), "bad")
+        flash(err.message(request_lang()), "bad")
     else:
         flash(_("Thank you: your booking is confirmed."), "ok")
     return redirect(url_for("web.manage", reference=booking.reference, token=token), 303)

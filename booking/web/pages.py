@@ -1,4 +1,4 @@
-"""What every citizen page shares: the chosen language, lookups that 404, error messages."""
+"""What every citizen page shares: lookups that 404, error messages in the page language."""
 
 from __future__ import annotations
 
@@ -7,22 +7,15 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from flask import abort
-from flask_babel import get_locale
 from sqlalchemy import select
 
 from .. import bookings, date_input
 from ..errors import BookingError, NotFound
 from ..extensions import db
 from ..health.rules import default_rules
+from ..i18n import request_lang
 from ..links import ics_url
 from ..models import Booking, HealthRules, Office, Service, Slot
-
-LANGUAGES = ("zh", "en")
-
-
-def lang() -> str:
-    """The page language: zh or en."""
-    return "en" if str(get_locale() or "zh").startswith("en") else "zh"
 
 
 def load_service(office_code: str, service_code: str) -> Service:
@@ -69,7 +62,7 @@ def party_size(service: Service, raw) -> int:
 
 def error_map(err: BookingError) -> dict[str, str]:
     """{field: message} for one domain error, in the page language ("form" when no field)."""
-    return {err.field or "form": err.message(lang())}
+    return {err.field or "form": err.message(request_lang())}
 
 
 def path_of(url: str) -> str:

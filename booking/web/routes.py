@@ -4,16 +4,15 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from flask import abort, jsonify, render_template, request, session
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select, text
 
 from .. import scheduling
 from ..extensions import db
+from ..i18n import LANGUAGES, NAMES, html_lang, request_lang
 from ..models import Office, utcnow
 from . import bp, dates, flow, manage  # noqa: F401  (their routes attach themselves to bp)
-from .pages import LANGUAGES
 
 HOME_DAYS = 14
 
@@ -30,7 +29,7 @@ def next_free_days(service, today: dt.date, count: int = 3) -> list[dt.date]:
 
 @bp.get("/")
 def home():
-    lang = str(get_locale())
+    lang = request_lang()
     offices = db.session.scalars(select(Office).order_by(Office.id)).all()
     now = utcnow()
     listing = [
@@ -62,12 +61,13 @@ def remember_language():
 
 @bp.app_context_processor
 def page_language():
-    return {"lang": "en" if str(get_locale() or "zh").startswith("en") else "zh",
+    lang = request_lang()
+    return {"lang": lang, "html_lang": html_lang(lang), "languages": LANGUAGES, "language_names": NAMES,
             "lang_switch_url": lang_switch_url}
 
 
 def lang_switch_url(code: str) -> str:
-    """This page in the other language; a form answer (POST) switches on its form's own page."""
+    """This page in another language; a form answer (POST) switches on its form's own page."""
     path = request.path
     if request.method != "GET" and path.endswith("/code"):
         path = path[: -len("/code")]  # "send code" answers on the booking form's own address

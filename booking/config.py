@@ -87,6 +87,6 @@ def _operations() -> dict:
         # `json`: our log lines as JSON objects (python-json-logger); anything else: plain text.
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text").strip().lower(),
         # The SMS worker keeps this many days of slots ahead of each office's local today,
-        # creating the missing ones hourly (0: never; `make run` sets 14 for the demo).
+        # creating the missing ones every minute (0: never; `make run` sets 14 for the demo).
         "SLOTS_AHEAD_DAYS": int(os.environ.get("SLOTS_AHEAD_DAYS", "0")),
     }

@@ -17,6 +17,8 @@ This module imports only prometheus-client and the error classes, so the domain 
 
 from __future__ import annotations
 
+import logging
+
 from prometheus_client import Counter
 
 from .errors import BookingError
@@ -35,6 +37,18 @@ DOOR_REFUSALS = Counter("booking_door_refusals", "Check-ins and walk-ins refused
 
 COUNTERS = (REQUESTS, BOOKINGS, SENDS, DOOR_REFUSALS)
 
+log = logging.getLogger("booking.metrics")
+
+
+def _count(counter: Counter, **labels: str) -> None:
+    """Add one; a counter that cannot be written (PROMETHEUS_MULTIPROC_DIR removed or not
+    writable) is logged and skipped: a figure never changes an outcome, nor stops a text
+    from being recorded as sent."""
+    try:
+        counter.labels(**labels).inc()
+    except Exception as error:  # any failure of the metrics files, never the caller's
+        log.warning("metric %s not counted: %s", counter.describe()[0].name, type(error).__name__)
+
 
 def count_booking_outcome(book, **fields):
     """Calls `book(**fields)` (bookings.book does, with its own rules) and counts the attempt
@@ -45,24 +59,24 @@ def count_booking_outcome(book, **fields):
     try:
         booked = book(**fields)
     except BookingError as error:
-        BOOKINGS.labels(source=source, outcome=error.code).inc()
+        _count(BOOKINGS, source=source, outcome=error.code)
         raise
-    BOOKINGS.labels(source=source, outcome="booked").inc()
+    _count(BOOKINGS, source=source, outcome="booked")
     return booked
 
 
 def sms_handled(gateway_name: str, result: str) -> None:
     """One text handed to gateway `gateway_name` ("console", "twilio", ...) with `result`
     "sent", "retry" or "failed" (booking.sms.worker decides which)."""
-    SENDS.labels(gateway=gateway_name, result=result).inc()
+    _count(SENDS, gateway=gateway_name, result=result)
 
 
 def door_refused(reason: str) -> None:
     """One refusal at the door (booking.hall.door records it), by its reason code."""
-    DOOR_REFUSALS.labels(reason=reason).inc()
+    _count(DOOR_REFUSALS, reason=reason)
 
 
 def request_answered(route: str, method: str, status: int) -> None:
     """One HTTP answer; `route` is the URL rule (`/api/v1/bookings/<reference>`), never the
     path itself, which may carry a booking reference or a token."""
-    REQUESTS.labels(route=route, method=method, status=str(status)).inc()
+    _count(REQUESTS, route=route, method=method, status=str(status))

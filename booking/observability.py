@@ -176,7 +176,11 @@ def json_logs(app: Flask) -> logging.Handler:
 
 
 def init_app(app: Flask) -> None:
-    """Registers /metrics, the request counter and, with LOG_FORMAT=json, the JSON logs."""
+    """Registers /metrics, the request counter and, with LOG_FORMAT=json, the JSON logs.
+    Makes PROMETHEUS_MULTIPROC_DIR when it is set and missing (a path that cannot be a folder
+    stops the start here, with its error, rather than a later request)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
     app.register_blueprint(bp)
     app.after_request(count_request)
     if app.config.get("LOG_FORMAT") == "json":

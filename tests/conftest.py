@@ -197,6 +197,7 @@ def pytest_terminal_summary(terminalreporter):
         outcomes[outcome] = sum(1 for report in terminalreporter.stats.get(outcome, [])
                                 if getattr(report, "when", "call") == "call"
                                 and "postgres" in getattr(report, "keywords", {}))
+    server = make_url(POSTGRES_SERVER)
     terminalreporter.write_line(
-        "PostgreSQL tests (127.0.0.1:5432): "
+        f"PostgreSQL tests ({server.host}:{server.port or 5432}, as {server.username}): "
         + ", ".join(f"{n} {outcome}" for outcome, n in outcomes.items()))

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from flask.logging import default_handler
@@ -26,6 +30,7 @@ from .conftest import make_app
 from .factories import last_code, make_office, make_service, make_slot, visitor
 from .health_factories import answers
 
+ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "metrics-test-token"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -193,3 +198,33 @@ def test_json_logs_carry_no_personal_data(tmp_path):
 def last_code_in(app, phone: str) -> str:
     with app.app_context():
         return last_code(phone)
+
+
+def run_python(code: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_metrics_folder_that_vanished_is_logged_and_never_fails_the_caller(tmp_path):
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    done = run_python(
+        "import logging, shutil\n"
+        "logging.basicConfig(level=logging.WARNING)\n"
+        "from booking import metrics\n"
+        f"shutil.rmtree({str(folder)!r})\n"
+        "metrics.sms_handled('console', 'sent')\n"
+        "metrics.door_refused('fever')\n"
+        "print('still here')\n",
+        {"PROMETHEUS_MULTIPROC_DIR": str(folder)})
+    assert done.returncode == 0, done.stderr
+    assert "still here" in done.stdout
+    assert "metric booking_sms_sends not counted: FileNotFoundError" in done.stderr
+
+
+def test_a_missing_metrics_folder_is_made_when_the_app_starts(tmp_path):
+    folder = tmp_path / "not-yet" / "metrics"
+    done = run_python("import wsgi", {"PROMETHEUS_MULTIPROC_DIR": str(folder),
+                                      "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert done.returncode == 0, done.stderr
+    assert folder.is_dir()

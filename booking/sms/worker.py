@@ -157,14 +157,14 @@ def deliver(message: Claimed, gateway: Gateway, now: dt.datetime | None = None) 
         result = gateway.send(to=message.phone, body=message.body, message_id=message.id,
                               status_callback=status_callback_url(message.id), kind=message.kind)
     except TemporaryFailure as failure:
-        metrics.sms_handled(gateway.name, "retry")
         _record_retry(message, failure, now)
+        metrics.sms_handled(gateway.name, "retry")
     except PermanentFailure as failure:
-        metrics.sms_handled(gateway.name, "failed")
         _record_failed(message, failure.code, failure.reason)
+        metrics.sms_handled(gateway.name, "failed")
     else:
-        metrics.sms_handled(gateway.name, "sent")
         _record_sent(message, result, now)
+        metrics.sms_handled(gateway.name, "sent")
 
 
 def _load(ids: list[int]) -> list[Claimed]:

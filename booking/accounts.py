@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 
-from . import text_rules
+from . import audit, text_rules
 from .extensions import db
 from .models import STAFF_ROLES, ApiToken, Office, StaffUser, utcnow
 from .models.core import TOKEN_SCOPES
@@ -68,6 +68,19 @@ def end_sessions(user: StaffUser) -> None:
     db.session.execute(update(StaffUser).where(StaffUser.id == user.id)
                        .values(session_generation=StaffUser.session_generation + 1))
     db.session.refresh(user)
+
+
+@use_case
+def record_login(user: StaffUser) -> None:
+    """A staff login, on the audit trail. A use case."""
+    audit.record("staff_login", actor="staff", staff_user_id=user.id, office_id=user.office_id)
+
+
+@use_case
+def log_out(user: StaffUser) -> None:
+    """End every session of the user on every device, on the audit trail. A use case."""
+    audit.record("staff_logout", actor="staff", staff_user_id=user.id, office_id=user.office_id)
+    end_sessions(user)
 
 
 @use_case

@@ -36,6 +36,7 @@ from .models import (
     Visitor,
     utcnow,
 )
+from .uow import unit_of_work, use_case
 
 retention_cli = AppGroup("retention", help="Remove personal data past its retention period.")
 
@@ -58,66 +59,68 @@ class Purged:
 
 def retention_days() -> int:
     """Days health answers are kept after the visit (HEALTH_RETENTION_DAYS, default 28)."""
-    return int(current_app.config.get("HEALTH_RETENTION_DAYS", 28))
+    return int(current_app.config["HEALTH_RETENTION_DAYS"])
 
 
 def booking_retention_days() -> int:
     """Days bookings' personal data is kept after the visit (BOOKING_RETENTION_DAYS, 90)."""
-    return int(current_app.config.get("BOOKING_RETENTION_DAYS", 90))
+    return int(current_app.config["BOOKING_RETENTION_DAYS"])
 
 
-def _purge_declarations(cutoff: dt.datetime, now: dt.datetime) -> int:
-    """Empty the answers of declarations for visits before the cutoff, in batches."""
+def _in_batches(purge_batch, cutoff: dt.datetime, now: dt.datetime) -> int:
+    """Run `purge_batch` as one use case per BATCH rows until a short batch; the total."""
     total = 0
     while True:
-        rows = db.session.scalars(
-            select(HealthDeclaration).where(HealthDeclaration.visit_at < cutoff,
-                                            HealthDeclaration.purged_at.is_(None))
-            .order_by(HealthDeclaration.id).limit(BATCH)).all()
-        for row in rows:
-            # Keep what each reason concluded, drop the personal figures it quoted.
-            reasons = [{"question": r["question"], "code": r["code"], "passed": r["passed"],
-                        "values": {}} for r in row.reasons or []]
-            db.session.execute(update(HealthDeclaration).where(HealthDeclaration.id == row.id)
-                               .values(reasons=reasons, purged_at=now, **ANSWERS))
-        db.session.commit()
-        total += len(rows)
-        if len(rows) < BATCH:
+        with unit_of_work():
+            count = purge_batch(cutoff, now)
+        total += count
+        if count < BATCH:
             return total
 
 
+def _purge_declarations(cutoff: dt.datetime, now: dt.datetime) -> int:
+    """Empty the answers of up to BATCH declarations for visits before the cutoff; how many."""
+    rows = db.session.scalars(
+        select(HealthDeclaration).where(HealthDeclaration.visit_at < cutoff,
+                                        HealthDeclaration.purged_at.is_(None))
+        .order_by(HealthDeclaration.id).limit(BATCH)).all()
+    for row in rows:
+        # Keep what each reason concluded, drop the personal figures it quoted.
+        reasons = [{"question": r["question"], "code": r["code"], "passed": r["passed"],
+                    "values": {}} for r in row.reasons or []]
+        db.session.execute(update(HealthDeclaration).where(HealthDeclaration.id == row.id)
+                           .values(reasons=reasons, purged_at=now, **ANSWERS))
+    return len(rows)
+
+
+@use_case
 def _purge_refusals(cutoff: dt.datetime, now: dt.datetime) -> int:
     result = db.session.execute(
         update(DoorRefusal).where(DoorRefusal.at < cutoff, DoorRefusal.purged_at.is_(None))
         .values(detail=None, purged_at=now).execution_options(synchronize_session=False))
-    db.session.commit()
     return result.rowcount
 
 
 def _purge_bookings(cutoff: dt.datetime, now: dt.datetime) -> int:
-    """Remove phone, names and identity data of bookings whose visit was before the cutoff,
-    in batches; what the reports count stays."""
-    total = 0
-    while True:
-        ids = db.session.scalars(
-            select(Booking.id).join(Slot, Booking.slot_id == Slot.id)
-            .where(Slot.starts_at < cutoff, Booking.personal_purged_at.is_(None))
-            .order_by(Booking.id).limit(BATCH)).all()
-        if ids:
-            db.session.execute(update(Visitor).where(Visitor.booking_id.in_(ids))
-                               .values(name="", id_masked="", id_hash="")
-                               .execution_options(synchronize_session=False))
-            db.session.execute(delete(IdentityClaim).where(IdentityClaim.booking_id.in_(ids))
-                               .execution_options(synchronize_session=False))
-            db.session.execute(update(Booking).where(Booking.id.in_(ids))
-                               .values(phone="", personal_purged_at=now)
-                               .execution_options(synchronize_session=False))
-        db.session.commit()
-        total += len(ids)
-        if len(ids) < BATCH:
-            return total
+    """Remove phone, names and identity data of up to BATCH bookings whose visit was before the
+    cutoff; what the reports count stays. How many."""
+    ids = db.session.scalars(
+        select(Booking.id).join(Slot, Booking.slot_id == Slot.id)
+        .where(Slot.starts_at < cutoff, Booking.personal_purged_at.is_(None))
+        .order_by(Booking.id).limit(BATCH)).all()
+    if ids:
+        db.session.execute(update(Visitor).where(Visitor.booking_id.in_(ids))
+                           .values(name="", id_masked="", id_hash="")
+                           .execution_options(synchronize_session=False))
+        db.session.execute(delete(IdentityClaim).where(IdentityClaim.booking_id.in_(ids))
+                           .execution_options(synchronize_session=False))
+        db.session.execute(update(Booking).where(Booking.id.in_(ids))
+                           .values(phone="", personal_purged_at=now)
+                           .execution_options(synchronize_session=False))
+    return len(ids)
 
 
+@use_case
 def _purge_texts(cutoff: dt.datetime) -> tuple[int, int]:
     """Empty bodies and phone numbers of final texts and of replies older than the cutoff;
     delete phone verifications that old. (texts, replies)."""
@@ -131,7 +134,6 @@ def _purge_texts(cutoff: dt.datetime) -> tuple[int, int]:
         .values(reply="", phone="").execution_options(synchronize_session=False)).rowcount
     db.session.execute(delete(PhoneVerification).where(PhoneVerification.created_at < cutoff)
                        .execution_options(synchronize_session=False))
-    db.session.commit()
     return texts, replies
 
 
@@ -146,8 +148,8 @@ def purge(now: dt.datetime | None = None, days: int | None = None,
     cutoff = now - dt.timedelta(days=days)
     booking_cutoff = now - dt.timedelta(days=booking_days)
     texts, replies = _purge_texts(booking_cutoff)
-    return Purged(_purge_declarations(cutoff, now), _purge_refusals(cutoff, now),
-                  _purge_bookings(booking_cutoff, now), texts, replies)
+    return Purged(_in_batches(_purge_declarations, cutoff, now), _purge_refusals(cutoff, now),
+                  _in_batches(_purge_bookings, booking_cutoff, now), texts, replies)
 
 
 @retention_cli.command("purge")

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from .. import accounts, audit, text_rules
+from .. import accounts, text_rules
 from ..extensions import db, limiter
 from ..models import Office, StaffUser
 from . import bp
@@ -69,8 +69,7 @@ def login():
             _fresh_session()  # no fixation of a session made before login
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             login_user(user)
-            audit.record("staff_login", actor="staff", staff_user_id=user.id, office_id=user.office_id)
-            db.session.commit()
+            accounts.record_login(user)
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
         error = _("Wrong user name or password.")
     status = 401 if error else 200
@@ -81,10 +80,7 @@ def login():
 @login_required
 def logout():
     """End every session of the user (all devices), then the login page."""
-    audit.record("staff_logout", actor="staff", staff_user_id=current_user.id,
-                 office_id=current_user.office_id)
-    accounts.end_sessions(current_user)  # a copied cookie of this or any session is dead too
-    db.session.commit()
+    accounts.log_out(current_user)  # a copied cookie of this or any session is dead too
     logout_user()
     _fresh_session()
     return redirect(url_for("staff.login"))

@@ -163,7 +163,7 @@ def valid_unicode(data) -> bool:
 
 def content_security_policy_header(app: Flask) -> str:
     """The header name: enforced, or report-only while templates are being moved off inline code."""
-    if app.config.get("CSP_ENFORCE", CSP_ENFORCE_DEFAULT):
+    if app.config["CSP_ENFORCE"]:
         return "Content-Security-Policy"
     return "Content-Security-Policy-Report-Only"
 

@@ -156,12 +156,18 @@ def availability():
     query.done()
     check_range(first, last)  # before the caches: a cached block must never answer a bad range
     cache = current_app.extensions["availability_cache"]
-    answer = cache.get_or_make(
-        ("answer", office_code, service_code, first, last),  # the crowd's exact question: no work
-        lambda: jsonify(_cut(cache.get_or_make(  # any other range: cut from its week-aligned block
-            ("block", office_code, service_code, *aligned_range(first, last)),
-            lambda: availability_data(office_code, service_code, first, last)), first, last)).get_data())
+    answer = cache.get_or_make(  # the crowd's exact question: its ready bytes
+        ("answer", office_code, service_code, first, last),
+        lambda: _answer_from_block(cache, office_code, service_code, first, last))
     return current_app.response_class(answer, mimetype="application/json")
+
+
+def _answer_from_block(cache, office_code: str, service_code: str, first: dt.date, last: dt.date) -> bytes:
+    """Any other range is cut from the kept answer of its week-aligned block (one key for
+    every range inside the same weeks: varied dates do not reach the database each time)."""
+    block = cache.get_or_make(("block", office_code, service_code, *aligned_range(first, last)),
+                              lambda: availability_data(office_code, service_code, first, last))
+    return jsonify(_cut(block, first, last)).get_data()
 
 
 def _cut(data: dict, first: dt.date, last: dt.date) -> dict:

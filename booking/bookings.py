@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -24,6 +24,7 @@ from .errors import (
     BookingClosed,
     DuplicateVisitor,
     IdentityAlreadyBooked,
+    IdentityHasActiveBooking,
     InvalidLanguage,
     InvalidVisitors,
     NotActive,
@@ -39,10 +40,11 @@ from .errors import (
     UnknownSlot,
 )
 from .extensions import db
-from .identity import clean_name, identity_hash, mask_identity, normalize_identity, normalize_phone, safe_text
+from .identity import clean_name, identity_hash, mask_identity, normalize_phone, read_document, safe_text
 from .links import manage_url
 from .models import ACTIVE_STATUSES, Booking, IdentityClaim, Service, Slot, Visitor, utcnow
 from .notify import outbox, texts
+from .parties import check_parties
 from .verification import check_code
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a counter
@@ -51,9 +53,13 @@ CANCELLABLE = ("booked", "confirmed")
 
 @dataclass(frozen=True)
 class VisitorInput:
+    """A visitor as typed; once cleaned, with what the document's digits say (None: nothing)."""
+
     name: str
     id_type: str
     id_number: str
+    birth_date: dt.date | None = None
+    sex: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,12 +162,13 @@ def clean_visitors(visitors: list) -> list[tuple[VisitorInput, str]]:
         field = f"visitors.{i}"
         visitor = _visitor_input(raw, field)
         name = clean_name(visitor.name, f"{field}.name")
-        number = normalize_identity(visitor.id_type, visitor.id_number, f"{field}.id_number")
-        digest = identity_hash(secret, visitor.id_type, number)
+        document = read_document(visitor.id_type, visitor.id_number, field)
+        digest = identity_hash(secret, document.id_type, document.number)
         if digest in seen:
             raise DuplicateVisitor(f"{field}.id_number")
         seen.add(digest)
-        result.append((VisitorInput(name, visitor.id_type, number), digest))
+        result.append((VisitorInput(name, document.id_type, document.number, document.birth_date,
+                                    document.sex), digest))
     return result
 
 
@@ -177,15 +184,42 @@ def _visitor_input(raw, field: str) -> VisitorInput:
 _CLAIMS_OF_PEOPLE = select(IdentityClaim.booking_id).where(
     IdentityClaim.id_hash.in_(bindparam("hashes", expanding=True)),
     IdentityClaim.service_id == bindparam("service_id"), IdentityClaim.day == bindparam("day"))
+# Whatever the day: the people's claims on this service whose booking is active and to come.
+_ACTIVE_CLAIMS_OF_PEOPLE = (
+    select(IdentityClaim.booking_id).join(Booking, Booking.id == IdentityClaim.booking_id)
+    .join(Slot, Slot.id == Booking.slot_id)
+    .where(IdentityClaim.id_hash.in_(bindparam("hashes", expanding=True)),
+           IdentityClaim.service_id == bindparam("service_id"),
+           Booking.status.in_(ACTIVE_STATUSES), Slot.ends_at > bindparam("now")))
 
 
 def check_identities_free(service: Service, day: dt.date, hashes: list[str],
                           booking_id: int | None = None) -> None:
-    """One active booking per identity per service per day (the table also enforces it)."""
-    taken = db.session.scalars(_CLAIMS_OF_PEOPLE,
-                               {"hashes": hashes, "service_id": service.id, "day": day}).all()
+    """One active booking per identity per service: per local day (the claim table's key holds
+    it), or whatever the day where the service says so (marriage, divorce), held by a lock on
+    each person until the commit. IdentityAlreadyBooked / IdentityHasActiveBooking (409)."""
+    params = {"hashes": hashes, "service_id": service.id}
+    if service.person_limit == "service":
+        _lock_people(service, hashes)
+        taken = db.session.scalars(_ACTIVE_CLAIMS_OF_PEOPLE, {**params, "now": utcnow()}).all()
+        error = IdentityHasActiveBooking
+    else:
+        taken = db.session.scalars(_CLAIMS_OF_PEOPLE, {**params, "day": day}).all()
+        error = IdentityAlreadyBooked
     if any(other != booking_id for other in taken):
-        raise IdentityAlreadyBooked()
+        raise error()
+
+
+def _lock_people(service: Service, hashes: list[str]) -> None:
+    """Serialise bookings of the same people for one service until the commit, so two racing
+    requests cannot both find them free on different days. PostgreSQL: transaction-scoped
+    advisory locks, taken in one order (no deadlock); SQLite already runs one writer at a time
+    (BEGIN IMMEDIATE)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for digest in sorted(set(hashes)):
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                           {"key": f"person:{service.id}:{digest}"})
 
 
 # The slot with its service and office in one query: every booking reads all three. Like the
@@ -248,6 +282,7 @@ def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str =
         check_window(service, slot, now)
     check_room(slot, len(people))
     day = scheduling.local_day(service.office, slot.starts_at)
+    check_parties(service.kind, [visitor for visitor, _ in people], day)
     hashes = [digest for _, digest in people]
     # The code first: whether a person or a phone already has bookings is told only to
     # someone who proved they hold the phone.

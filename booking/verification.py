@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from .errors import TooManyCodes, VerificationFailed
 from .extensions import db
-from .identity import normalize_phone, safe_text
+from .identity import ascii_digits, normalize_phone, safe_text
 from .models import PhoneVerification, utcnow
 from .notify import outbox
 
@@ -79,7 +79,8 @@ def check_code(verification_id: str, code: str, *, phone: str,
               and verification.attempts < MAX_TRIES)
     if not usable:
         raise VerificationFailed()
-    expected = _code_hash(verification.id, safe_text(code, 12).strip())
+    # Typed as １２３４５６ on a full-width keyboard, it is the same code: judged as ASCII digits.
+    expected = _code_hash(verification.id, ascii_digits(safe_text(code, 12), 12).strip())
     if not hmac.compare_digest(expected, verification.code_hash):
         verification.attempts += 1
         db.session.commit()

@@ -50,8 +50,10 @@ def count_bookings(q) -> int:
 def test_form_asks_for_exactly_two_visitors_for_marriage(client, slot):
     page = open_form(client, slot.id, people=5)
     assert "visitors-1-id_number" in page and "visitors-2-name" not in page
-    for id_type in ("resident_id", "passport", "hk_macau_permit", "taiwan_permit"):
+    for id_type in ("resident_id", "residence_permit", "hk_mo_permit", "tw_permit",
+                    "foreign_permanent_id", "passport"):
         assert f'value="{id_type}"' in page
+    assert "港澳台居民居住证" in page and "外国人永久居留身份证" in page
     assert "第 4 步，共 5 步" in page
 
 
@@ -102,8 +104,9 @@ def test_invalid_phone_is_refused_beside_the_phone_field(client, slot, q, lang, 
     assert q(lambda: db.session.scalar(select(PhoneVerification.id))) is None
 
 
-@pytest.mark.parametrize("lang, message", [("zh", "证件号码无效，请核对。"),
-                                           ("en", "That identity number is not valid.")])
+@pytest.mark.parametrize("lang, message", [
+    ("zh", "最后一位校验码与前面的号码不符，请逐位核对。"),
+    ("en", "The last character (the check character) does not match the rest. Please check each digit.")])
 def test_invalid_identity_checksum_is_shown_beside_that_visitor(client, slot, q, lang, message):
     people = [visitor(1), {"name": "王芳", "id_type": "resident_id", "id_number": BAD_ID}]
     response = book(client, slot.id, people, lang=lang)
@@ -192,8 +195,9 @@ def test_slot_filled_while_typing_offers_the_nearest_free_slots(client, slot, q,
     assert q(lambda: db.session.scalars(select(Booking.slot_id)).one()) == later
 
 
-@pytest.mark.parametrize("lang, message", [("zh", "该证件当天已有本业务的预约。"),
-                                           ("en", "This person already has a booking for this service on that day.")])
+@pytest.mark.parametrize("lang, message", [
+    ("zh", "该证件已有本业务尚未办理的预约，每人同时只能预约一次"),
+    ("en", "This person already has an active booking for this service; one at a time.")])
 def test_same_identity_same_service_same_day_is_refused_with_409(client, slot, q, lang, message):
     assert book(client, slot.id, [visitor(1), visitor(2)]).status_code == 303
     other = add_slot(q, slot, dt.time(15, 0))

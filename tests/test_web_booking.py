@@ -288,3 +288,34 @@ def test_a_stale_link_to_a_past_slot_says_at_once_that_it_cannot_be_booked(app, 
     assert "该时段已停止预约。" in text(client.get(f"/book/slot/{closed}?lang=zh"))
     page = text(client.get(f"/book/slot/{past}?lang={lang}"))
     assert message in page and "/book/registry/marriage" in page
+
+
+def test_a_code_typed_in_full_width_digits_books(client, slot, q):
+    people = [visitor(1), visitor(2)]
+    page = text(send_code(client, slot.id, people))
+    full_width = "".join(chr(ord(d) + 0xFEE0) for d in q(read_code))
+    response = client.post(f"/book/slot/{slot.id}", data=form_data(page, people, code=full_width))
+    assert response.status_code == 303
+    assert count_bookings(q) == 1
+
+
+@pytest.mark.parametrize("lang, message", [("zh", "结婚登记须由一男一女共同办理"),
+                                           ("en", "Marriage registration is for one man and one woman")])
+def test_two_men_for_marriage_are_refused_beside_the_second_visitor(client, slot, q, lang, message):
+    response = book(client, slot.id, [visitor(1), visitor(3)], lang=lang)
+    assert response.status_code == 422
+    assert re.search(rf'id="err-visitors-1-id_number">.*{re.escape(message)}', text(response))
+    assert count_bookings(q) == 0
+
+
+def test_a_refused_number_says_why_beside_the_number_and_names_are_never_cut(client, slot, q):
+    long_name = "阿依古丽·买买提" * 10 + "𠮷"
+    people = [visitor(1), {"name": long_name, "id_type": "resident_id", "id_number": visitor(2)["id_number"][:-1]}]
+    page = open_form(client, slot.id, people=2)
+    name_input = re.search(r'<input[^>]*name="visitors-0-name"[^>]*>', page).group()
+    assert "maxlength" not in name_input
+    response = book(client, slot.id, people)
+    assert response.status_code == 422
+    body = text(response)
+    assert re.search(r'id="err-visitors-1-id_number">.*居民身份证号码应为 18 位', body)
+    assert long_name in body and 'id="err-visitors-1-name"' not in body

@@ -217,9 +217,12 @@ def _lock_people(service: Service, hashes: list[str]) -> None:
     (BEGIN IMMEDIATE)."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    for digest in sorted(set(hashes)):
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                           {"key": f"person:{service.id}:{digest}"})
+    keys = sorted(f"person:{service.id}:{digest}" for digest in set(hashes))
+    db.session.execute(_LOCK_PEOPLE, {"keys": keys})
+
+
+# One statement for the whole party (the hot path counts statements: tests/test_query_counts.py).
+_LOCK_PEOPLE = text("SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k")
 
 
 # The slot with its service and office in one query: every booking reads all three. Like the

@@ -33,7 +33,7 @@ class Refused(ValueError):
         self.reason = (zh, en)
 
 
-CHECK = Refused("最后一位校验码与前面的号码不符，请逐位核对。",
+CHECK = ("最后一位校验码与前面的号码不符，请逐位核对。",
                 "The last character (the check character) does not match the rest. Please check each digit.")
 
 
@@ -64,7 +64,7 @@ def birth_date(year: int, month: int, day: int, where: tuple[str, str]) -> dt.da
 def check_gb11643(number: str) -> None:
     """The 18th character is the ISO 7064 MOD 11-2 check of the first 17 (GB 11643-1999)."""
     if not mod_11_2.is_valid(number):
-        raise CHECK
+        raise Refused(*CHECK)
 
 
 def sex_of_order_code(digit: str) -> str:

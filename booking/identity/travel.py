@@ -17,20 +17,20 @@ import re
 
 from .numbers import CHECK, Document, Refused, birth_date, mrz_check_digit
 
-HK_MO = re.compile(r"[HM]\d{8}(\d{2})?")
-TW = re.compile(r"\d{8}(\d{2})?")
-FOREIGN_OLD = re.compile(r"[A-Z]{3}\d{12}")
-PASSPORT = re.compile(r"(?=.*\d)[A-Z0-9]{5,17}")
+HK_MO = re.compile(r"(?a)[HM]\d{8}(\d{2})?")
+TW = re.compile(r"(?a)\d{8}(\d{2})?")
+FOREIGN_OLD = re.compile(r"(?a)[A-Z]{3}\d{12}")
+PASSPORT = re.compile(r"(?a)(?=.*\d)[A-Z0-9]{5,17}")
 
-HK_MO_FORMAT = Refused("港澳居民来往内地通行证号码应为 H（香港）或 M（澳门）加 8 位数字（旧证为 10 位）。",
+HK_MO_FORMAT = ("港澳居民来往内地通行证号码应为 H（香港）或 M（澳门）加 8 位数字（旧证为 10 位）。",
                        "A Hong Kong or Macao permit number is H (Hong Kong) or M (Macao) and 8 digits "
                        "(10 on older cards).")
-TW_FORMAT = Refused("台湾居民来往大陆通行证号码应为 8 位数字（旧证为 10 位）。",
+TW_FORMAT = ("台湾居民来往大陆通行证号码应为 8 位数字（旧证为 10 位）。",
                     "A Taiwan residents' permit number has 8 digits (10 on older permits).")
-FOREIGN_FORMAT = Refused("外国人永久居留身份证号码应为 18 位（以 9 开头），或旧版的 3 个字母加 12 位数字。",
+FOREIGN_FORMAT = ("外国人永久居留身份证号码应为 18 位（以 9 开头），或旧版的 3 个字母加 12 位数字。",
                          "A foreigner's permanent residence ID number has 18 digits starting with 9, or, "
                          "on older cards, 3 letters and 12 digits.")
-PASSPORT_FORMAT = Refused("护照号码应为 5–17 位字母和数字，请按护照填写。",
+PASSPORT_FORMAT = ("护照号码应为 5–17 位字母和数字，请按护照填写。",
                           "A passport number has 5 to 17 letters and digits. Please copy it from the passport.")
 DIGITS_8_13 = ("第 8–13 位", "digits 8 to 13")
 
@@ -38,14 +38,14 @@ DIGITS_8_13 = ("第 8–13 位", "digits 8 to 13")
 def hk_mo_permit(number: str) -> Document:
     """港澳居民来往内地通行证: H or M, 8 or 10 digits."""
     if not HK_MO.fullmatch(number):
-        raise HK_MO_FORMAT
+        raise Refused(*HK_MO_FORMAT)
     return Document("hk_mo_permit", number)
 
 
 def tw_permit(number: str) -> Document:
     """台湾居民来往大陆通行证: 8 or 10 digits."""
     if not TW.fullmatch(number):
-        raise TW_FORMAT
+        raise Refused(*TW_FORMAT)
     return Document("tw_permit", number)
 
 
@@ -61,17 +61,17 @@ def _some_century(yymmdd: str) -> None:
 def foreign_permanent_id_old(number: str) -> Document:
     """外国人永久居留身份证 before 2023: 3 letters, 12 digits, the last an ICAO 9303 check."""
     if not FOREIGN_OLD.fullmatch(number):
-        raise FOREIGN_FORMAT
+        raise Refused(*FOREIGN_FORMAT)
     _some_century(number[7:13])
     if mrz_check_digit(number[:14]) != number[14]:
-        raise CHECK
+        raise Refused(*CHECK)
     return Document("foreign_permanent_id", number)
 
 
 def passport(number: str) -> Document:
     """Passports of any country: 5 to 17 letters and digits, at least one digit."""
     if not PASSPORT.fullmatch(number):
-        raise PASSPORT_FORMAT
+        raise Refused(*PASSPORT_FORMAT)
     return Document("passport", number)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from booking import identity
 from booking.extensions import db
 
 from .api_schema import CheckedClient
@@ -133,3 +134,17 @@ def test_an_unknown_document_type_is_refused_on_id_type(world):
     response = booking_answer(app, slot_id, "hk_macau_permit", "H12345678", phone="+8613700000001")
     assert response.status_code == 422
     assert list(response.get_json()["fields"]) == ["visitors.0.id_type"]
+
+
+def test_a_parser_that_fails_unexpectedly_is_a_422_on_the_number_and_logs_no_number(world, monkeypatch, caplog):
+    """A bug of the kind python-stdnum had (KeyError 'county' on a code its table lacked)."""
+    app, slot_id = world
+
+    def broken(number):
+        raise KeyError(f"county of {number}")
+
+    monkeypatch.setitem(identity.PARSERS, "passport", broken)
+    response = booking_answer(app, slot_id, "passport", "E99887766", phone="+8613700000002")
+    assert response.status_code == 422
+    assert response.get_json()["fields"] == {"visitors.0.id_number": "证件号码无效，请核对。"}
+    assert "document parser for passport failed: KeyError" in caplog.text and "E99887766" not in caplog.text

@@ -141,17 +141,18 @@ def phone(n: int) -> str:
     return f"+86139{n:08d}"
 
 
-def resident_id(n: int) -> str:
-    """A distinct, valid resident identity number for each n < 10**7 (birth dates 1950-2004)."""
+def resident_id(n: int, sex: str = "female") -> str:
+    """A distinct, valid resident identity number for each n < 10**7 (birth dates 1950-2004);
+    the order code's last digit odd for a man, even for a woman (GB 11643)."""
     birth = dt.date(1950, 1, 1) + dt.timedelta(days=n % 20000)
-    body = f"110105{birth:%Y%m%d}{n // 20000:03d}"
+    body = f"110105{birth:%Y%m%d}{2 * (n // 20000) + (sex == 'male'):03d}"
     return body + ric.calc_check_digit(body + "0")
 
 
 def couple(n: int) -> list[dict]:
-    """The two visitors of a marriage booking for citizen n."""
-    return [{"name": "张伟", "id_type": "resident_id", "id_number": resident_id(2 * n)},
-            {"name": "王芳", "id_type": "resident_id", "id_number": resident_id(2 * n + 1)}]
+    """The two visitors of a marriage booking for citizen n: a man and a woman, both of age."""
+    return [{"name": "张伟", "id_type": "resident_id", "id_number": resident_id(2 * n, "male")},
+            {"name": "王芳", "id_type": "resident_id", "id_number": resident_id(2 * n + 1, "female")}]
 
 
 # --- numbers ------------------------------------------------------------------------------------

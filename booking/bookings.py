@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -26,6 +26,7 @@ from .errors import (
     BookingClosed,
     DuplicateVisitor,
     IdentityAlreadyBooked,
+    IdentityHasActiveBooking,
     InvalidLanguage,
     InvalidVisitors,
     NotActive,
@@ -42,12 +43,13 @@ from .errors import (
 )
 from .extensions import db
 from .i18n import LANGUAGES
-from .identity import clean_name, identity_hash, mask_identity, normalize_identity, normalize_phone, safe_text
+from .identity import clean_name, identity_hash, mask_identity, normalize_phone, read_document, safe_text
 from .links import manage_url
 from .models import ACTIVE_STATUSES, Booking, IdentityClaim, Service, Slot, Visitor, utcnow
 from .notify import outbox, texts
+from .parties import check_parties
 from .uow import use_case
-from .verification import check_code, lock_phone, use_code
+from .verification import check_code, use_code
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a counter
 CANCELLABLE = ("booked", "confirmed")
@@ -55,9 +57,13 @@ CANCELLABLE = ("booked", "confirmed")
 
 @dataclass(frozen=True)
 class VisitorInput:
+    """A visitor as typed; once cleaned, with what the document's digits say (None: nothing)."""
+
     name: str
     id_type: str
     id_number: str
+    birth_date: dt.date | None = None
+    sex: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,9 +152,8 @@ _ACTIVE_BOOKINGS_OF_PHONE = (
 def check_phone_limit(phone: str, now: dt.datetime) -> None:
     """At most MAX_ACTIVE_BOOKINGS_PER_PHONE active bookings per phone, TooManyBookings beyond.
 
-    Counted under the phone's lock (held to the commit), so parallel bookings count right."""
+    The caller holds lock_booker, so parallel bookings of one phone count one after another."""
     limit = current_app.config["MAX_ACTIVE_BOOKINGS_PER_PHONE"]
-    lock_phone(phone)
     active = db.session.scalar(_ACTIVE_BOOKINGS_OF_PHONE, {"phone": phone, "now": now})
     if active >= limit:
         raise TooManyBookings(limit=limit)
@@ -164,12 +169,13 @@ def clean_visitors(visitors: list) -> list[tuple[VisitorInput, str]]:
         field = f"visitors.{i}"
         visitor = _visitor_input(raw, field)
         name = clean_name(visitor.name, f"{field}.name")
-        number = normalize_identity(visitor.id_type, visitor.id_number, f"{field}.id_number")
-        digest = identity_hash(secret, visitor.id_type, number)
+        document = read_document(visitor.id_type, visitor.id_number, field)
+        digest = identity_hash(secret, document.id_type, document.number)
         if digest in seen:
             raise DuplicateVisitor(f"{field}.id_number")
         seen.add(digest)
-        result.append((VisitorInput(name, visitor.id_type, number), digest))
+        result.append((VisitorInput(name, document.id_type, document.number, document.birth_date,
+                                    document.sex), digest))
     return result
 
 
@@ -185,15 +191,48 @@ def _visitor_input(raw, field: str) -> VisitorInput:
 _CLAIMS_OF_PEOPLE = select(IdentityClaim.booking_id).where(
     IdentityClaim.id_hash.in_(bindparam("hashes", expanding=True)),
     IdentityClaim.service_id == bindparam("service_id"), IdentityClaim.day == bindparam("day"))
+# Whatever the day: the people's claims on this service whose booking is active and to come.
+_ACTIVE_CLAIMS_OF_PEOPLE = (
+    select(IdentityClaim.booking_id).join(Booking, Booking.id == IdentityClaim.booking_id)
+    .join(Slot, Slot.id == Booking.slot_id)
+    .where(IdentityClaim.id_hash.in_(bindparam("hashes", expanding=True)),
+           IdentityClaim.service_id == bindparam("service_id"),
+           Booking.status.in_(ACTIVE_STATUSES), Slot.ends_at > bindparam("now")))
 
 
 def check_identities_free(service: Service, day: dt.date, hashes: list[str],
                           booking_id: int | None = None) -> None:
-    """One active booking per identity per service per day (the table also enforces it)."""
-    taken = db.session.scalars(_CLAIMS_OF_PEOPLE,
-                               {"hashes": hashes, "service_id": service.id, "day": day}).all()
+    """One active booking per identity per service: per local day (the claim table's key holds
+    it), or whatever the day where the service says so (marriage, divorce: the caller holds
+    lock_booker). IdentityAlreadyBooked / IdentityHasActiveBooking (409)."""
+    params = {"hashes": hashes, "service_id": service.id}
+    if service.person_limit == "service":
+        taken = db.session.scalars(_ACTIVE_CLAIMS_OF_PEOPLE, {**params, "now": utcnow()}).all()
+        error = IdentityHasActiveBooking
+    else:
+        taken = db.session.scalars(_CLAIMS_OF_PEOPLE, {**params, "day": day}).all()
+        error = IdentityAlreadyBooked
     if any(other != booking_id for other in taken):
-        raise IdentityAlreadyBooked()
+        raise error()
+
+
+def lock_booker(service: Service, phone: str, hashes: list[str]) -> None:
+    """Serialise, until the commit, the bookings of one phone (its limit of active bookings)
+    and, where the service allows one booking per person whatever the day, of the same people,
+    so two racing requests cannot both count them free. PostgreSQL: transaction-scoped advisory
+    locks, all taken in one statement in one order (no deadlock); SQLite already runs one
+    writer at a time (BEGIN IMMEDIATE)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    keys = [f"bookings-of-phone:{phone}"]
+    if service.person_limit == "service":
+        keys += [f"person:{service.id}:{digest}" for digest in set(hashes)]
+    db.session.execute(_LOCK_KEYS, {"keys": sorted(keys)})
+
+
+# One statement for the phone and the whole party (the hot path counts statements:
+# tests/test_query_counts.py).
+_LOCK_KEYS = text("SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k")
 
 
 # The slot with its service and office in one query: every booking reads all three. Like the
@@ -263,10 +302,12 @@ def _book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str 
         check_window(service, slot, now)
     check_room(slot, len(people))
     day = scheduling.local_day(service.office, slot.starts_at)
+    check_parties(service.kind, [visitor for visitor, _ in people], day)
     hashes = [digest for _, digest in people]
     # The code first: whether a person or a phone already has bookings is told only to
     # someone who proved they hold the phone.
     proof = None if source == "walk_in" else check_code(*(verification or ("", "")), phone=phone, now=now)
+    lock_booker(service, phone, hashes)
     check_identities_free(service, day, hashes)
     check_phone_limit(phone, now)
 
@@ -387,6 +428,7 @@ def reschedule(booking: Booking, new_slot_id, *, now: dt.datetime | None = None)
     check_window(service, slot, now)
     day = scheduling.local_day(service.office, slot.starts_at)
     hashes = [visitor.id_hash for visitor in booking.visitors]
+    lock_booker(service, booking.phone, hashes)
     check_identities_free(service, day, hashes, booking_id=booking.id)
 
     scheduling.reserve(slot.id, booking.party_size)

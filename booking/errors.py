@@ -89,13 +89,54 @@ class InvalidPhone(BookingError):
 
 
 class InvalidIdentity(BookingError):
+    """A document number refused; `reason` (Chinese, English) says what is wrong with it."""
+
     code = "invalid_identity"
     message_zh, message_en = "证件号码无效，请核对。", "That identity number is not valid."
+
+    def __init__(self, field: str | None = None, reason: tuple[str, str] | None = None):
+        super().__init__(field)
+        if reason is not None:
+            self.message_zh, self.message_en = reason
+
+
+class InvalidDocumentType(InvalidIdentity):
+    code = "invalid_id_type"
+    message_zh, message_en = "请选择证件类型。", "Please choose the type of document."
 
 
 class InvalidName(BookingError):
     code = "invalid_name"
-    message_zh, message_en = "请填写姓名（1–40 个字）。", "Please enter a name (1 to 40 characters)."
+    message_zh, message_en = "请填写姓名。", "Please enter the name."
+    _REASONS = {
+        "too_long": ("姓名最多 100 个字符，请按证件填写。",
+                     "A name has at most 100 characters. Please write it as on the document."),
+        "invisible": ("姓名中有换行、制表符或不可见的字符，请删去后再试。",
+                      "The name holds a line break, tab or invisible character. Please remove it."),
+    }
+
+    def __init__(self, field: str | None = None, reason: str | None = None):
+        super().__init__(field)
+        if reason in self._REASONS:
+            self.message_zh, self.message_en = self._REASONS[reason]
+
+
+class UnderMarriageAge(BookingError):
+    """Civil Code art. 1047: men marry from 22, women from 20 (full years on the day)."""
+
+    code = "under_marriage_age"
+    message_zh = "第 {position} 位办事人（{sex_zh}）在预约当天（{day}）未满 {age} 周岁，不能办理结婚登记。"
+    message_en = ("Visitor {position} ({sex_en}) is not yet {age} on the day of the appointment "
+                  "({day}), the legal age to marry.")
+
+
+class MarriagePartiesInvalid(BookingError):
+    """Marriage registration is for one man and one woman (Civil Code art. 1046, 1049)."""
+
+    code = "marriage_parties"
+    message_zh = "结婚登记须由一男一女共同办理，第 {first} 位和第 {second} 位办事人的证件显示均为{sex_zh}。"
+    message_en = ("Marriage registration is for one man and one woman; the documents of visitors "
+                  "{first} and {second} both show a {sex_en}.")
 
 
 class DuplicateVisitor(BookingError):
@@ -107,6 +148,14 @@ class IdentityAlreadyBooked(BookingError):
     code, status, field = "identity_already_booked", 409, "visitors"
     message_zh = "该证件当天已有本业务的预约。"
     message_en = "This person already has a booking for this service on that day."
+
+
+class IdentityHasActiveBooking(IdentityAlreadyBooked):
+    """The service allows one active booking per person whatever the day (marriage, divorce)."""
+
+    message_zh = "该证件已有本业务尚未办理的预约，每人同时只能预约一次；如需改期，请改约原预约。"
+    message_en = ("This person already has an active booking for this service; one at a time. "
+                  "To change the day, reschedule that booking.")
 
 
 class TooManyBookings(BookingError):

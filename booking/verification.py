@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, text, update
 
 from .errors import TooManyCodes, VerificationFailed
 from .extensions import db
-from .identity import normalize_phone, safe_text
+from .identity import ascii_digits, normalize_phone, safe_text
 from .models import PhoneVerification, utcnow
 from .notify import outbox
 from .uow import keeping_writes, use_case
@@ -91,7 +91,8 @@ def check_code(verification_id: str, code: str, *, phone: str, now: dt.datetime 
                                              "v_now": now or utcnow()}).scalar()
     if stored is None:
         raise VerificationFailed()
-    expected = _code_hash(verification_id, safe_text(code, 12).strip())
+    # Typed as １２３４５６ on a full-width keyboard, it is the same code: judged as ASCII digits.
+    expected = _code_hash(verification_id, ascii_digits(safe_text(code, 12), 12).strip())
     if not hmac.compare_digest(expected, stored):
         raise keeping_writes(VerificationFailed())
     return verification_id

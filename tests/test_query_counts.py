@@ -147,11 +147,11 @@ def test_staff_queue_api_runs_the_same_statements_with_3_or_30_bookings(any_app)
 
 
 def test_a_booking_request_runs_thirteen_statements_in_one_transaction(any_app):
-    """The hot path of a flash crowd: the code's try spent and read in one UPDATE, four reads
-    that check the rules (the phone's count under its lock: one more statement on PostgreSQL),
-    the inserts, the code's use and the slot's conditional UPDATE; nothing read after the commit
-    (uow.use_case(keep_loaded=True)), which would take a second connection and transaction.
-    docs/benchmarks.md has the numbers."""
+    """The hot path of a flash crowd: the code's try spent and read in one UPDATE, the reads
+    that check the rules (on PostgreSQL after one statement that locks the phone, and for a
+    marriage the couple: bookings.lock_booker), the inserts, the code's use and the slot's
+    conditional UPDATE; nothing read after the commit (uow.use_case(keep_loaded=True)), which
+    would take a second connection and transaction. docs/benchmarks.md has the numbers."""
     client = any_app.test_client()
     with any_app.app_context():
         slot_id = make_slot(make_service(make_office())).id
@@ -173,7 +173,7 @@ def test_a_booking_request_runs_thirteen_statements_in_one_transaction(any_app):
     sqlite = any_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     assert len([s for s in statements if s.startswith("BEGIN")]) == (1 if sqlite else 0)
     sql = [s for s in statements if not s.startswith("BEGIN")]
-    assert len(sql) <= 13, "\n".join(sql)  # SQLite inserts visitors one by one; PostgreSQL locks the phone
+    assert len(sql) <= 13, "\n".join(sql)  # SQLite inserts visitors one by one
 
 
 

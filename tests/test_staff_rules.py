@@ -243,3 +243,14 @@ def test_in_a_browser_an_admin_sees_a_field_error_then_saves_a_new_rules_version
     assert page.locator("tr[data-version='2']").count() == 1
     assert "第 2 版规则已生效。" in page.locator(".flash-ok").inner_text()
     screenshot(page, "staff-admin-rules")
+
+
+def test_the_per_person_limit_is_shown_and_changed_on_the_service_settings_page(world):
+    client, token = login(world, lang="zh")
+    page = client.get(SETTINGS + "&lang=zh").get_data(as_text=True)
+    assert "每人预约限制" in page and "每人同时只能有一个有效预约（不论日期）" in page
+    assert re.search(r'<input checked[^>]*value="service"|<input[^>]*value="service"[^>]*checked', page)
+    assert client.post(SETTINGS, data={**GOOD, "person_limit": "day", "csrf_token": token}).status_code == 302
+    assert service_row(world)["person_limit"] == "day"
+    refused = client.post(SETTINGS + "&lang=en", data={**GOOD, "person_limit": "week", "csrf_token": token})
+    assert refused.status_code == 422 and service_row(world)["person_limit"] == "day"

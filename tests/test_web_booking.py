@@ -50,8 +50,10 @@ def count_bookings(q) -> int:
 def test_form_asks_for_exactly_two_visitors_for_marriage(client, slot):
     page = open_form(client, slot.id, people=5)
     assert "visitors-1-id_number" in page and "visitors-2-name" not in page
-    for id_type in ("resident_id", "passport", "hk_macau_permit", "taiwan_permit"):
+    for id_type in ("resident_id", "residence_permit", "hk_mo_permit", "tw_permit",
+                    "foreign_permanent_id", "passport"):
         assert f'value="{id_type}"' in page
+    assert "港澳台居民居住证" in page and "外国人永久居留身份证" in page
     assert "第 4 步，共 5 步" in page
 
 
@@ -102,8 +104,9 @@ def test_invalid_phone_is_refused_beside_the_phone_field(client, slot, q, lang, 
     assert q(lambda: db.session.scalar(select(PhoneVerification.id))) is None
 
 
-@pytest.mark.parametrize("lang, message", [("zh", "证件号码无效，请核对。"),
-                                           ("en", "That identity number is not valid.")])
+@pytest.mark.parametrize("lang, message", [
+    ("zh", "最后一位校验码与前面的号码不符，请逐位核对。"),
+    ("en", "The last character (the check character) does not match the rest. Please check each digit.")])
 def test_invalid_identity_checksum_is_shown_beside_that_visitor(client, slot, q, lang, message):
     people = [visitor(1), {"name": "王芳", "id_type": "resident_id", "id_number": BAD_ID}]
     response = book(client, slot.id, people, lang=lang)
@@ -192,8 +195,9 @@ def test_slot_filled_while_typing_offers_the_nearest_free_slots(client, slot, q,
     assert q(lambda: db.session.scalars(select(Booking.slot_id)).one()) == later
 
 
-@pytest.mark.parametrize("lang, message", [("zh", "该证件当天已有本业务的预约。"),
-                                           ("en", "This person already has a booking for this service on that day.")])
+@pytest.mark.parametrize("lang, message", [
+    ("zh", "该证件已有本业务尚未办理的预约，每人同时只能预约一次"),
+    ("en", "This person already has an active booking for this service; one at a time.")])
 def test_same_identity_same_service_same_day_is_refused_with_409(client, slot, q, lang, message):
     assert book(client, slot.id, [visitor(1), visitor(2)]).status_code == 303
     other = add_slot(q, slot, dt.time(15, 0))
@@ -284,3 +288,34 @@ def test_a_stale_link_to_a_past_slot_says_at_once_that_it_cannot_be_booked(app, 
     assert "该时段已停止预约。" in text(client.get(f"/book/slot/{closed}?lang=zh"))
     page = text(client.get(f"/book/slot/{past}?lang={lang}"))
     assert message in page and "/book/registry/marriage" in page
+
+
+def test_a_code_typed_in_full_width_digits_books(client, slot, q):
+    people = [visitor(1), visitor(2)]
+    page = text(send_code(client, slot.id, people))
+    full_width = "".join(chr(ord(d) + 0xFEE0) for d in q(read_code))
+    response = client.post(f"/book/slot/{slot.id}", data=form_data(page, people, code=full_width))
+    assert response.status_code == 303
+    assert count_bookings(q) == 1
+
+
+@pytest.mark.parametrize("lang, message", [("zh", "结婚登记须由一男一女共同办理"),
+                                           ("en", "Marriage registration is for one man and one woman")])
+def test_two_men_for_marriage_are_refused_beside_the_second_visitor(client, slot, q, lang, message):
+    response = book(client, slot.id, [visitor(1), visitor(3)], lang=lang)
+    assert response.status_code == 422
+    assert re.search(rf'id="err-visitors-1-id_number">.*{re.escape(message)}', text(response))
+    assert count_bookings(q) == 0
+
+
+def test_a_refused_number_says_why_beside_the_number_and_names_are_never_cut(client, slot, q):
+    long_name = "阿依古丽·买买提" * 10 + "𠮷"
+    people = [visitor(1), {"name": long_name, "id_type": "resident_id", "id_number": visitor(2)["id_number"][:-1]}]
+    page = open_form(client, slot.id, people=2)
+    name_input = re.search(r'<input[^>]*name="visitors-0-name"[^>]*>', page).group()
+    assert "maxlength" not in name_input
+    response = book(client, slot.id, people)
+    assert response.status_code == 422
+    body = text(response)
+    assert re.search(r'id="err-visitors-1-id_number">.*居民身份证号码应为 18 位', body)
+    assert long_name in body and 'id="err-visitors-1-name"' not in body

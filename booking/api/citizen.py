@@ -17,6 +17,7 @@ from ..database import read_only_transaction
 from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
 from ..i18n import LANGUAGES
+from ..identity import NAME_MAX, NUMBER_MAX
 from ..links import ics_url, manage_url
 from ..microcache import aligned_range
 from ..models import ID_TYPES, Booking, Office, Service
@@ -225,9 +226,9 @@ def phone_verification():
 def _visitors(data: Body) -> list[dict]:
     result = []
     for item in data.objects("visitors", max_items=10):
-        name = item.string("name", max_length=60)
+        name = item.string("name", max_length=NAME_MAX)
         id_type = item.choice("id_type", ID_TYPES)
-        id_number = item.string("id_number", max_length=40)
+        id_number = item.string("id_number", max_length=NUMBER_MAX)
         result.append({"name": name, "id_type": id_type, "id_number": id_number})
     return result
 

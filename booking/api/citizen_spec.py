@@ -7,6 +7,17 @@ citizen API against the schema given here for its path and status, so keep them 
 from __future__ import annotations
 
 from ..i18n import LANGUAGES
+from ..identity import NAME_MAX, NUMBER_MAX
+from ..models import ID_TYPES
+
+ID_TYPES_TEXT = (
+    "resident_id: 居民身份证, 18 characters, GB 11643 check character, birth date 1900 to today. "
+    "residence_permit: 港澳台居民居住证, 18 characters starting 810000, 820000 or 830000, checked as "
+    "resident_id. hk_mo_permit: 港澳居民来往内地通行证, H or M and 8 (older cards 10) digits. "
+    "tw_permit: 台湾居民来往大陆通行证, 8 (older permits 10) digits. foreign_permanent_id: 外国人永久居留身份证, "
+    "18 digits starting with 9 (2023, checked as resident_id) or 3 letters and 12 digits (older, "
+    "ICAO 9303 check digit). passport: 5 to 17 letters and digits. For marriage registration, "
+    "sex and age are read from the documents that carry them (the 18-character ones).")
 
 
 def ref(name: str) -> dict:
@@ -111,10 +122,14 @@ OPENAPI_SCHEMAS = {
     "VisitorInput": {
         "type": "object", "required": ["name", "id_type", "id_number"],
         "properties": {
-            "name": {"type": "string", "maxLength": 60},
-            "id_type": {"type": "string",
-                        "enum": ["resident_id", "passport", "hk_macau_permit", "taiwan_permit"]},
-            "id_number": {"type": "string", "maxLength": 40},
+            "name": {"type": "string", "minLength": 1, "maxLength": NAME_MAX, "description":
+                     f"As on the document, 1 to {NAME_MAX} characters (a character outside the BMP "
+                     "counts as one): middle dots (·, •, ・), spaces, hyphens and apostrophes are "
+                     "fine; control and format characters (line breaks, U+2028, zero-width) are refused."},
+            "id_type": {"type": "string", "enum": list(ID_TYPES), "description": ID_TYPES_TEXT},
+            "id_number": {"type": "string", "maxLength": NUMBER_MAX, "description":
+                          "As printed; full-width digits, spaces and hyphens are accepted. A refused "
+                          "number answers 422 with the reason under visitors.<i>.id_number."},
         },
     },
     "BookingInput": {
@@ -210,7 +225,8 @@ OPENAPI_PATHS = {
             "201": answer("Booked; the answer carries the secret token.", ref("NewBooking")),
             **BAD_BODY,
             "409": error("slot_full, slot_closed, closed, suspended, not_yet_open, booking_closed, "
-                         "identity_already_booked or too_many_bookings."),
+                         "identity_already_booked (one active booking per person per service: per "
+                         "day, or whatever the day for marriage and divorce) or too_many_bookings."),
             "429": error("Too many booking attempts from this address."),
         },
     }},

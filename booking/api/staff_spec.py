@@ -154,10 +154,8 @@ OPENAPI_PATHS = {
                              "properties": {
                                  "office": {"type": "string"}, "service": {"type": "string"},
                                  "phone": {"type": "string"}, "lang": {"type": "string", "enum": list(LANGUAGES)},
-                                 "visitors": {"type": "array", "items": {
-                                              "type": "object", "required": ["name", "id_type", "id_number"],
-                                              "properties": {"name": {"type": "string"}, "id_type": {"type": "string"},
-                                                             "id_number": {"type": "string"}}}},
+                                 # the citizen API's visitor: one rule for names and documents
+                                 "visitors": {"type": "array", "items": {"$ref": "#/components/schemas/VisitorInput"}},
                                  "temperatures_c": TEMPERATURES,
                                  "declarations": {"type": "array", "items": {"type": "object"},
                                                   "description": "As in POST /api/v1/bookings/{reference}/"

@@ -14,6 +14,7 @@ from .core import (
     ACTIVE_STATUSES,
     BOOKING_STATUSES,
     ID_TYPES,
+    PERSON_LIMITS,
     SERVICE_KINDS,
     STAFF_ROLES,
     ApiToken,
@@ -37,7 +38,7 @@ from .notify import InboundMessage, PhoneOptOut, SmsNotice
 from .staff import CapacityReview
 
 __all__ = [
-    "ACTIVE_STATUSES", "BOOKING_STATUSES", "ID_TYPES", "SERVICE_KINDS", "STAFF_ROLES", "ApiToken",
+    "ACTIVE_STATUSES", "BOOKING_STATUSES", "ID_TYPES", "PERSON_LIMITS", "SERVICE_KINDS", "STAFF_ROLES", "ApiToken",
     "AuditEvent", "Booking", "Closure", "IdentityClaim", "Office", "OpeningHours", "PhoneVerification",
     "Service", "Slot", "SmsMessage", "StaffUser", "UTCDateTime", "Visitor", "utcnow",
     "HEALTH_CODES", "REFUSAL_REASONS", "DoorDay", "DoorRefusal", "HealthDeclaration", "HealthRules",

@@ -51,7 +51,12 @@ BOOKING_STATUSES = (
     "booked", "confirmed", "checked_in", "called", "completed", "cancelled", "no_show",
 )
 ACTIVE_STATUSES = ("booked", "confirmed", "checked_in", "called")
-ID_TYPES = ("resident_id", "passport", "hk_macau_permit", "taiwan_permit")
+# DESIGN.md section 3; booking/identity/ reads each of them.
+ID_TYPES = ("resident_id", "residence_permit", "hk_mo_permit", "tw_permit", "foreign_permanent_id",
+            "passport")
+# One active booking per person per service: "day" (per local day) or "service" (whatever the day).
+PERSON_LIMITS = ("day", "service")
+ONCE_PER_PERSON_KINDS = ("marriage", "divorce")
 STAFF_ROLES = ("clerk", "supervisor", "admin")
 
 
@@ -95,6 +100,11 @@ class Office(db.Model):
         return choose(lang, self.address_zh, self.address_en)
 
 
+def default_person_limit(kind: str | None) -> str:
+    """Marriage and divorce: one active booking per person whatever the day (DESIGN.md section 3)."""
+    return "service" if kind in ONCE_PER_PERSON_KINDS else "day"
+
+
 class Service(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
@@ -116,6 +126,8 @@ class Service(db.Model):
     suspended: Mapped[bool] = mapped_column(default=False)
     suspension_note_zh: Mapped[str] = mapped_column(String(200), default="")
     suspension_note_en: Mapped[str] = mapped_column(String(200), default="")
+    person_limit: Mapped[str] = mapped_column(String(8), default=lambda ctx: default_person_limit(
+        ctx.get_current_parameters().get("kind")), server_default="day")
 
     office: Mapped[Office] = relationship(back_populates="services")
     hours: Mapped[list[OpeningHours]] = relationship(
@@ -130,6 +142,7 @@ class Service(db.Model):
         CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
         CheckConstraint("booking_opens_days >= 0 AND booking_closes_hours >= 0",
                         name="booking_window"),
+        CheckConstraint(_in("person_limit", PERSON_LIMITS), name="person_limit"),
     )
 
     def name(self, lang: str) -> str:
@@ -253,7 +266,7 @@ class Visitor(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"))
     position: Mapped[int]  # 0, 1, ... within the booking
-    name: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(100))  # booking.identity.NAME_MAX characters
     id_type: Mapped[str] = mapped_column(String(20))
     id_masked: Mapped[str] = mapped_column(String(40))
     id_hash: Mapped[str] = mapped_column(String(64))  # HMAC keyed by the secret key

@@ -18,8 +18,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, FloatField, IntegerField, StringField, TextAreaField, TimeField
-from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
+from wtforms import BooleanField, FloatField, IntegerField, RadioField, StringField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, ValidationError
 
 from .. import audit
 from ..access import staff_page
@@ -27,7 +28,7 @@ from ..errors import BookingError
 from ..extensions import db
 from ..health.rules import EDITABLE, current_rules, rules_history, update_rules
 from ..i18n import request_lang
-from ..models import HEALTH_CODES, Office, Service, StaffUser
+from ..models import HEALTH_CODES, PERSON_LIMITS, Office, Service, StaffUser
 from . import bp
 from .admin_views import admin_page
 
@@ -82,6 +83,10 @@ class ServiceForm(FlaskForm):
     booking_opens_at = ClockTime(validators=[InputRequired(REQUIRED)])
     booking_closes_hours = WholeNumber(validators=[InputRequired(REQUIRED), between(0, 168)])
     requires_confirmation = BooleanField()
+    # One active booking per person: per local day, or whatever the day (marriage, divorce).
+    person_limit = RadioField(choices=[SelectChoice("day", _l("One booking per person per day")),
+                                       SelectChoice("service", _l("One active booking per person, whatever the day"))],
+                              validators=[AnyOf(PERSON_LIMITS, message=REQUIRED)])  # absent: kept
     suspended = BooleanField()
     suspension_note_zh = StringField(validators=[Length(max=200, message=_l("At most %(max)d characters."))])
     suspension_note_en = StringField(validators=[Length(max=200, message=_l("At most %(max)d characters."))])
@@ -110,7 +115,7 @@ class ServiceForm(FlaskForm):
 
 SERVICE_FIELDS = ("party_size_min", "party_size_max", "slot_max_bookings", "slot_max_people",
                   "booking_opens_days", "booking_opens_at", "booking_closes_hours",
-                  "requires_confirmation", "suspended", "suspension_note_zh", "suspension_note_en",
+                  "requires_confirmation", "person_limit", "suspended", "suspension_note_zh", "suspension_note_en",
                   "bring_zh", "bring_en")
 TEXT_FIELDS = ("suspension_note_zh", "suspension_note_en", "bring_zh", "bring_en")
 

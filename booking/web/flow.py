@@ -12,7 +12,7 @@ from .. import bookings, scheduling, verification
 from ..errors import BookingError, SlotFull
 from ..extensions import limiter
 from ..i18n import LANGUAGES, request_lang
-from ..identity import clean_name, normalize_identity, normalize_phone
+from ..identity import ascii_digits, clean_name, normalize_phone, read_document
 from ..models import Service, Slot, utcnow
 from . import bp
 from .forms import BookingForm
@@ -140,7 +140,7 @@ def precheck(form: BookingForm) -> dict[str, str]:
     for i, visitor in enumerate(form.visitor_data()):
         field = f"visitors.{i}"
         for check, args in ((clean_name, (visitor["name"], f"{field}.name")),
-                            (normalize_identity, (visitor["id_type"], visitor["id_number"], f"{field}.id_number"))):
+                            (read_document, (visitor["id_type"], visitor["id_number"], field))):
             try:
                 check(*args)
             except BookingError as err:
@@ -151,7 +151,7 @@ def precheck(form: BookingForm) -> dict[str, str]:
         errors.update(error_map(err))
     if not form.verification_id.data:
         errors.setdefault("code", _("Tap “Send code” first, then type the 6-digit code from the text."))
-    elif not re.fullmatch(r"\d{6}", (form.code.data or "").strip()):
+    elif not re.fullmatch(r"[0-9]{6}", ascii_digits(form.code.data, 12).strip()):
         errors["code"] = _("Type the 6-digit code from the text message.")
     return errors
 

@@ -10,11 +10,14 @@ from wtforms.fields.choices import SelectChoice
 from ..i18n import LANGUAGES, NAMES
 from ..models import ID_TYPES
 
+# In plain words, as the cards call themselves (DESIGN.md section 3 names the types).
 ID_TYPE_LABELS = {
-    "resident_id": _l("Resident identity card"),
+    "resident_id": _l("Resident identity card (mainland China)"),
+    "residence_permit": _l("Residence permit for Hong Kong, Macao and Taiwan residents"),
+    "hk_mo_permit": _l("Travel permit for Hong Kong and Macao residents (Home Return Permit)"),
+    "tw_permit": _l("Travel permit for Taiwan residents (Taiwan Compatriot Permit)"),
+    "foreign_permanent_id": _l("Foreigner's permanent residence ID card"),
     "passport": _l("Passport"),
-    "hk_macau_permit": _l("Travel permit for Hong Kong and Macao residents"),
-    "taiwan_permit": _l("Travel permit for Taiwan residents"),
 }
 MAX_VISITORS = 20  # far above any service's party; bounds what a crafted form can make us do
 

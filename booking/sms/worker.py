@@ -38,9 +38,11 @@ from .. import audit
 from ..extensions import db
 from ..links import public_url
 from ..models import Booking, PhoneOptOut, SmsMessage, utcnow
+from ..notify import sealed
 from ..notify.outbox import FROM_TWILIO
-from . import reminders
-from .gateway import Gateway, PermanentFailure, SendResult, TemporaryFailure, gateway_for, mask_phone
+from . import compose, reminders
+from .gateway import Gateway, PermanentFailure, SendResult, TemporaryFailure, Text, mask_phone
+from .routing import gateway_for
 
 log = logging.getLogger("booking.sms")
 
@@ -95,14 +97,21 @@ def _finish(message_id: int, **values) -> bool:
 @dataclass(frozen=True)
 class Claimed:
     """What the worker needs of a claimed row, read before the transaction ends (no database
-    transaction, hence no lock, is held while the provider is called)."""
+    transaction, hence no lock, is held while the provider is called). `text` is None when
+    the row could not be composed (`problem` says why)."""
 
     id: int
     phone: str
-    body: str
     kind: str
     attempts: int
     booking_id: int | None
+    gateway: Gateway
+    text: Text | None
+    problem: str = ""
+
+
+# Once final, a row keeps no secret: the sealed values and any legacy body are erased.
+FORGET = {"sealed": None, "body": None}
 
 
 def _record_sent(message: Claimed, result: SendResult, now: dt.datetime) -> None:
@@ -110,7 +119,8 @@ def _record_sent(message: Claimed, result: SendResult, now: dt.datetime) -> None
     db.session.execute(
         update(SmsMessage).where(SmsMessage.id == message.id)
         .values(provider_sid=result.provider_sid, sent_at=now, error_code=None,
-                error_message=None).execution_options(synchronize_session=False))
+                error_message=None, route=message.gateway.name, **FORGET)
+        .execution_options(synchronize_session=False))
     _finish(message.id, status=FROM_TWILIO.get(result.status, "queued"))
 
 
@@ -120,13 +130,15 @@ def _record_retry(message: Claimed, failure: TemporaryFailure, now: dt.datetime)
         return
     delay = backoff(message.attempts, failure.retry_after)
     _finish(message.id, status="pending", next_attempt_at=now + dt.timedelta(seconds=delay),
-            error_code=failure.code, error_message=failure.reason[:300])
+            error_code=(failure.code or "")[:40] or None, error_message=failure.reason[:300],
+            route=message.gateway.name)
     log.warning("sms %s to %s: %s; retry in %ds", message.kind, mask_phone(message.phone),
                 failure.reason, delay)
 
 
 def _record_failed(message: Claimed, code: str, reason: str) -> None:
-    if _finish(message.id, status="failed", error_code=code[:16], error_message=reason[:300]):
+    if _finish(message.id, status="failed", error_code=code[:40], error_message=reason[:300],
+               route=message.gateway.name, **FORGET):
         booking = db.session.get(Booking, message.booking_id) if message.booking_id else None
         audit.record("sms_failed", actor="system", booking=booking, message=message.id,
                      kind=message.kind, code=code)
@@ -147,15 +159,19 @@ def _opted_out(phone: str) -> bool:
     return found
 
 
-def deliver(message: Claimed, gateway: Gateway, now: dt.datetime | None = None) -> None:
-    """Send one claimed text and record the outcome (each outcome commits on its own)."""
+def deliver(message: Claimed, now: dt.datetime | None = None) -> None:
+    """Send one claimed text through its route and record the outcome (each outcome commits
+    on its own)."""
     now = now or utcnow()
+    if message.text is None:
+        _record_failed(message, "unrenderable", message.problem)
+        return
     if _opted_out(message.phone):
         _record_failed(message, "opted_out", "the number replied STOP; Twilio would refuse it")
         return
     try:
-        result = gateway.send(to=message.phone, body=message.body, message_id=message.id,
-                              status_callback=status_callback_url(message.id), kind=message.kind)
+        result = message.gateway.send(to=message.phone, text=message.text, message_id=message.id,
+                                      status_callback=status_callback_url(message.id))
     except TemporaryFailure as failure:
         _record_retry(message, failure, now)
     except PermanentFailure as failure:
@@ -164,10 +180,19 @@ def deliver(message: Claimed, gateway: Gateway, now: dt.datetime | None = None) 
         _record_sent(message, result, now)
 
 
-def _load(ids: list[int]) -> list[Claimed]:
+def _claimed(row: SmsMessage, gateway: Gateway, now: dt.datetime) -> Claimed:
+    route = gateway.pick(row.phone)
+    try:
+        text, problem = compose.text_for(row, route, now), ""
+    except (KeyError, ValueError, sealed.Unsealable) as error:
+        text, problem = None, f"{type(error).__name__}: {error}"[:300]
+    return Claimed(row.id, row.phone, row.kind, row.attempts, row.booking_id, route, text, problem)
+
+
+def _load(ids: list[int], gateway: Gateway, now: dt.datetime) -> list[Claimed]:
     rows = db.session.scalars(select(SmsMessage).where(SmsMessage.id.in_(ids))
                               .order_by(SmsMessage.next_attempt_at, SmsMessage.id))
-    claimed = [Claimed(m.id, m.phone, m.body, m.kind, m.attempts, m.booking_id) for m in rows]
+    claimed = [_claimed(row, gateway, now) for row in rows]
     db.session.commit()
     return claimed
 
@@ -177,8 +202,8 @@ def run_once(gateway: Gateway | None = None, now: dt.datetime | None = None,
     """Claim one batch and deliver it. Returns how many texts were claimed."""
     gateway = gateway or gateway_for(current_app)
     ids = claim(now, batch)
-    for message in _load(ids) if ids else []:
-        deliver(message, gateway, now)
+    for message in _load(ids, gateway, now or utcnow()) if ids else []:
+        deliver(message, now)
     return len(ids)
 
 

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..links import manage_url, public_url
 from ..models import Booking, Slot, SmsMessage, SmsNotice, utcnow
 from ..notify import sealed, texts
+from . import routing
 from .console import ConsoleGateway
 from .gateway import Gateway, Text
 
@@ -46,6 +47,14 @@ def reply_way(phone: str, gateway: Gateway, now: dt.datetime) -> str:
     if not gateway.accepts_replies(phone):
         return "link"
     return "named" if _count_active(phone, now) > 1 else "single"
+
+
+def page_reply_way(config, phone: str, now: dt.datetime | None = None) -> str:
+    """The same for a page about a booking of `phone` (no provider client is built): "link"
+    when the route texting it carries no replies, "named" with several active bookings."""
+    if not routing.accepts_replies(config, phone):
+        return "link"
+    return "named" if _count_active(phone, now or utcnow()) > 1 else "single"
 
 
 def link_of(kind: str, booking: Booking | None, token: str | None) -> str | None:

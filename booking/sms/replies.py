@@ -139,7 +139,7 @@ def handle(message_sid: str, phone: str, body: str, now: dt.datetime | None = No
     except IntegrityError:
         return _duplicate(message_sid, queue_answer)
     try:
-        return _act(reply, record)
+        return _act_on_reply(reply, record)
     except BookingError:
         db.session.rollback()  # e.g. confirmed a moment ago from the web, or checked in
         reply.queued = False  # an answer queued before the change went with the rollback
@@ -165,7 +165,7 @@ def _record_only(reply: Reply, outcome: str, reply_kind: str) -> Answer:
                             booking_id=reply.booking.id if reply.booking else None)
     db.session.add(record)
     try:
-        return _commit(reply, record, outcome, reply_kind)
+        return _commit_reply(reply, record, outcome, reply_kind)
     except IntegrityError:
         return _duplicate(reply.message_sid, reply.queue_answer)
 
@@ -193,7 +193,7 @@ def _answer_values(reply_kind: str, lang: str, booking: Booking | None, phone: s
     return bookings.text_values(booking)
 
 
-def _act(reply: Reply, record: InboundMessage) -> Answer:
+def _act_on_reply(reply: Reply, record: InboundMessage) -> Answer:
     """Do what the text asks; the record commits with the change."""
     action, booking = reply.action, reply.booking
     if action == "stop" or action == "cancel_opt_out":
@@ -201,22 +201,22 @@ def _act(reply: Reply, record: InboundMessage) -> Answer:
     elif action == "start" or reply.keyword in OPT_IN_WORDS:
         db.session.execute(delete(PhoneOptOut).where(PhoneOptOut.phone == reply.phone))
     if action in ("stop", "start"):
-        return _commit(reply, record, action, "")
+        return _commit_reply(reply, record, action, "")
     if reply.ambiguous:  # several bookings and none named: change nothing, list them
-        return _commit(reply, record, "ambiguous", "" if action == "cancel_opt_out" else "choose")
+        return _commit_reply(reply, record, "ambiguous", "" if action == "cancel_opt_out" else "choose")
     if booking is None:
-        return _commit(reply, record, "no_booking", "" if action == "cancel_opt_out" else "no_booking")
+        return _commit_reply(reply, record, "no_booking", "" if action == "cancel_opt_out" else "no_booking")
     if action == "confirm":
-        _decide(reply, record, "confirmed", "confirmed")  # commits with the change
+        _decide_reply(reply, record, "confirmed", "confirmed")  # commits with the change
         bookings.confirm(booking, actor="sms")
-        return _commit(reply, record, "confirmed", "confirmed")
+        return _commit_reply(reply, record, "confirmed", "confirmed")
     if action in ("cancel", "cancel_opt_out"):
         # The answer (or, after CANCEL, nothing: Twilio now blocks us) is the only text.
         answer_kind = "cancelled" if action == "cancel" else ""
-        _decide(reply, record, "cancelled", answer_kind)
+        _decide_reply(reply, record, "cancelled", answer_kind)
         bookings.cancel(booking, by="citizen", notify=False)
-        return _commit(reply, record, "cancelled", answer_kind)
-    return _commit(reply, record, "help", "help")
+        return _commit_reply(reply, record, "cancelled", answer_kind)
+    return _commit_reply(reply, record, "help", "help")
 
 
 def _opt_out(phone: str, keyword: str) -> None:
@@ -229,7 +229,7 @@ def _opt_out(phone: str, keyword: str) -> None:
         pass
 
 
-def _queue(reply: Reply, reply_kind: str) -> None:
+def _queue_answer(reply: Reply, reply_kind: str) -> None:
     """For uplinks: the answer as a text in the outbox (the caller's transaction commits it)."""
     if not reply.queue_answer or not reply_kind or reply.queued:
         return
@@ -240,16 +240,16 @@ def _queue(reply: Reply, reply_kind: str) -> None:
     outbox.enqueue(f"reply_{reply_kind}", reply.phone, reply.lang, booking, **values)
 
 
-def _decide(reply: Reply, record: InboundMessage, outcome: str, reply_kind: str) -> None:
+def _decide_reply(reply: Reply, record: InboundMessage, outcome: str, reply_kind: str) -> None:
     """Record the outcome and the answer's kind (queued as a text for uplinks) in the
     transaction that is about to act, so a parallel copy never sees the record without them."""
     record.outcome, record.reply_kind = outcome, reply_kind
-    _queue(reply, reply_kind)
+    _queue_answer(reply, reply_kind)
 
 
-def _commit(reply: Reply, record: InboundMessage, outcome: str, reply_kind: str) -> Answer:
+def _commit_reply(reply: Reply, record: InboundMessage, outcome: str, reply_kind: str) -> Answer:
     """Decide (if not yet) and commit; the answer's text unless it was queued."""
-    _decide(reply, record, outcome, reply_kind)
+    _decide_reply(reply, record, outcome, reply_kind)
     db.session.commit()
     booking = reply.booking if reply_kind != "choose" else None
     text = "" if reply.queue_answer else _render(reply_kind, reply.lang, booking, reply.phone, reply.now)

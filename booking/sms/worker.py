@@ -7,7 +7,8 @@ What is guaranteed (at least once, with one narrow duplicate window):
    attempts + 1, and COMMITS before the provider is called. On PostgreSQL the pick is
    SELECT ... FOR UPDATE SKIP LOCKED, so workers running at once claim disjoint rows; on
    SQLite every write transaction starts with BEGIN IMMEDIATE, so claims run one at a time.
-2. Send. Each claimed row goes to the gateway and its outcome is committed right after:
+2. Send. Each claimed row is composed (compose.py) for the route its number takes and goes
+   to that gateway; its outcome is committed right after, with the route:
    the provider's id and status; or, for a temporary failure, back to pending with an
    exponential backoff (30 s, 60 s, 2 min ... capped at 1 h; never sooner than Retry-After);
    or, for a permanent one, `failed` with the provider's code (staff see it).
@@ -17,10 +18,11 @@ What is guaranteed (at least once, with one narrow duplicate window):
 A text reaches a phone twice only if the provider accepted it and the worker could not
 learn so (killed between the provider's answer and our commit, a request that timed out after
 the provider accepted it, or a worker stalled past its lease while another claimed the row)
-AND the provider's status callback had not reached us before the retry: callbacks name our
-row (`/sms/status?m=<id>`) and mark it sent, which stops the retry.
-Twilio's Messages API takes no idempotency key, so this window (at most LEASE, or the
-backoff delay, after the lost answer) is accepted rather than risking a lost text.
+AND the provider's status report had not reached us before the retry: Twilio's callbacks
+name our row (`/sms/status?m=<id>`), Alibaba Cloud's receipts carry it as `out_id`, and mark
+it sent, which stops the retry. Neither Twilio's Messages API nor SendSms takes an
+idempotency key, so this window (at most LEASE, or the backoff delay, after the lost answer)
+is accepted rather than risking a lost text. Once final, a row keeps no secret (FORGET).
 """
 
 from __future__ import annotations

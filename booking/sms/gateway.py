@@ -27,8 +27,8 @@ class Text:
 
     kind: str
     lang: str
-    values: dict = field(default_factory=dict)
-    legacy_body: str | None = None
+    values: dict = field(default_factory=dict, repr=False)  # never in a log or traceback line
+    legacy_body: str | None = field(default=None, repr=False)
 
     def body(self) -> str:
         """The full text in its language (Twilio, console), within two segments."""

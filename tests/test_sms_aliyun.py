@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from booking import bookings
 from booking.extensions import db
 from booking.models import AuditEvent, Booking, InboundMessage, Service, Slot, SmsMessage
-from booking.sms import worker
+from booking.sms import reminders, worker
 from booking.sms.aliyun import endpoint_config
 from tests.aliyun_server import CALLBACK_TOKEN, CODES, receipt, serve_aliyun, uplink
 from tests.factories import (
@@ -287,3 +287,24 @@ def test_the_whole_flow_over_http_book_text_uplink_confirmed(app, client, aliyun
         assert client.post(UP, json=[uplink(PHONE, "1", 9001)]).status_code == 200
         reference = created.json["reference"]
         assert db.session.scalar(select(Booking.status).where(Booking.reference == reference)) == "confirmed"
+
+
+def test_reminder_warning_and_release_go_out_as_templates_with_time_and_deadline(app, aliyun):
+    with app.app_context():
+        service = make_service(make_office(), requires_confirmation=True)
+        slot = make_slot(service, days_ahead=2, at=dt.time(10, 0))
+        db.session.commit()
+        booking = bookings.book(slot_id=slot.id, phone=PHONE, visitors=[visitor(1), visitor(2)],
+                                verification=verified()).booking
+        day_before = slot.starts_at.astimezone(booking.office.tz) - dt.timedelta(days=1)
+        evening = day_before.replace(hour=18, minute=0)
+        assert reminders.run_due(evening).warnings == 1
+        assert reminders.run_due(evening.replace(hour=21)).released == 1
+        worker.drain()
+        sent = {m["kind"]: m for m in aliyun.sent_to(PHONE)}
+        start, link = f"{day_before + dt.timedelta(days=1):%Y-%m-%d} 10:00", f"m/{booking.reference}/"
+        assert sent["reminder"]["params"]["time"] == start
+        assert sent["reminder"]["params"]["link"].startswith(link)  # the manage page: 35 characters
+        assert sent["release_warning"]["params"]["deadline"] == f"{day_before:%Y-%m-%d} 21:00"
+        assert "回复1确认" in sent["release_warning"]["text"]
+        assert sent["released"]["params"]["ref"] == booking.reference

@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from booking import bookings
 from booking.extensions import db
 from booking.models import AuditEvent, Booking, InboundMessage, Service, Slot, SmsMessage
-from booking.sms import reminders, worker
+from booking.notify import texts
+from booking.sms import aliyun_templates, reminders, worker
 from booking.sms.aliyun import endpoint_config
-from tests.aliyun_server import CALLBACK_TOKEN, CODES, receipt, serve_aliyun, uplink
+from tests.aliyun_server import CALLBACK_TOKEN, CODES, AliyunTestServer, receipt, serve_aliyun, uplink
 from tests.factories import (
     PHONE,
     last_code,
@@ -69,6 +70,24 @@ def test_the_endpoint_setting_gives_the_sdk_its_host_and_protocol():
                                                         "protocol": "https"}
 
 
+LONG = dict(code="123456", reference="ABCD2345", references="ABCD2345、EFGH6789、JKLM2345",
+            office_zh="重庆市渝中区民政局婚姻登记处", service_zh="告别仪式（小型）",
+            start="2026-12-24 09:30", deadline_at="2026-12-23 21:00",
+            reason="疫情防控需要，全区暂停现场办理业务，敬请谅解", manage_path="m/ABCD2345/Xy3_-abcdefghijKLMNOPq")
+
+
+@pytest.mark.parametrize("kind", list(aliyun_templates.TEMPLATES))
+def test_every_template_fits_two_segments_with_long_values(kind):
+    """As every text we send (DESIGN.md), with a 33-character PUBLIC_BASE_URL."""
+    server = AliyunTestServer(public_base="https://yuyue.mzj.example.gov.cn")
+    try:
+        text = "【民政预约】" + server.render(kind, aliyun_templates.template_params(kind, LONG))
+    finally:
+        server.httpd.server_close()
+    assert texts.segments(text) <= 2, (len(text), text)
+    assert "【" not in text[6:] and "${" not in text
+
+
 def test_booking_text_goes_out_as_its_template_with_the_manage_path(app, aliyun):
     with app.app_context():
         booking = book_one()
@@ -80,7 +99,7 @@ def test_booking_text_goes_out_as_its_template_with_the_manage_path(app, aliyun)
         assert booked["template_code"] == CODES["booked"]
         assert booked["params"]["ref"] == booking.reference
         assert booked["params"]["link"] == f"m/{booking.reference}/{token}"
-        assert booked["params"]["office"] == booking.office.name("zh")
+        assert booked["params"]["service"] == booking.service.name("zh")
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", booked["params"]["time"])
         assert f"https://booking.example.gov.cn/m/{booking.reference}/{token}" in booked["text"]
         assert booked["text"].startswith("【民政预约】") and "回复1确认" in booked["text"]

@@ -15,7 +15,7 @@ for PUBLIC_BASE_URL, written into the template as fixed text. Like every text we
 fits two segments with realistic values (tests/test_sms_aliyun.py counts them).
 
 Alibaba Cloud's templates are fixed, so they cannot name the reference only when a phone has
-several bookings: each one that asks for a reply says how to name it ("1 预约号").
+several bookings: each one that asks for a reply says how to name it ("多个预约请加预约号").
 """
 
 from __future__ import annotations

@@ -49,6 +49,13 @@ def load(instance_path: str) -> dict:
         "TWILIO_FROM_NUMBER": os.environ.get("TWILIO_FROM_NUMBER"),
         "TWILIO_MESSAGING_SERVICE_SID": os.environ.get("TWILIO_MESSAGING_SERVICE_SID"),
         "TWILIO_API_BASE_URL": os.environ.get("TWILIO_API_BASE_URL"),
+        # Alibaba Cloud SMS (docs/sms.md): the SDK's standard credential names.
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"),
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+        "ALIYUN_SMS_SIGN_NAME": os.environ.get("ALIYUN_SMS_SIGN_NAME"),
+        "ALIYUN_SMS_TEMPLATES": os.environ.get("ALIYUN_SMS_TEMPLATES"),  # JSON: kind -> code
+        "ALIYUN_SMS_ENDPOINT": os.environ.get("ALIYUN_SMS_ENDPOINT"),
+        "ALIYUN_SMS_CALLBACK_TOKEN": os.environ.get("ALIYUN_SMS_CALLBACK_TOKEN"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         # Beyond the contract: sensible defaults, overridable for a deployment.

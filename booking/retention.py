@@ -122,16 +122,16 @@ def _purge_bookings(cutoff: dt.datetime, now: dt.datetime) -> int:
 
 @use_case
 def _purge_texts(cutoff: dt.datetime) -> tuple[int, int]:
-    """Empty bodies and phone numbers of final texts and of replies older than the cutoff;
-    delete phone verifications that old. (texts, replies)."""
+    """Empty the values, bodies and phone numbers of final texts, and the phone numbers of
+    replies, older than the cutoff; delete phone verifications that old. (texts, replies)."""
     texts = db.session.execute(
         update(SmsMessage).where(SmsMessage.created_at < cutoff, SmsMessage.status.not_in(UNSENT),
-                                 (SmsMessage.body != "") | (SmsMessage.phone != ""))
-        .values(body="", phone="").execution_options(synchronize_session=False)).rowcount
+                                 SmsMessage.phone != "")
+        .values(params="{}", sealed=None, body=None, phone="")
+        .execution_options(synchronize_session=False)).rowcount
     replies = db.session.execute(
-        update(InboundMessage).where(InboundMessage.received_at < cutoff,
-                                     (InboundMessage.reply != "") | (InboundMessage.phone != ""))
-        .values(reply="", phone="").execution_options(synchronize_session=False)).rowcount
+        update(InboundMessage).where(InboundMessage.received_at < cutoff, InboundMessage.phone != "")
+        .values(phone="").execution_options(synchronize_session=False)).rowcount
     db.session.execute(delete(PhoneVerification).where(PhoneVerification.created_at < cutoff)
                        .execution_options(synchronize_session=False))
     return texts, replies

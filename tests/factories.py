@@ -11,6 +11,7 @@ from stdnum.cn import ric
 
 from booking.extensions import db
 from booking.models import Office, OpeningHours, Service, Slot, SmsMessage, utcnow
+from booking.sms.compose import preview
 from booking.verification import start_verification
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -82,12 +83,11 @@ def setup_marriage_slot(**slot_fields) -> Slot:
 
 def last_code(phone: str = PHONE) -> str:
     """The verification code most recently texted to a phone, read from the outbox."""
-    body = db.session.scalars(
-        select(SmsMessage.body).where(SmsMessage.phone == phone,
-                                      SmsMessage.kind == "verification_code")
+    message = db.session.scalars(
+        select(SmsMessage).where(SmsMessage.phone == phone, SmsMessage.kind == "verification_code")
         .order_by(SmsMessage.id.desc())
     ).first()
-    return re.search(r"\d{6}", body).group()
+    return re.search(r"\d{6}", preview(message)).group()
 
 
 def verified(phone: str = PHONE) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from booking.demo import load_demo
 from booking.extensions import db
 from booking.models import Booking, Service, Slot, SmsMessage
+from booking.sms.compose import preview
 from tests.factories import visitor
 
 PHONE = "13812345678"
@@ -48,8 +49,8 @@ def demo(app):
 def outbox(app, kind: str) -> str:
     """The newest text of a kind, as the test SMS backend (the outbox table) holds it."""
     with app.app_context():
-        return db.session.scalars(select(SmsMessage.body).where(SmsMessage.kind == kind)
-                                  .order_by(SmsMessage.id.desc())).first()
+        return preview(db.session.scalars(select(SmsMessage).where(SmsMessage.kind == kind)
+                                          .order_by(SmsMessage.id.desc())).first())
 
 
 def check(page, screenshot, name: str) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from booking.extensions import db
 from booking.models import Booking, DoorRefusal, SmsMessage
+from booking.sms.compose import preview
 from tests.factories import resident_id
 from tests.test_staff_support import PASSWORD, book, clear, make_office2, tomorrow_slot
 
@@ -118,8 +119,8 @@ def test_a_clerks_morning_and_a_supervisor_closing_tomorrow(app, live_server, mo
     sup.click("#closure-form button[type=submit]")
     expect(sup.locator(".flash-ok")).to_contain_text("2")
     with app.app_context():
-        texts = db.session.execute(select(SmsMessage.phone, SmsMessage.lang, SmsMessage.body)
-                                   .where(SmsMessage.kind == "cancelled_by_office")).all()
+        texts = [(m.phone, m.lang, preview(m)) for m in db.session.scalars(
+            select(SmsMessage).where(SmsMessage.kind == "cancelled_by_office"))]
     assert sorted(phone for phone, _, _ in texts) == sorted(morning.tomorrow.values())
     bodies = {lang: body for _, lang, body in texts}
     assert "场地维修" in bodies["zh"] and "已取消" in bodies["zh"]

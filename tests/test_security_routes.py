@@ -34,6 +34,8 @@ CSRF_EXEMPT = {
 # Routes that cause texts but are not rate-limited by address, and why.
 SMS_RATE_LIMIT_EXEMPT = {
     "sms.inbound_sms": "only Twilio can call it (signature-checked); replies are answered in-line",
+    "sms.aliyun_uplink": "only Alibaba Cloud can call it (secret token in the path, else 404); "
+                         "each reply is answered once, to the number that wrote",
 }
 PASSWORD = "a long staff password 1"
 

@@ -124,14 +124,14 @@ def test_parallel_copies_of_one_webhook_act_once(any_app):
     any_app.config["TWILIO_AUTH_TOKEN"] = AUTH_TOKEN
     with any_app.app_context():
         booking = new_booking()
-        other = new_booking(days_ahead=3, n=5)  # the next "2" must not reach this one
-        booking, other, slot_id = booking.id, other.id, booking.slot_id
+        other = new_booking(days_ahead=3, n=5)  # the "2" names the first: not this one
+        booking, other, slot_id, reference = booking.id, other.id, booking.slot_id, booking.reference
     barrier, answers = threading.Barrier(8), []
 
     def send():
         client = any_app.test_client()
         barrier.wait()
-        answers.append(answer(text(client, "2", sid="SMparallel")))
+        answers.append(answer(text(client, f"2 {reference}", sid="SMparallel")))
 
     threads = [threading.Thread(target=send) for _ in range(8)]
     for thread in threads:
@@ -154,14 +154,27 @@ def test_a_number_without_a_booking_gets_help(signed, client):
         assert db.session.scalar(select(Booking.status)) == "booked"
 
 
-def test_with_two_upcoming_bookings_a_reply_acts_on_the_next_one(signed, client):
+@pytest.mark.parametrize("body", ["1", "2", "HELP", "what?"])
+def test_with_two_upcoming_bookings_a_bare_keyword_changes_nothing_and_lists_them(
+        signed, client, body):
     with signed.app_context():
         service = the_service()
         later = new_booking(days_ahead=4, n=5, service=service)
         sooner = new_booking(days_ahead=2, n=1, service=service)
-        reply = answer(text(client, "1"))
-        assert sooner.reference in reply
-        assert (status(sooner), status(later)) == ("confirmed", "booked")
+        reply = answer(text(client, body, sid="SMbare"))
+        assert f"{sooner.reference}、{later.reference}" in reply and "1 预约号" in reply
+        assert (status(sooner), status(later)) == ("booked", "booked")
+        assert db.session.get(InboundMessage, "SMbare").outcome == "ambiguous"
+
+
+def test_with_two_upcoming_bookings_a_keyword_with_a_reference_acts_on_that_one(signed, client):
+    with signed.app_context():
+        service = the_service()
+        later = new_booking(days_ahead=4, n=5, service=service)
+        sooner = new_booking(days_ahead=2, n=1, service=service)
+        reply = answer(text(client, f"1 {later.reference}"))
+        assert later.reference in reply and "已确认" in reply
+        assert (status(sooner), status(later)) == ("booked", "confirmed")
 
 
 def test_a_reference_in_the_text_picks_that_booking(signed, client):
@@ -237,6 +250,19 @@ def test_replies_are_recorded_without_the_body(signed, client):
         record = db.session.get(InboundMessage, "SMrecorded")
         assert (record.keyword, record.outcome, record.booking_id) == ("confirm", "confirmed",
                                                                        booking.id)
+        assert record.reply_kind == "confirmed"
+
+
+def test_an_answer_with_the_manage_link_is_stored_without_it_and_replayed_with_it(signed, client):
+    with signed.app_context():
+        booking = new_booking()
+        token = bookings.manage_token(booking)
+        first = answer(text(client, "HELP", sid="SMhelp"))
+        assert token in first
+        record = db.session.get(InboundMessage, "SMhelp")
+        assert record.reply_kind == "help"
+        assert all(token not in str(value) for value in vars(record).values())
+        assert answer(text(client, "HELP", sid="SMhelp")) == first
 
 
 def test_twilios_own_opt_out_reading_counts_for_custom_words(signed, client):

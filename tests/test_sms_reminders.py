@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
@@ -11,6 +12,7 @@ from booking import bookings
 from booking.extensions import db
 from booking.models import AuditEvent, Booking, PhoneOptOut, Slot, SmsMessage, SmsNotice
 from booking.sms import reminders
+from booking.sms.compose import preview
 from tests.factories import PHONE, SHANGHAI, make_office, make_service, make_slot, verified, visitor
 
 
@@ -29,8 +31,10 @@ def local(booking: Booking, days_before: int, hour: int, minute: int = 0) -> dt.
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI)
 
 
-def texts_of(kind: str) -> list[SmsMessage]:
-    return list(db.session.scalars(select(SmsMessage).where(SmsMessage.kind == kind)))
+def texts_of(kind: str) -> list[SimpleNamespace]:
+    """The texts of a kind in the outbox, each with the body it goes out with."""
+    return [SimpleNamespace(row=m, body=preview(m))
+            for m in db.session.scalars(select(SmsMessage).where(SmsMessage.kind == kind))]
 
 
 def fresh(booking: Booking) -> Booking:

@@ -11,6 +11,7 @@ from booking.extensions import db
 from booking.models import SmsMessage
 from booking.notify import outbox
 from booking.sms import worker
+from booking.sms.console import ConsoleGateway
 from booking.sms.gateway import SendResult
 from tests.twilio_server import AUTH_TOKEN
 
@@ -82,7 +83,7 @@ def test_a_report_before_the_worker_recorded_the_send_is_kept(signed_app, client
         worker.claim()
         report(client, message_id, "sent")
         assert status_of(message_id) == ("sent", SID, None)
-        claimed = worker._load([message_id])[0]
+        claimed = worker._load([message_id], ConsoleGateway(), dt.datetime.now(dt.UTC))[0]
         worker._record_sent(claimed, SendResult(SID, "queued"), dt.datetime.now(dt.UTC))
         assert status_of(message_id) == ("sent", SID, None)  # not back to queued
 

@@ -37,11 +37,32 @@ DEMO = {  # the demo offices (booking/demo.py): the full text with the office na
 
 def values(kind: str, lang: str, table=LONG) -> dict:
     link = HEALTH if kind == "reminder" else MANAGE
-    return dict(table[lang], code="123456", reference="ABCD2345", link=link)
+    return dict(table[lang], code="123456", reference="ABCD2345", link=link,
+                references="ABCD2345、EFGH6789、JKLM2345")
 
 
 def all_kinds():
-    return [(kind, lang) for kind in texts.TEXTS for lang in LANGUAGES]
+    """The texts we send on their own (the answers to replies are tested below)."""
+    return [(kind, lang) for kind in texts.TEXTS if not kind.startswith("reply_")
+            for lang in LANGUAGES]
+
+
+@pytest.mark.parametrize("way", texts.ASK_WAYS)
+@pytest.mark.parametrize("kind,lang", [(k, lang) for k in texts.ASKS for lang in LANGUAGES])
+def test_every_way_of_asking_for_a_reply_fits_two_segments(kind, lang, way):
+    reply = texts.ask(kind, lang, way, "ABCD2345")
+    text = texts.render(kind, lang, **values(kind, lang), reply=reply)
+    assert texts.segments(text) <= 2, (len(text), text)
+    assert reply in text and MANAGE in text
+    if way == "named":  # several bookings on the phone: the instruction names this one
+        assert ('"1 ABCD2345"' if lang == "en" else "“1 ABCD2345”") in text
+    if way == "link":  # a route without replies: no reply is asked for
+        assert "回复" not in text and "回覆" not in text and "Reply" not in text
+
+
+def test_the_answer_to_an_ambiguous_reply_lists_the_references():
+    text = texts.reply("choose", "zh", **values("choose", "zh"))
+    assert "ABCD2345、EFGH6789、JKLM2345" in text and "“1 ABCD2345”" in text
 
 
 def test_segment_counting_follows_gsm7_and_ucs2_limits():

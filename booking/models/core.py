@@ -329,20 +329,30 @@ class PhoneVerification(db.Model):
 
 
 class SmsMessage(db.Model):
-    """The outbox: a text owed to a phone, committed with the change that caused it."""
+    """The outbox: a text owed to a phone, committed with the change that caused it.
+
+    No secret at rest: `params` holds the kind's non-secret values (JSON); the gateway renders
+    the text at send time (a manage link is derived again from the booking). A secret value
+    with nothing to derive it from (a verification code) is `sealed` (AES-GCM under a key
+    derived from SECRET_KEY) and erased once the text is final. `body` is only for rows
+    queued before the change (rendered then); it too is erased once final.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), index=True)
     phone: Mapped[str] = mapped_column(String(20))
     lang: Mapped[str] = mapped_column(String(LANG_LENGTH), default="zh")
     kind: Mapped[str] = mapped_column(String(24))
-    body: Mapped[str] = mapped_column(Text)
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    sealed: Mapped[str | None] = mapped_column(Text)
+    route: Mapped[str | None] = mapped_column(String(12))  # the gateway that sent it: twilio, aliyun ...
+    body: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
-    error_code: Mapped[str | None] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(40))  # isv.BUSINESS_LIMIT_CONTROL ...
     error_message: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -13,11 +13,13 @@ from .core import UTCDateTime, utcnow
 
 
 class InboundMessage(db.Model):
-    """One reply received, keyed by Twilio's MessageSid.
+    """One reply received, keyed by Twilio's MessageSid, or for an Alibaba Cloud uplink by
+    `aliyun:<phone_number>:<sequence_id>`.
 
-    The primary key is the dedupe: a webhook Twilio repeats (also two copies in parallel)
-    inserts the same key, and only the first transaction to commit acts on it. The row
-    commits with the action it caused, and keeps the answer so a repeat gets the same one.
+    The primary key is the dedupe: a webhook the provider repeats (also two copies in
+    parallel) inserts the same key, and only the first transaction to commit acts on it. The
+    row commits with the action it caused, and keeps the kind of answer (never its text,
+    which may carry a manage link), so a repeat gets the same answer rendered again.
     """
 
     message_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -25,7 +27,7 @@ class InboundMessage(db.Model):
     keyword: Mapped[str] = mapped_column(String(12))  # confirm, cancel, help, stop, start, unknown
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"))
     outcome: Mapped[str] = mapped_column(String(20), default="")  # what we did
-    reply: Mapped[str] = mapped_column(String(400), default="")  # what we answered ("" = nothing)
+    reply_kind: Mapped[str] = mapped_column(String(24), default="")  # the answer's kind ("" = none)
     lang: Mapped[str] = mapped_column(String(LANG_LENGTH), default="zh")
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

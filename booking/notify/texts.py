@@ -4,6 +4,14 @@ Every text stays within two SMS segments (tests/test_sms_texts.py counts them wi
 realistic values): a kind may list a shorter variant that `render` falls back to when the
 values are long, and a long free-text reason is cut as the last resort. Texts never suggest
 Twilio's opt-out words (STOP, CANCEL, END, QUIT, UNSUBSCRIBE ...): replies use 1 and 2.
+
+A text that asks for a reply says so through `{reply}`, filled at send time by `ask()`: the
+plain keywords; the keyword with the booking's reference when the phone has several active
+bookings ("回复“1 ABCD2345”确认"); or, over a route that carries no replies (Twilio to +86),
+the link instead. `LINKS` names, for each kind about a booking, which link it carries: the
+sender derives it from the booking at send time, so no token waits in the outbox.
+Answers to replies are kinds too (`reply_confirmed` ...), so they can be queued as texts
+where the provider takes no synchronous answer (Alibaba Cloud uplinks).
 """
 
 from __future__ import annotations
@@ -20,10 +28,12 @@ TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
                "Do not share it.",),
     },
     "booked": {
-        "zh": (SIGN + "已预约{office}{service}，{when}，编号{reference}。回复1确认，2取消。查看：{link}",
-               SIGN + "已预约{service}，{when}，编号{reference}。回复1确认，2取消。查看：{link}"),
-        "en": ("Booked: {service}, {office}, {when}. Ref {reference}. Reply 1 to confirm, "
-               "2 to give up the place. Manage: {link}",),
+        "zh": (SIGN + "已预约{office}{service}，{when}，编号{reference}。{reply}查看：{link}",
+               SIGN + "已预约{service}，{when}，编号{reference}。{reply}查看：{link}",
+               SIGN + "已预约{when}，编号{reference}。{reply}{link}"),
+        "en": ("Booked: {service}, {office}, {when}. Ref {reference}. {reply}Manage: {link}",
+               "Booked: {service}, {when}. Ref {reference}. {reply}Manage: {link}",
+               "Booked {when}, ref {reference}. {reply}{link}"),
     },
     "rescheduled": {
         "zh": (SIGN + "预约{reference}已改到{when}，{office}。查看：{link}",
@@ -50,10 +60,14 @@ TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
                "health declaration first: {link}",),
     },
     "release_warning": {
-        "zh": (SIGN + "预约{reference}（{when}，{office}）未确认，{deadline}将释放。回复1确认或打开：{link}",
-               SIGN + "预约{reference}（{when}）未确认，{deadline}将释放。回复1确认或打开：{link}"),
+        "zh": (SIGN + "预约{reference}（{when}，{office}）未确认，{deadline}将释放。{reply}{link}",
+               SIGN + "预约{reference}（{when}）未确认，{deadline}将释放。{reply}{link}",
+               SIGN + "预约{reference}未确认，{deadline}释放。{reply}{link}"),
         "en": ("Ref {reference} ({when}, {office}) is not confirmed yet. The place will be "
-               "released at {deadline}. Reply 1 to keep it, or open {link}",),
+               "released at {deadline}. {reply}{link}",
+               "Ref {reference} ({when}) is not confirmed yet; the place will be "
+               "released at {deadline}. {reply}{link}",
+               "Ref {reference} not confirmed: released {deadline}. {reply}{link}"),
     },
     "released": {
         "zh": (SIGN + "预约{reference}（{when}，{office}）未按时确认，名额已释放。重新预约：{link}",
@@ -63,7 +77,7 @@ TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-# Answers to replies (sent back as TwiML; the same two-segment rule applies).
+# Answers to replies (sent back as TwiML, or queued as texts; the same two-segment rule applies).
 REPLIES: dict[str, dict[str, tuple[str, ...]]] = {
     "confirmed": {
         "zh": (SIGN + "已确认预约{reference}：{when}，{office}。", SIGN + "已确认预约{reference}：{when}。"),
@@ -82,11 +96,50 @@ REPLIES: dict[str, dict[str, tuple[str, ...]]] = {
         "en": ("Reply 1 to confirm or 2 to give up your next booking {reference}, "
                "or open {link}",),
     },
+    "choose": {  # a bare keyword from a phone with several active bookings: nothing changed
+        "zh": (SIGN + "您有多个预约：{references}。请回复“1 预约号”确认或“2 预约号”取消，如“1 {reference}”。",),
+        "en": ("You have several bookings: {references}. Reply 1 or 2 followed by the reference, "
+               "e.g. \"1 {reference}\".",),
+    },
     "no_booking": {
         "zh": (SIGN + "未找到此号码的有效预约。预约与查询请访问：{link}",),
         "en": ("We found no upcoming booking for this number. To book or look one up: {link}",),
     },
 }
+TEXTS.update({f"reply_{kind}": variants for kind, variants in REPLIES.items()})
+
+# Which link a kind about a booking carries, derived from the booking at send time.
+LINKS = {"booked": "manage", "rescheduled": "manage", "cancelled": "manage",
+         "cancelled_by_office": "manage", "reminder": "health", "release_warning": "manage",
+         "released": "manage", "reply_confirmed": "manage", "reply_cancelled": "manage",
+         "reply_not_active": "manage", "reply_help": "manage",
+         "reply_no_booking": "home"}
+
+# How a text asks for a reply ({reply}): per kind, per way of asking, per language.
+ASKS: dict[str, dict[str, dict[str, str]]] = {
+    "booked": {
+        "single": {"zh": "回复1确认，2取消。", "en": "Reply 1 to confirm, 2 to give up the place. "},
+        "named": {"zh": "回复“1 {reference}”确认，“2 {reference}”取消。",
+                  "en": "Reply \"1 {reference}\" to confirm, \"2 {reference}\" to give up the place. "},
+        "link": {"zh": "请打开链接确认或取消。", "en": "Confirm or cancel with the link. "},
+    },
+    "release_warning": {
+        "single": {"zh": "回复1确认或打开：", "en": "Reply 1 to keep it, or open "},
+        "named": {"zh": "回复“1 {reference}”确认或打开：", "en": "Reply \"1 {reference}\" to keep it, or open "},
+        "link": {"zh": "请打开链接确认：", "en": "To keep it, open "},
+    },
+}
+ASK_WAYS = ("single", "named", "link")
+
+
+def ask(kind: str, lang: str, way: str, reference: str) -> str:
+    """The reply instruction of `kind` ("" if it asks none): `way` is "single" (bare
+    keywords), "named" (keyword and reference: the phone has several active bookings) or
+    "link" (the route carries no replies)."""
+    if kind not in ASKS:
+        return ""
+    return variants({k: (v,) for k, v in ASKS[kind][way].items()}, lang)[0].format(reference=reference)
+
 
 OPT_OUT_WORDS = ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE")
 
@@ -110,7 +163,10 @@ def segments(text: str) -> int:
 
 
 def render(kind: str, lang: str, **values) -> str:
-    """The text of `kind` in `lang` (one of booking.i18n.LANGUAGES), within two segments."""
+    """The text of `kind` in `lang` (one of booking.i18n.LANGUAGES), within two segments. A
+    `{reply}` the values leave out asks for the plain keywords."""
+    if "reply" not in values:
+        values["reply"] = ask(kind, lang, "single", str(values.get("reference", "")))
     return _fit(variants(TEXTS[kind], lang), values)
 
 

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from . import reminders, worker
-from .gateway import gateway_for
+from .routing import gateway_for
 
 sms_cli = AppGroup("sms", help="Deliver the SMS outbox and the reminders.")
 

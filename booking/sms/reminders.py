@@ -34,7 +34,6 @@ from sqlalchemy.orm import contains_eager, joinedload
 from .. import bookings, scheduling
 from ..errors import BookingError
 from ..extensions import db
-from ..links import public_url
 from ..models import Booking, Office, PhoneOptOut, Slot, SmsNotice, utcnow
 from ..notify import outbox, texts
 
@@ -130,11 +129,8 @@ def _sent(booking: Booking, kind: str) -> bool:
 def _remind(booking: Booking, now: dt.datetime) -> int:
     if _sent(booking, "reminder"):
         return 0
-    token = bookings.manage_token(booking)
-    values = bookings.text_values(booking, token)
-    values["link"] = public_url(f"/bookings/{booking.reference}/health?token={token}")
-    values["time"] = booking.slot.starts_at.astimezone(booking.office.tz).strftime("%H:%M")
-    return _once(booking, "reminder", None, values, now)
+    # The health-declaration link (texts.LINKS) and the time are derived when it is sent.
+    return _once(booking, "reminder", None, bookings.text_values(booking), now)
 
 
 def _warn(booking: Booking, now: dt.datetime) -> int:

@@ -7,7 +7,8 @@ What is guaranteed (at least once, with one narrow duplicate window):
    attempts + 1, and COMMITS before the provider is called. On PostgreSQL the pick is
    SELECT ... FOR UPDATE SKIP LOCKED, so workers running at once claim disjoint rows; on
    SQLite every write transaction starts with BEGIN IMMEDIATE, so claims run one at a time.
-2. Send. Each claimed row goes to the gateway and its outcome is committed right after:
+2. Send. Each claimed row is composed (compose.py) for the route its number takes and goes
+   to that gateway; its outcome is committed right after, with the route:
    the provider's id and status; or, for a temporary failure, back to pending with an
    exponential backoff (30 s, 60 s, 2 min ... capped at 1 h; never sooner than Retry-After);
    or, for a permanent one, `failed` with the provider's code (staff see it).
@@ -17,10 +18,11 @@ What is guaranteed (at least once, with one narrow duplicate window):
 A text reaches a phone twice only if the provider accepted it and the worker could not
 learn so (killed between the provider's answer and our commit, a request that timed out after
 the provider accepted it, or a worker stalled past its lease while another claimed the row)
-AND the provider's status callback had not reached us before the retry: callbacks name our
-row (`/sms/status?m=<id>`) and mark it sent, which stops the retry.
-Twilio's Messages API takes no idempotency key, so this window (at most LEASE, or the
-backoff delay, after the lost answer) is accepted rather than risking a lost text.
+AND the provider's status report had not reached us before the retry: Twilio's callbacks
+name our row (`/sms/status?m=<id>`), Alibaba Cloud's receipts carry it as `out_id`, and mark
+it sent, which stops the retry. Neither Twilio's Messages API nor SendSms takes an
+idempotency key, so this window (at most LEASE, or the backoff delay, after the lost answer)
+is accepted rather than risking a lost text. Once final, a row keeps no secret (FORGET).
 """
 
 from __future__ import annotations
@@ -38,9 +40,11 @@ from .. import audit, demo, metrics
 from ..extensions import db
 from ..links import public_url
 from ..models import Booking, PhoneOptOut, SmsMessage, utcnow
+from ..notify import sealed
 from ..notify.outbox import FROM_TWILIO
-from . import reminders
-from .gateway import Gateway, PermanentFailure, SendResult, TemporaryFailure, gateway_for, mask_phone
+from . import compose, reminders
+from .gateway import Gateway, PermanentFailure, SendResult, TemporaryFailure, Text, mask_phone
+from .routing import gateway_for
 
 log = logging.getLogger("booking.sms")
 
@@ -95,14 +99,21 @@ def _finish(message_id: int, **values) -> bool:
 @dataclass(frozen=True)
 class Claimed:
     """What the worker needs of a claimed row, read before the transaction ends (no database
-    transaction, hence no lock, is held while the provider is called)."""
+    transaction, hence no lock, is held while the provider is called). `text` is None when
+    the row could not be composed (`problem` says why)."""
 
     id: int
     phone: str
-    body: str
     kind: str
     attempts: int
     booking_id: int | None
+    gateway: Gateway
+    text: Text | None
+    problem: str = ""
+
+
+# Once final, a row keeps no secret: the sealed values and any legacy body are erased.
+FORGET = {"sealed": None, "body": None}
 
 
 def _record_sent(message: Claimed, result: SendResult, now: dt.datetime) -> None:
@@ -110,7 +121,8 @@ def _record_sent(message: Claimed, result: SendResult, now: dt.datetime) -> None
     db.session.execute(
         update(SmsMessage).where(SmsMessage.id == message.id)
         .values(provider_sid=result.provider_sid, sent_at=now, error_code=None,
-                error_message=None).execution_options(synchronize_session=False))
+                error_message=None, route=message.gateway.name, **FORGET)
+        .execution_options(synchronize_session=False))
     _finish(message.id, status=FROM_TWILIO.get(result.status, "queued"))
 
 
@@ -120,13 +132,15 @@ def _record_retry(message: Claimed, failure: TemporaryFailure, now: dt.datetime)
         return
     delay = backoff(message.attempts, failure.retry_after)
     _finish(message.id, status="pending", next_attempt_at=now + dt.timedelta(seconds=delay),
-            error_code=failure.code, error_message=failure.reason[:300])
+            error_code=(failure.code or "")[:40] or None, error_message=failure.reason[:300],
+            route=message.gateway.name)
     log.warning("sms %s to %s: %s; retry in %ds", message.kind, mask_phone(message.phone),
                 failure.reason, delay)
 
 
 def _record_failed(message: Claimed, code: str, reason: str) -> None:
-    if _finish(message.id, status="failed", error_code=code[:16], error_message=reason[:300]):
+    if _finish(message.id, status="failed", error_code=code[:40], error_message=reason[:300],
+               route=message.gateway.name, **FORGET):
         booking = db.session.get(Booking, message.booking_id) if message.booking_id else None
         audit.record("sms_failed", actor="system", booking=booking, message=message.id,
                      kind=message.kind, code=code)
@@ -147,15 +161,19 @@ def _opted_out(phone: str) -> bool:
     return found
 
 
-def deliver(message: Claimed, gateway: Gateway, now: dt.datetime | None = None) -> None:
-    """Send one claimed text and record the outcome (each outcome commits on its own)."""
+def deliver(message: Claimed, now: dt.datetime | None = None) -> None:
+    """Send one claimed text through its route and record the outcome (each outcome commits
+    on its own)."""
     now = now or utcnow()
+    if message.text is None:
+        _record_failed(message, "unrenderable", message.problem)
+        return
     if _opted_out(message.phone):
         _record_failed(message, "opted_out", "the number replied STOP; Twilio would refuse it")
         return
     try:
-        result = gateway.send(to=message.phone, body=message.body, message_id=message.id,
-                              status_callback=status_callback_url(message.id), kind=message.kind)
+        result = message.gateway.send(to=message.phone, text=message.text, message_id=message.id,
+                                      status_callback=status_callback_url(message.id))
     except TemporaryFailure as failure:
         _record_retry(message, failure, now)
         metrics.sms_handled(gateway.name, "retry")
@@ -167,10 +185,19 @@ def deliver(message: Claimed, gateway: Gateway, now: dt.datetime | None = None) 
         metrics.sms_handled(gateway.name, "sent")
 
 
-def _load(ids: list[int]) -> list[Claimed]:
+def _claimed(row: SmsMessage, gateway: Gateway, now: dt.datetime) -> Claimed:
+    route = gateway.pick(row.phone)
+    try:
+        text, problem = compose.text_for(row, route, now), ""
+    except (KeyError, ValueError, sealed.Unsealable) as error:
+        text, problem = None, f"{type(error).__name__}: {error}"[:300]
+    return Claimed(row.id, row.phone, row.kind, row.attempts, row.booking_id, route, text, problem)
+
+
+def _load(ids: list[int], gateway: Gateway, now: dt.datetime) -> list[Claimed]:
     rows = db.session.scalars(select(SmsMessage).where(SmsMessage.id.in_(ids))
                               .order_by(SmsMessage.next_attempt_at, SmsMessage.id))
-    claimed = [Claimed(m.id, m.phone, m.body, m.kind, m.attempts, m.booking_id) for m in rows]
+    claimed = [_claimed(row, gateway, now) for row in rows]
     db.session.commit()
     return claimed
 
@@ -180,8 +207,8 @@ def run_once(gateway: Gateway | None = None, now: dt.datetime | None = None,
     """Claim one batch and deliver it. Returns how many texts were claimed."""
     gateway = gateway or gateway_for(current_app)
     ids = claim(now, batch)
-    for message in _load(ids) if ids else []:
-        deliver(message, gateway, now)
+    for message in _load(ids, gateway, now or utcnow()) if ids else []:
+        deliver(message, now)
     return len(ids)
 
 

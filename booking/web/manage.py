@@ -7,7 +7,7 @@ The token stays in the address (never in a cookie); a wrong reference or token g
 from __future__ import annotations
 
 import segno
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -17,6 +17,7 @@ from ..extensions import db, limiter
 from ..i18n import request_lang
 from ..identity import mask_phone
 from ..models import Booking, utcnow
+from ..sms.compose import page_reply_way
 from . import bp
 from .flow import ALTERNATIVES, calendar
 from .forms import ConfirmForm, RescheduleForm
@@ -37,6 +38,7 @@ def booking_context(booking: Booking, token: str) -> dict:
     return dict(booking=booking, token=token, slot=booking.slot, service=booking.service,
                 office=booking.office, ics=ics_path(booking, token), health=health_path(booking, token),
                 phone=mask_phone(booking.phone), can_change=booking.status in bookings.CANCELLABLE,
+                reply_way=page_reply_way(current_app.config, booking.phone),
                 health_opens=declaration_opens(booking), health_open=declaration_opens(booking) <= utcnow(),
                 confirm_form=ConfirmForm())
 

@@ -176,13 +176,13 @@ def deliver(message: Claimed, now: dt.datetime | None = None) -> None:
                                       status_callback=status_callback_url(message.id))
     except TemporaryFailure as failure:
         _record_retry(message, failure, now)
-        metrics.sms_handled(gateway.name, "retry")
+        metrics.sms_handled(message.gateway.name, "retry")
     except PermanentFailure as failure:
         _record_failed(message, failure.code, failure.reason)
-        metrics.sms_handled(gateway.name, "failed")
+        metrics.sms_handled(message.gateway.name, "failed")
     else:
         _record_sent(message, result, now)
-        metrics.sms_handled(gateway.name, "sent")
+        metrics.sms_handled(message.gateway.name, "sent")
 
 
 def _claimed(row: SmsMessage, gateway: Gateway, now: dt.datetime) -> Claimed:

@@ -16,14 +16,10 @@ CONTRACT = ROOT / "docs" / "contract.md"
 # checked to be still absent: once a branch builds one, this test fails until it is removed.
 NOT_YET_BUILT = {
     "routes": {
-        ("post", "/sms/aliyun/{}/up"), ("post", "/sms/aliyun/{}/report"),
         ("post", "/api/v1/waiting-list"), ("get", "/api/v1/waiting-list/{}"),
         ("post", "/api/v1/waiting-list/{}/claim"), ("post", "/api/v1/waiting-list/{}/leave"),
     },
-    "variables": {
-        "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIYUN_SMS_SIGN_NAME",
-        "ALIYUN_SMS_TEMPLATES", "ALIYUN_SMS_ENDPOINT", "ALIYUN_SMS_CALLBACK_TOKEN",
-    },
+    "variables": set(),
 }
 
 ROUTE = re.compile(r"(GET|POST|PUT|PATCH|DELETE) (/\S*)")

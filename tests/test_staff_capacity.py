@@ -14,6 +14,7 @@ from booking.extensions import db
 from booking.hall import queue
 from booking.models import Booking, CapacityReview, OpeningHours, Slot, SmsMessage
 from booking.offices import admin as office_admin
+from booking.offices import closures as closure_rules
 from tests.test_staff_support import book, make_office2, tomorrow_slot
 
 
@@ -86,7 +87,7 @@ def test_closing_tomorrow_cancels_with_a_text_each_and_reopening_takes_bookings_
     booked = [book(day.tomorrow, [1, 2], lang="zh"), book(day.tomorrow, [3, 4], lang="en")]
     book(day.running, [5, 6])  # today: untouched
     tomorrow = queue.today(day.office) + dt.timedelta(days=1)
-    closure, cancelled = office_admin.close(day.office, None, tomorrow, tomorrow, "设备检修", day.supervisor)
+    closure, cancelled = closure_rules.close(day.office, None, tomorrow, tomorrow, "设备检修", day.supervisor)
     assert cancelled == 2
     for booking in booked:
         db.session.refresh(booking)
@@ -96,7 +97,7 @@ def test_closing_tomorrow_cancels_with_a_text_each_and_reopening_takes_bookings_
     assert sorted(lang for lang, _ in sms) == ["en", "zh"]
     with pytest.raises(OfficeClosed):
         book(day.tomorrow, [7, 8])
-    office_admin.reopen(closure, day.supervisor)
+    closure_rules.reopen(closure, day.supervisor)
     assert book(day.tomorrow, [7, 8]).status == "booked"
     assert db.session.scalar(select(Booking.status).where(Booking.id == booked[0].id)) == "cancelled"
 
@@ -105,12 +106,12 @@ def test_closing_tomorrow_cancels_with_a_text_each_and_reopening_takes_bookings_
 def test_bad_closure_ranges_are_refused_and_change_nothing(day, days):
     today = queue.today(day.office)
     first, last = (today + dt.timedelta(days=n) for n in days)
-    with pytest.raises((office_admin.InvalidClosure, office_admin.ClosurePast)):
-        office_admin.close(day.office, None, first, last, "x", day.supervisor)
-    assert office_admin.closures(day.office, include_past=True) == []
+    with pytest.raises((closure_rules.InvalidClosure, closure_rules.ClosurePast)):
+        closure_rules.close(day.office, None, first, last, "x", day.supervisor)
+    assert closure_rules.closures(day.office, include_past=True) == []
 
 
 def test_a_closure_needs_a_reason(day):
     tomorrow = queue.today(day.office) + dt.timedelta(days=1)
-    with pytest.raises(office_admin.InvalidClosure):
-        office_admin.close(day.office, None, tomorrow, tomorrow, "   ", day.supervisor)
+    with pytest.raises(closure_rules.InvalidClosure):
+        closure_rules.close(day.office, None, tomorrow, tomorrow, "   ", day.supervisor)

@@ -94,7 +94,7 @@ def _stored_answers(rules: HealthRules, answers: Answers) -> dict:
 
 
 def _record(booking: Booking, visitor: Visitor, rules: HealthRules, answers: Answers,
-            source: str, now: dt.datetime) -> HealthDeclaration:
+            source: str, now: dt.datetime, taken_by: StaffUser | None = None) -> HealthDeclaration:
     verdict = judge(rules, answers, booking.slot.starts_at)
     db.session.execute(
         update(HealthDeclaration)
@@ -104,19 +104,24 @@ def _record(booking: Booking, visitor: Visitor, rules: HealthRules, answers: Ans
         booking_id=booking.id, visitor_id=visitor.id, office_id=booking.office_id,
         rules_id=rules.id, rules_version=rules.version, declared_at=now,
         visit_at=booking.slot.starts_at, source=source, passed=verdict.passed,
+        taken_by_id=taken_by.id if taken_by else None,
         reasons=verdict.reasons, **_stored_answers(rules, answers))
     db.session.add(declaration)
     # The office learns of every failure (the staff side lists these events); no answers here.
     action = "health_declared" if verdict.passed else "health_declaration_failed"
-    audit.record(action, actor="staff" if source == "staff" else "citizen", booking=booking, visitor=visitor.position,
-                 rules_version=rules.version, failed=[r["code"] for r in verdict.reasons
-                                                      if not r["passed"]])
+    audit.record(action, actor="staff" if source == "staff" else "citizen", booking=booking,
+                 staff_user_id=taken_by.id if taken_by else None, visitor=visitor.position,
+                 taken_by_staff=taken_by is not None or None, rules_version=rules.version,
+                 failed=[r["code"] for r in verdict.reasons if not r["passed"]])
     return declaration
 
 
-def declare(booking: Booking, raw: list, *, source: str = "web",
+def declare(booking: Booking, raw: list, *, source: str = "web", taken_by: StaffUser | None = None,
             now: dt.datetime | None = None) -> Declared:
     """Judge and record declarations for some or all visitors of a booking. Commits.
+
+    `taken_by`: the clerk who asked the questions at the door (source "staff"); the
+    declaration and its audit event then say "taken by staff".
 
     `raw` is the contract's list of {visitor, temperature_c, symptoms, …}; bad input raises
     DeclarationInvalid (422) with field errors and writes nothing; outside the window
@@ -128,7 +133,8 @@ def declare(booking: Booking, raw: list, *, source: str = "web",
     check_window(booking, rules, now)
     entries = parse_declarations(raw, rules, booking, now)
     visitors = {v.position: v for v in booking.visitors}
-    made = [_record(booking, visitors[e.position], rules, e.answers, source, now) for e in entries]
+    made = [_record(booking, visitors[e.position], rules, e.answers, source, now, taken_by)
+            for e in entries]
     db.session.commit()
     return Declared(is_cleared(booking, now), made)
 
@@ -137,7 +143,7 @@ def declare(booking: Booking, raw: list, *, source: str = "web",
 
 STATE_TEXTS = {
     "cleared": ("已通过", "Cleared"),
-    "failed": ("未通过", "Not cleared"),
+    "failed": ("申报未通过", "Declaration failed"),
     "missing": ("未申报", "Not declared"),
     "outdated": ("需重新申报", "Declare again"),
 }

@@ -115,7 +115,12 @@ def test_every_staff_action_is_in_the_audit_trail_with_who_did_it(app, client, d
     supervisor = app.test_client()
     login(supervisor, "super-registry-a")
     trail = supervisor.get(f"/staff/registry-a/audit?reference={day.cleared}").get_data(as_text=True)
-    assert "clerk-registry-a" in trail and "checked_in" in trail and "called" in trail
+    assert "clerk-registry-a" in trail and "已签到" in trail and "已叫号" in trail
+    # Events and details in words, never the stored codes.
+    assert "checked_in" not in trail, trail[trail.find("checked_in") - 300:trail.find("checked_in") + 100]
+    assert "排队号：J001" in trail and "窗口：3" in trail
+    english = supervisor.get(f"/staff/registry-a/audit?reference={day.cleared}&lang=en").get_data(as_text=True)
+    assert "Checked in" in english and "Called to a counter" in english and "ticket: J001" in english
 
 
 def test_the_reports_page_has_a_chart_and_a_csv(client, day):

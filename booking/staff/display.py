@@ -1,4 +1,5 @@
-"""The hall display, /display/<office code>: now calling, the next tickets, occupancy.
+"""The hall display, /display/<office code>: now calling, the next tickets, occupancy; and the
+site's /favicon.ico.
 
 The page renders the current state and static/display.js polls GET /api/v1/display/<code>
 every second, so a call shows within two seconds and the page recovers after a network drop.
@@ -6,7 +7,7 @@ every second, so a call shows within two seconds and the page recovers after a n
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template, send_from_directory
 
 from ..access import office_by_code
 from ..hall import queue
@@ -17,3 +18,11 @@ from . import display_bp
 def hall(office_code: str):
     office = office_by_code(office_code)
     return render_template("display/hall.html", office=office, state=queue.display_state(office))
+
+
+@display_bp.get("/favicon.ico")
+def favicon():
+    """The site's icon at the address browsers ask for on every page (no more 404s in the logs)."""
+    response = send_from_directory(current_app.static_folder, "favicon.ico",
+                                   mimetype="image/vnd.microsoft.icon", max_age=86400)
+    return response

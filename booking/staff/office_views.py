@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,7 +17,7 @@ from ..hall import queue
 from ..models import AuditEvent, Booking, Closure, Office, Slot, StaffUser
 from ..offices import admin as office_admin
 from ..offices import closures as closure_rules
-from . import bp
+from . import bp, words
 from .queue_views import parse_day, report
 
 AUDIT_PAGE = 100
@@ -194,14 +193,10 @@ def audit_trail(office: Office):
     if before:
         stmt = stmt.where(AuditEvent.id < before)
     rows = db.session.execute(stmt.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE)).all()
-    events = [(event, username, ref, _detail(event.detail)) for event, username, ref in rows]
+    codes = {**words.refusal_names(), **words.level_names(), **words.actor_names(),
+             **words.source_names()}
+    events = [(event, username, ref, words.describe(event.detail, codes))
+              for event, username, ref in rows]
     return render_template("staff/audit.html", office=office, events=events, reference=reference,
+                           action_names=words.action_names(),
                            older=rows[-1][0].id if len(rows) == AUDIT_PAGE else None)
-
-
-def _detail(text: str) -> str:
-    try:
-        values = json.loads(text) if text else {}
-    except ValueError:
-        return ""
-    return ", ".join(f"{k}: {v}" for k, v in values.items() if v not in (None, "", []))

@@ -152,7 +152,12 @@ def _time_refusal(booking: Booking, now: dt.datetime) -> tuple[str, dict] | None
 def _fever(booking: Booking, temperatures: list[float]) -> tuple[str, dict] | None:
     if len(temperatures) != booking.party_size:
         raise TemperaturesInvalid(count=booking.party_size)
-    limit = current_rules(booking.service).temperature_limit_c
+    return fever(booking.service, temperatures)
+
+
+def fever(service: Service, temperatures: list[float]) -> tuple[str, dict] | None:
+    """("fever", details) for the first temperature at or above the service's limit, else None."""
+    limit = current_rules(service).temperature_limit_c
     for position, value in enumerate(temperatures):
         if round(value, 2) >= round(limit, 2):
             return "fever", {"temperature": format_temperature(value),

@@ -110,6 +110,9 @@ def walk_in(office: Office, service: Service, *, phone: str, visitors: list,
 
 def _admit(slot: Slot, phone: str, visitors: list, temperatures: list[float],
            declarations: list[dict], staff: StaffUser, lang: str, now: dt.datetime) -> Booking:
+    found = door.fever(slot.service, temperatures)  # the door's rule, said first: a fever is a fever
+    if found:
+        raise door.DoorRefused(found[0], **found[1])
     booked = bookings.book(slot_id=slot.id, phone=phone, visitors=visitors, lang=lang,
                            source="walk_in", now=now)
     booking = booked.booking

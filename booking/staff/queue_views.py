@@ -19,7 +19,7 @@ from ..hall import queue
 from ..hall.door import check_in as door_check_in
 from ..health import visitor_statuses_many
 from ..models import Office
-from . import bp
+from . import bp, words
 
 
 def lang() -> str:
@@ -91,8 +91,8 @@ def call_next(office: Office):
     except BookingError as error:
         report(error)
     else:
-        flash(_("Ticket %(ticket)s called to counter %(counter)s.", ticket=booking.ticket,
-                counter=booking.counter), "ok")
+        flash(_("Ticket %(ticket)s called to %(counter)s.", ticket=booking.ticket,
+                counter=words.counter_label(booking.counter)), "ok")
     return back_to_queue(office)
 
 

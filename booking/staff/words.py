@@ -33,6 +33,13 @@ def role_names() -> dict[str, str]:
     return {"clerk": _("Clerk"), "supervisor": _("Supervisor"), "admin": _("Administrator")}
 
 
+def counter_label(name: str | None) -> str:
+    """A counter as the clerk reads it: a bare number worded ("3号窗口", "counter 3"), a name
+    staff wrote ("3号窗口", "服务台") exactly as written, never "3号窗口 号窗口"."""
+    name = str(name or "")
+    return _("counter %(name)s", name=name) if name.isdigit() else name
+
+
 def source_names() -> dict[str, str]:
     return {"web": _("web page"), "api": _("app (API)"), "walk_in": _("at the door")}
 

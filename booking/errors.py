@@ -91,6 +91,10 @@ class InvalidIdentity(BookingError):
     message_zh, message_en = "证件号码无效，请核对。", "That identity number is not valid."
 
 
+class IdentityMissing(InvalidIdentity):
+    message_zh, message_en = "请填写证件号码。", "Please enter the identity document number."
+
+
 class InvalidName(BookingError):
     code = "invalid_name"
     message_zh, message_en = "请填写姓名（1–40 个字）。", "Please enter a name (1 to 40 characters)."

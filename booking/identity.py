@@ -15,7 +15,7 @@ import phonenumbers
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
-from .errors import InvalidIdentity, InvalidName, InvalidPhone
+from .errors import IdentityMissing, InvalidIdentity, InvalidName, InvalidPhone
 
 # Formats of the documents accepted besides the resident identity card.
 _DOCUMENT_FORMATS = {
@@ -65,6 +65,8 @@ def normalize_phone(raw: str, default_region: str = "CN") -> str:
 def normalize_identity(id_type: str, raw: str, field: str | None = None) -> str:
     """The canonical form of an identity number, or InvalidIdentity for that field."""
     number = unicodedata.normalize("NFKC", _text(raw)).replace(" ", "").upper()
+    if not number:
+        raise IdentityMissing(field)
     if id_type == "resident_id":
         try:
             return ric.validate(number)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from babel import dates as babel_dates
 from sqlalchemy import func, select, update
 
 from .. import audit, scheduling
@@ -26,14 +27,14 @@ DECLARABLE = ("booked", "confirmed")
 
 class DeclarationNotOpen(BookingError):
     code, status = "declaration_not_open", 409
-    message_zh = "本次到访的健康申报将于 {opens_at}（{zone} 时间）开放，请届时再填写。"
-    message_en = "Health declarations for this visit open at {opens_at} ({zone}). Please come back then."
+    message_zh = "本次到访的健康申报将于{opens_at_zh}（{zone_zh}）开放，请届时再填写。"
+    message_en = "Health declarations for this visit open on {opens_at_en} ({zone_en}). Please come back then."
 
 
 class DeclarationClosed(BookingError):
     code, status = "declaration_closed", 409
-    message_zh = "本次到访的健康申报已于 {closes_at} 截止。"
-    message_en = "Health declarations for this visit closed at {closes_at}."
+    message_zh = "本次到访的健康申报已于{closes_at_zh}截止。"
+    message_en = "Health declarations for this visit closed on {closes_at_en}."
 
 
 class HealthDataForbidden(BookingError):
@@ -49,8 +50,24 @@ class Window:
     opens_at: dt.datetime
     closes_at: dt.datetime
 
-    def local(self, office, which: str) -> str:
-        return getattr(self, which).astimezone(office.tz).strftime("%Y-%m-%d %H:%M")
+    def local(self, office, which: str) -> dict[str, str]:
+        """{which}_zh / {which}_en: the moment in the office's own words, in both languages."""
+        moment = getattr(self, which)
+        return {f"{which}_zh": local_words(moment, office, "zh"),
+                f"{which}_en": local_words(moment, office, "en")}
+
+
+# What people call their time zone; a zone not listed is named by its identifier.
+ZONE_WORDS = {"Asia/Shanghai": ("北京时间", "Beijing time"), "Asia/Urumqi": ("乌鲁木齐时间", "Urumqi time"),
+              "Asia/Hong_Kong": ("香港时间", "Hong Kong time"), "Asia/Macau": ("澳门时间", "Macau time"),
+              "Asia/Taipei": ("台北时间", "Taipei time")}
+
+
+def local_words(moment: dt.datetime, office, lang: str) -> str:
+    """12月1日周二 09:00 / Tue, Dec 1, 09:00 in the office's zone (the citizen pages' format)."""
+    local = moment.astimezone(office.tz)
+    day = babel_dates.format_skeleton("MMMEd", local.date(), locale="en" if lang == "en" else "zh")
+    return f"{day} {local:%H:%M}" if lang != "en" else f"{day}, {local:%H:%M}"
 
 
 def declaration_window(booking: Booking, rules: HealthRules | None = None) -> Window:
@@ -69,15 +86,16 @@ def check_window(booking: Booking, rules: HealthRules, now: dt.datetime) -> None
     if booking.status not in DECLARABLE:
         if booking.status in ("checked_in", "called", "completed"):
             window = declaration_window(booking, rules)
-            raise DeclarationClosed(closes_at=window.local(booking.office, "closes_at"))
+            raise DeclarationClosed(**window.local(booking.office, "closes_at"))
         raise NotActive()
     window = declaration_window(booking, rules)
     if now < window.opens_at:
-        raise DeclarationNotOpen(opens_at=window.local(booking.office, "opens_at"),
-                                 zone=booking.office.timezone, opens_at_iso=window.opens_at
+        zone_zh, zone_en = ZONE_WORDS.get(booking.office.timezone, (booking.office.timezone,) * 2)
+        raise DeclarationNotOpen(**window.local(booking.office, "opens_at"), zone_zh=zone_zh,
+                                 zone_en=zone_en, opens_at_iso=window.opens_at
                                  .astimezone(booking.office.tz).isoformat())
     if now >= window.closes_at:
-        raise DeclarationClosed(closes_at=window.local(booking.office, "closes_at"))
+        raise DeclarationClosed(**window.local(booking.office, "closes_at"))
 
 
 # --- declaring -------------------------------------------------------------------------------

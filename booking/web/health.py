@@ -22,7 +22,7 @@ from ..extensions import limiter
 from ..health.judge import asked
 from ..links import manage_url
 from ..models import Booking, utcnow
-from . import bp
+from . import bp, dates
 from .pages import lang as page_lang
 from .pages import path_of
 
@@ -88,11 +88,9 @@ def _page(template: str, status: int = 200, **context):
 
 
 def local_text(moment: dt.datetime, office, lang: str) -> str:
-    """A moment in the office's time zone: 11月24日 09:30, or Tue 24 Nov 09:30."""
-    local = moment.astimezone(office.tz)
-    if lang == "en":
-        return local.strftime("%a %d %b %H:%M")
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
+    """A moment in the office's time zone, as on every citizen page: 11月24日周二 09:30, or
+    Tue, Nov 24, 09:30 (one date format per language)."""
+    return dates.when(moment, office)
 
 
 def window_state(booking: Booking, rules, now: dt.datetime) -> tuple[str, dict]:
@@ -133,9 +131,10 @@ def health_overview(reference: str):
         "health/overview.html", lang=lang, booking=booking, token=token, statuses=statuses,
         office=booking.office, service=booking.service, state=state, window=window,
         when=local_text(booking.slot.starts_at, booking.office, lang),
-        closes=local_text(health.declaration_window(booking, rules).closes_at, booking.office, lang),
         cleared=all(s.state == "cleared" for s in statuses), failed=failed,
         manage=path_of(manage_url(booking.reference, bookings.manage_token(booking))),
+        reschedule=url_for("web.reschedule", reference=booking.reference,
+                           token=bookings.manage_token(booking)),
         later=later_days(booking, now) if failed and booking.is_active else [],
         tz=booking.office.tz)
 

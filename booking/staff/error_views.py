@@ -1,10 +1,11 @@
 """Staff error pages in the clerk's language (not Flask's English defaults): 403 and 404 raised
-by a staff view, with the way back."""
+by a staff view, or an address under /staff/ that is no page, with the way back."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, render_template
 from flask_babel import gettext as _
+from flask_login import login_required
 
 from . import bp
 
@@ -24,3 +25,13 @@ def forbidden(_error):
 def not_found(_error):
     return _page(404, _("Page not found"),
                  _("There is no such page, office or booking. Check the address, or go back to the queue."))
+
+
+@bp.route("/<path:unknown>")
+@login_required
+def unknown_page(unknown: str):
+    """Any other address under /staff/: the staff 404 page (an app-wide 404 would be Flask's)."""
+    abort(404)
+
+
+unknown_page.min_role = "clerk"  # read by the access tests: any signed-in staff member sees the 404

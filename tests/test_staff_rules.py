@@ -242,3 +242,10 @@ def test_in_a_browser_an_admin_sees_a_field_error_then_saves_a_new_rules_version
     assert page.locator("tr[data-version='2']").count() == 1
     assert "第 2 版规则已生效。" in page.locator(".flash-ok").inner_text()
     screenshot(page, "staff-admin-rules")
+
+
+def test_the_settings_name_the_time_zone_in_words(world):
+    client, _ = login(world, lang="zh")
+    assert "北京时间" in client.get(SETTINGS).get_data(as_text=True)
+    english = client.get(SETTINGS + "&lang=en").get_data(as_text=True)
+    assert "Beijing time" in english and "Asia/Shanghai" not in english

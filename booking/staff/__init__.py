@@ -21,7 +21,8 @@ def staff_context():
             "is_supervisor": current_user.is_authenticated and has_role(current_user, "supervisor"),
             "level_names": words.level_names(), "id_type_names": words.id_type_names(),
             "refusal_names": words.refusal_names(), "role_names": words.role_names(),
-            "actor_names": words.actor_names(), "counter_label": words.counter_label}
+            "actor_names": words.actor_names(), "counter_label": words.counter_label,
+            "zone_name": words.zone_name}
 
 
 from . import (  # noqa: E402,F401

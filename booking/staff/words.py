@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
+
+from ..health.declarations import ZONE_WORDS
 
 
 def level_names() -> dict[str, str]:
@@ -38,6 +41,12 @@ def counter_label(name: str | None) -> str:
     staff wrote ("3号窗口", "服务台") exactly as written, never "3号窗口 号窗口"."""
     name = str(name or "")
     return _("counter %(name)s", name=name) if name.isdigit() else name
+
+
+def zone_name(office) -> str:
+    """The office's time zone as people say it: 北京时间 / Beijing time (else its identifier)."""
+    names = ZONE_WORDS.get(office.timezone)
+    return (names[1] if str(get_locale()) == "en" else names[0]) if names else office.timezone
 
 
 def source_names() -> dict[str, str]:

@@ -16,9 +16,11 @@ from ..models import Office, Service
 ANSWERS = {"yes": True, "no": False}
 
 
-def questions(service: Service) -> tuple[str, ...]:
-    """The questions the service's current rules ask, in the order the form shows them."""
-    return asked(current_rules(service))
+def questions(service: Service) -> dict:
+    """For the form: `asked`, the questions the service's current rules ask (in the order the
+    form shows them), and `lookback`, the days the symptom, travel and contact questions cover."""
+    rules = current_rules(service)
+    return {"asked": asked(rules), "lookback": rules.lookback_days}
 
 
 def _answer(name: str) -> bool | None:

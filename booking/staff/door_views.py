@@ -49,4 +49,4 @@ def take_declaration(office: Office, reference: str):
                     else _("not every visitor is cleared.")), "ok" if declared.cleared else "error")
             return redirect(url_for("staff.queue", office_code=office.code, q=booking.reference))
     return render_template("staff/declare.html", office=office, booking=booking, statuses=statuses,
-                           asked=questions(booking.service), form=request.form)
+                           form=request.form, **questions(booking.service))

@@ -74,5 +74,5 @@ def walk_in(office: Office):
     if request.method == "POST" and service is not None and _admit(office, service):
         return redirect(url_for("staff.queue", office_code=office.code))
     return render_template("staff/walk_in.html", office=office, services=services, service=service,
-                           asked=questions(service) if service else (), id_types=ID_TYPES,
+                           **(questions(service) if service else {}), id_types=ID_TYPES,
                            form=request.form), 200

@@ -330,7 +330,8 @@ def _book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str 
     _claim_identities(booking, hashes, day)
     if proof is not None:
         use_code(proof, now)
-    outbox.enqueue("booked", phone, lang, booking, **text_values(booking, token))
+    if source != "walk_in":  # a walk-in is texted once admitted, by hall.walkins
+        outbox.enqueue("booked", phone, lang, booking, **text_values(booking, token))
     audit.record("booked", actor="staff" if source == "walk_in" else "citizen", booking=booking,
                  source=source)
     db.session.flush()

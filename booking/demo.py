@@ -30,7 +30,7 @@ OFFICES = [
             name_en="Jing'an District Marriage Registry",
             address_zh="上海市静安区昌平路 1000 号 1 楼",
             address_en="1/F, 1000 Changping Road, Jing'an District, Shanghai",
-            hall_limit=30, stay_limit_minutes=40,
+            hall_limit=30, stay_limit_minutes=40, counters="1号窗口\n2号窗口\n3号窗口",
         ),
         "services": [
             (dict(code="marriage", kind="marriage", name_zh="结婚登记",
@@ -55,7 +55,7 @@ OFFICES = [
             code="longhua-funeral", name_zh="龙华殡仪服务中心",
             name_en="Longhua Funeral Service Centre",
             address_zh="上海市徐汇区漕溪路 210 号", address_en="210 Caoxi Road, Xuhui District, Shanghai",
-            hall_limit=60, stay_limit_minutes=60,
+            hall_limit=60, stay_limit_minutes=60, counters="1号厅\n2号厅\n服务台",
         ),
         "services": [
             (dict(code="farewell", kind="farewell", name_zh="告别仪式", name_en="Farewell ceremony",
@@ -78,7 +78,7 @@ OFFICES = [
             code="binhai-cemetery", name_zh="滨海古园", name_en="Binhai Memorial Park",
             address_zh="上海市浦东新区老芦公路 2000 号",
             address_en="2000 Laolu Road, Pudong New Area, Shanghai",
-            hall_limit=300, stay_limit_minutes=90,
+            hall_limit=300, stay_limit_minutes=90, counters="服务台",
         ),
         "services": [
             (dict(code="tomb-sweeping", kind="tomb_sweeping", name_zh="预约祭扫",

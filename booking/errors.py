@@ -105,6 +105,10 @@ class InvalidDocumentType(InvalidIdentity):
     message_zh, message_en = "请选择证件类型。", "Please choose the type of document."
 
 
+class IdentityMissing(InvalidIdentity):
+    message_zh, message_en = "请填写证件号码。", "Please enter the identity document number."
+
+
 class InvalidName(BookingError):
     code = "invalid_name"
     message_zh, message_en = "请填写姓名。", "Please enter the name."

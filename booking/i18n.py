@@ -142,6 +142,18 @@ def local_time(moment: dt.datetime, office, lang: str = DEFAULT, form: str = "wh
     raise ValueError(f"form must be one of {FORMS}, not {form!r}")
 
 
+# What people call their time zone; a zone not listed is named by its identifier.
+ZONE_WORDS = {"Asia/Shanghai": ("北京时间", "Beijing time"), "Asia/Urumqi": ("乌鲁木齐时间", "Urumqi time"),
+              "Asia/Hong_Kong": ("香港时间", "Hong Kong time"), "Asia/Macau": ("澳门时间", "Macau time"),
+              "Asia/Taipei": ("台北时间", "Taipei time")}
+
+
+def zone_words(office, lang: str = DEFAULT) -> str:
+    """The office's time zone as people say it: 北京时间 / Beijing time (else its identifier)."""
+    names = ZONE_WORDS.get(office.timezone)
+    return choose(lang, *names) if names else office.timezone
+
+
 def day_text(day: dt.date, lang: str = DEFAULT) -> str:
     """A local day, short: 11月24日 (both scripts) or Tue 24 Nov."""
     return day.strftime("%a %d %b") if lang == "en" else f"{day.month}月{day.day}日"

@@ -20,6 +20,16 @@
     return span;
   }
 
+  // The counter as staff named it ("3号窗口", "B2"), shown once; a bare number is worded.
+  function counterName(name) {
+    if (!/^[0-9]+$/.test(name)) {
+      return el("span", "counter", name);
+    }
+    var counter = el("span", "counter", name + "号窗口 ");
+    counter.appendChild(en("Counter " + name));
+    return counter;
+  }
+
   function calling(list) {
     var ol = document.getElementById("calling");
     ol.textContent = "";
@@ -27,9 +37,7 @@
       var li = el("li");
       li.appendChild(el("span", "ticket", item.ticket));
       li.appendChild(el("span", "arrow", "→"));
-      var counter = el("span", "counter", item.counter + " 号窗口 ");
-      counter.appendChild(en("Counter " + item.counter));
-      li.appendChild(counter);
+      li.appendChild(counterName(item.counter));
       ol.appendChild(li);
     });
     document.getElementById("calling-empty").hidden = list.length > 0;

@@ -18,6 +18,7 @@ from booking.extensions import db
 from booking.hall import queue
 from booking.models import Booking, Closure, Office, Slot, StaffUser
 from booking.offices import admin as office_admin
+from booking.offices import closures as closure_rules
 from tests.test_staff_support import PASSWORD, admin, book, make_office2
 
 PUBLIC = {"staff.login", "staff.logout", "staff.index"}  # no office in them
@@ -61,7 +62,7 @@ def world(app):
         b_booking = book(b.tomorrow, [1, 2])
         book(b.tomorrow, [3, 4])
         later = queue.today(b.office) + dt.timedelta(days=30)
-        closure, _ = office_admin.close(b.office, None, later, later, "test", b.supervisor)
+        closure, _ = closure_rules.close(b.office, None, later, later, "test", b.supervisor)
         reviews = office_admin.set_slot_capacity(b.tomorrow, 1, 2, b.supervisor)
         return World(a.office.code, b.office.code, b.service.code, b_booking.reference, closure.id,
                      b.tomorrow.id, reviews[0].id, a.tomorrow.id, accounts.issue_token(a.clerk),
@@ -78,12 +79,13 @@ def _fill(rule, values: dict) -> str:
 def url_for_b(rule, w: World) -> str:
     return _fill(rule, {"office_code": w.b_code, "office": w.b_code, "reference": w.b_reference,
                         "closure_id": w.b_closure, "slot_id": w.b_slot, "review_id": w.b_review,
-                        "user_id": 3})
+                        "user_id": 3, "unknown": f"{w.b_code}/no-such-page"})
 
 
 def url_for_own(rule, w: World) -> str:
     return _fill(rule, {"office_code": w.a_code, "office": w.a_code, "reference": "ZZZZZZZZ",
-                        "closure_id": 999999, "slot_id": w.a_slot, "review_id": 999999, "user_id": 1})
+                        "closure_id": 999999, "slot_id": w.a_slot, "review_id": 999999, "user_id": 1,
+                        "unknown": f"{w.a_code}/no-such-page"})
 
 
 def login(client, username):

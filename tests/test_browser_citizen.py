@@ -151,3 +151,22 @@ def test_citizen_books_reschedules_and_cancels_in_english(demo, live_server, bro
         citizen_flow(context.new_page(), live_server, demo, "en", screenshot)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("start,switch", [("zh", "English"), ("en", "中文")])
+def test_switching_the_language_keeps_what_was_typed(demo, live_server, page, start, switch):
+    page.goto(f"{live_server}/?lang={start}")
+    page.locator("a.button").first.click()
+    page.locator("a.day-open").first.click()
+    page.locator("a.slot-open").first.click()
+    person = visitor(21)
+    page.fill("#visitors-0-name", person["name"])
+    page.fill("#visitors-0-id_number", person["id_number"])
+    page.fill("#phone", PHONE)
+    page.locator("header a[hreflang]", has_text=switch).click()
+    page.wait_for_url(re.compile(r"lang="))
+    assert page.input_value("#visitors-0-name") == person["name"]
+    assert page.input_value("#visitors-0-id_number") == person["id_number"]
+    assert page.input_value("#phone") == PHONE
+    page.reload()  # kept for that one switch only
+    assert page.input_value("#visitors-0-name") == ""

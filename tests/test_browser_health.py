@@ -87,10 +87,10 @@ def test_two_visitors_declare_in_chinese_one_fails_and_the_door_refuses(app, liv
     offer = page.locator(".hd-offer")
     assert "可免费改约" in offer.inner_text()
     move = offer.get_by_role("link", name="免费改约到以后的日期")
-    assert move.get_attribute("href") == f"/m/{reference}/{token}"
+    assert move.get_attribute("href") == f"/m/{reference}/{token}/reschedule"  # straight to the move
     check(page, screenshot, "health-zh-4-failed-offer")
 
-    move.click()  # the offer leads to the booking's own manage page
+    move.click()  # the offer leads to the booking's own reschedule page
     page.wait_for_url(re.compile(rf"/m/{reference}/"))
     assert page.locator("h1").count() == 1
 

@@ -74,7 +74,9 @@ def test_a_refusal_is_recorded_committed_and_raised_as_a_booking_error(ctx):
     refused = refusal(booking, [36.5, 36.5], now, clerk)
     assert isinstance(refused, BookingError) and refused.status == 409 and refused.code == "not_cleared"
     assert "张" in refused.message("zh") or refused.message("zh").startswith("尚有办事人未通过健康申报")
-    assert refused.message("en").startswith("Not every visitor has passed the health declaration")
+    # Not having declared is not having failed: the message says which.
+    assert "(not declared)" in refused.message("en") and "（未申报）" in refused.message("zh")
+    assert "failed" not in refused.message("en") and "未通过）" not in refused.message("zh")
     db.session.rollback()  # whatever the caller does next, the refusal is already committed
     row = db.session.query(DoorRefusal).one()
     assert (row.reason, row.booking_id, row.office_id, row.staff_user_id, row.at) == (
@@ -89,6 +91,8 @@ def test_one_failed_visitor_keeps_the_booking_out(ctx):
     health.declare(booking, [answers(0), answers(1, risk_area_travel=True)], now=slot.starts_at - H)
     refused = refusal(booking, [36.5, 36.5], slot.starts_at)
     assert refused.code == "not_cleared" and booking.visitors[1].name in refused.message("en")
+    assert f"{booking.visitors[1].name} (declaration failed)" in refused.message("en")
+    assert f"{booking.visitors[1].name}（申报未通过）" in refused.message("zh")
 
 
 def test_a_measured_fever_refuses_entry_and_records_why(ctx):

@@ -85,7 +85,9 @@ def test_outside_the_window_is_409_saying_when_it_opens_in_office_time(app, clie
     data = response.get_json()
     assert data["error"] == "declaration_not_open" and data["fields"] == {}
     assert data["opens_at"] == opens.isoformat() and data["opens_at"].endswith("+08:00")
-    assert opens.strftime("%Y-%m-%d 10:00") in data["message"] and "开放" in data["message"]
+    # In the office's own words: 北京时间, and the citizen pages' date format.
+    assert f"{opens.month}月{opens.day}日" in data["message"] and "10:00（北京时间）开放" in data["message"]
+    assert "Asia/Shanghai" not in data["message"]
 
 
 def test_a_cancelled_booking_is_409(client, booked):

@@ -109,7 +109,7 @@ def test_before_the_window_the_page_says_when_it_opens_in_office_time(app, clien
         opens = (slot.starts_at - dt.timedelta(hours=24)).astimezone(slot.office.tz)
         reference = booking.reference
     page = client.get(f"/bookings/{reference}/health/0?token={token}", headers=EN).get_data(as_text=True)
-    assert f"open at {opens:%Y-%m-%d} 10:00 (Asia/Shanghai)" in page
+    assert f"open on {opens:%a, %b} {opens.day}, 10:00 (Beijing time)" in page
     assert 'name="temperature_c"' not in page
 
 

@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from booking.errors import NotActive
+from booking.errors import BookingError, NotActive
 from booking.extensions import db
-from booking.hall import door, queue
-from booking.models import Booking, SmsMessage, utcnow
+from booking.hall import door, queue, walkins
+from booking.models import AuditEvent, Booking, DoorRefusal, HealthDeclaration, SmsMessage, utcnow
+from booking.offices import admin as office_admin
 from tests.factories import visitor
 from tests.test_staff_support import book, clear, declaration, make_office2, new_phone
 
@@ -101,7 +102,7 @@ def test_search_by_reference_phone_ending_and_name(day):
 
 
 def test_walk_in_takes_a_place_in_the_running_slot_and_gets_a_ticket(day):
-    booking = queue.walk_in(day.office, day.service, phone=new_phone(), visitors=[visitor(7), visitor(8)],
+    booking = walkins.walk_in(day.office, day.service, phone=new_phone(), visitors=[visitor(7), visitor(8)],
                             temperatures=[36.4, 36.7], declarations=[declaration(0), declaration(1)],
                             staff=day.clerk)
     assert booking.source == "walk_in" and booking.slot_id == day.running.id
@@ -113,23 +114,99 @@ def test_walk_in_into_a_full_slot_answers_no_room_and_books_nothing(ctx):
     day.running.max_bookings = 1
     db.session.commit()
     book(day.running, [1, 2])
-    with pytest.raises(queue.NoRoom) as error:
-        queue.walk_in(day.office, day.service, phone=new_phone(), visitors=[visitor(7), visitor(8)],
+    with pytest.raises(walkins.NoRoom) as error:
+        walkins.walk_in(day.office, day.service, phone=new_phone(), visitors=[visitor(7), visitor(8)],
                       temperatures=[36.4, 36.7], declarations=[declaration(0), declaration(1)],
                       staff=day.clerk)
     assert error.value.code == "no_room"
     assert db.session.scalar(select(func.count()).select_from(Booking)) == 1
 
 
-def test_walk_in_with_fever_is_refused_and_gives_the_place_back(day):
+def test_a_refused_walk_in_leaves_no_booking_and_no_text_and_its_refusal_is_recorded(day):
     with pytest.raises(door.DoorRefused) as refused:
-        queue.walk_in(day.office, day.service, phone=new_phone(), visitors=[visitor(7), visitor(8)],
-                      temperatures=[37.8, 36.7], declarations=[declaration(0), declaration(1)],
-                      staff=day.clerk)
+        walkins.walk_in(day.office, day.service, phone=new_phone(), visitors=[visitor(7), visitor(8)],
+                        temperatures=[37.8, 36.7], declarations=[declaration(0), declaration(1)],
+                        staff=day.clerk)
     assert refused.value.code == "fever"
     db.session.refresh(day.running)
-    assert day.running.booked_bookings == 0
-    walk_in = db.session.scalar(select(Booking))
-    assert walk_in.status == "cancelled"
-    kinds = db.session.scalars(select(SmsMessage.kind).where(SmsMessage.booking_id == walk_in.id)).all()
-    assert "cancelled_by_office" not in kinds
+    assert day.running.booked_bookings == 0 and day.running.booked_people == 0
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 0
+    assert db.session.scalar(select(func.count()).select_from(SmsMessage)) == 0
+    assert db.session.scalar(select(func.count()).select_from(HealthDeclaration)) == 0
+    refusal = db.session.scalar(select(DoorRefusal))
+    assert (refusal.booking_id, refusal.reason, refusal.staff_user_id) == (None, "fever", day.clerk.id)
+    assert refusal.detail["walk_in"] == day.service.code and refusal.detail["party"] == 2
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "door_refused"))
+
+
+def test_an_admitted_walk_in_gets_one_text_with_its_ticket_and_no_reply_request(day):
+    booking = walkins.walk_in(day.office, day.service, phone=new_phone(), visitors=[visitor(7), visitor(8)],
+                              temperatures=[36.4, 36.7], declarations=[declaration(0), declaration(1)],
+                              staff=day.clerk, lang="en")
+    texts = db.session.scalars(select(SmsMessage).where(SmsMessage.booking_id == booking.id)).all()
+    assert [t.kind for t in texts] == ["walk_in"]
+    assert booking.ticket in texts[0].body and "eply" not in texts[0].body
+
+
+def test_walk_in_declarations_are_taken_by_staff(day):
+    booking = walkins.walk_in(day.office, day.service, phone=new_phone(), visitors=[visitor(7), visitor(8)],
+                              temperatures=[36.4, 36.7], declarations=[declaration(0), declaration(1)],
+                              staff=day.clerk)
+    rows = db.session.scalars(select(HealthDeclaration).where(HealthDeclaration.booking_id == booking.id)).all()
+    assert [(r.source, r.taken_by_id) for r in rows] == [("staff", day.clerk.id)] * 2
+
+
+def test_a_walk_in_party_must_fit_the_service(day):
+    with pytest.raises(BookingError) as error:  # marriage: two people, never one
+        walkins.walk_in(day.office, day.service, phone=new_phone(), visitors=[visitor(7)],
+                        temperatures=[36.4], declarations=[declaration(0)], staff=day.clerk)
+    assert error.value.code == "party_size"
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+def test_a_walk_in_with_an_unanswered_question_books_nothing(day):
+    with pytest.raises(BookingError):
+        walkins.walk_in(day.office, day.service, phone=new_phone(), visitors=[visitor(7), visitor(8)],
+                        temperatures=[36.4, 36.7],
+                        declarations=[declaration(0), declaration(1, health_code=None)], staff=day.clerk)
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 0
+    db.session.refresh(day.running)
+    assert day.running.booked_people == 0
+
+
+def test_counters_come_from_the_office_list(day):
+    office_admin.set_counters(day.office, "1号窗口\n3号窗口\n\n", day.supervisor)
+    assert day.office.counter_names == ["1号窗口", "3号窗口"]
+    checked_in(day, [1, 2])
+    with pytest.raises(queue.UnknownCounter):
+        queue.call_next(day.office, "3", day.clerk)
+    called = queue.call_next(day.office, "3号窗口", day.clerk)
+    assert called.counter == "3号窗口"
+    assert queue.display_state(day.office)["calling"] == [{"ticket": called.ticket, "counter": "3号窗口"}]
+
+
+def test_a_counter_list_refuses_repeats_and_long_names(day):
+    for text in ("1号窗口\n1号窗口", "一二三四五六七八九十一"):
+        with pytest.raises(office_admin.InvalidCounters):
+            office_admin.set_counters(day.office, text, day.supervisor)
+
+
+def test_a_no_show_can_be_undone_within_the_grace_period_and_is_audited(day):
+    booking = book(day.running, [1, 2])
+    later = utcnow() + dt.timedelta(minutes=queue.NO_SHOW_GRACE_MINUTES)
+    queue.no_show(booking, day.clerk, now=later)
+    assert queue.can_undo_no_show(booking, now=utcnow())
+    queue.undo_no_show(booking, day.clerk, now=utcnow())
+    assert booking.status == "booked"
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.booking_id == booking.id)
+                                 .order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["no_show", "no_show_undone"]
+
+
+def test_a_no_show_cannot_be_undone_after_the_grace_period(day):
+    booking = book(day.running, [1, 2])
+    queue.no_show(booking, day.clerk, now=utcnow() + dt.timedelta(minutes=queue.NO_SHOW_GRACE_MINUTES))
+    too_late = utcnow() + dt.timedelta(minutes=queue.NO_SHOW_GRACE_MINUTES + 1)
+    with pytest.raises(queue.UndoTooLate):
+        queue.undo_no_show(booking, day.clerk, now=too_late)
+    assert booking.status == "no_show"

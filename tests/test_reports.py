@@ -9,7 +9,7 @@ import io
 import pytest
 
 from booking import accounts, bookings
-from booking.hall import door, queue, reports
+from booking.hall import door, queue, reports, walkins
 from booking.models import utcnow
 from tests.factories import visitor
 from tests.test_staff_support import book, clear, declaration, make_office2, new_phone
@@ -36,7 +36,7 @@ def scripted(ctx):
     bookings.cancel(b6, by="office", reason="test", staff_user_id=day.supervisor.id)
     door.check_in(b2, [36.5, 36.6], day.clerk, now=T + 10 * M)
     queue.call_next(day.office, "1", day.clerk, now=T + 11 * M)
-    walk_in = queue.walk_in(day.office, day.service, phone=new_phone(), visitors=[visitor(40), visitor(41)],
+    walk_in = walkins.walk_in(day.office, day.service, phone=new_phone(), visitors=[visitor(40), visitor(41)],
                             temperatures=[36.4, 36.5], declarations=[declaration(0), declaration(1)],
                             staff=day.clerk, now=T + 15 * M)
     queue.complete(b2, day.clerk, now=T + 20 * M)
@@ -81,7 +81,10 @@ def test_the_csv_has_a_row_per_day_in_bookings_and_in_people(scripted):
         ("bookings", today.isoformat()), ("bookings", (today + dt.timedelta(days=1)).isoformat()),
         ("people", today.isoformat()), ("people", (today + dt.timedelta(days=1)).isoformat())]
     assert rows[0]["bookings"] == "7" and rows[2]["bookings"] == "14"
-    assert rows[0]["refused"] == "fever=1;not_cleared=1" and rows[1]["bookings"] == "0"
+    assert rows[1]["bookings"] == "0"
+    # One column per refusal reason, numbers a spreadsheet adds up (not "fever=1;not_cleared=1").
+    assert (rows[0]["refused"], rows[0]["refused_fever"], rows[0]["refused_not_cleared"]) == ("2", "1", "1")
+    assert rows[2]["refused_fever"] == "2" and rows[0]["refused_hall_full"] == "0"
 
 
 def test_the_report_api_answers_supervisors_only(app, scripted):

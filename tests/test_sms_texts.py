@@ -37,7 +37,7 @@ DEMO = {  # the demo offices (booking/demo.py): the full text with the office na
 
 def values(kind: str, lang: str, table=LONG) -> dict:
     link = HEALTH if kind == "reminder" else MANAGE
-    return dict(table[lang], code="123456", reference="ABCD2345", link=link,
+    return dict(table[lang], code="123456", reference="ABCD2345", ticket="G012", link=link,
                 references="ABCD2345、EFGH6789、JKLM2345")
 
 
@@ -126,11 +126,26 @@ def test_every_reply_fits_two_segments(kind, lang):
     assert texts.segments(texts.reply(kind, lang, **values(kind, lang))) <= 2
 
 
-def test_a_very_long_office_reason_is_cut_to_fit():
-    reason = "因上级通知要求，" * 20
-    text = texts.render("cancelled_by_office", "zh", **dict(values("x", "zh"), reason=reason))
-    assert texts.segments(text) == 2
-    assert "…" in text and MANAGE in text and "ABCD2345" in text
+@pytest.mark.parametrize("lang,reason", [("zh", "因上级通知要求，" * 20),
+                                         ("en", "an instruction from the district " * 8)])
+def test_a_very_long_office_reason_is_never_cut_the_text_links_to_it(lang, reason):
+    text = texts.render("cancelled_by_office", lang, **dict(values("x", lang), reason=reason))
+    assert texts.segments(text) <= 2
+    assert "…" not in text and reason[:12] not in text  # whole or not at all: never half a reason
+    assert MANAGE in text and "ABCD2345" in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_short_office_reason_is_in_the_text_whole(lang):
+    reason = DEMO[lang]["reason"]
+    text = texts.render("cancelled_by_office", lang, **values("x", lang, DEMO))
+    assert reason in text and "…" not in text and MANAGE in text
+
+
+def test_the_walk_in_text_asks_for_no_reply():
+    for lang in ("zh", "en"):
+        text = texts.render("walk_in", lang, **values("walk_in", lang, DEMO))
+        assert "G012" in text and not re.search(r"回复|[Rr]eply", text)
 
 
 def test_an_absurdly_long_office_name_falls_back_to_a_text_without_it():

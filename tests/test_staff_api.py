@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from booking import accounts
 from booking.extensions import db
-from booking.models import Booking, SmsMessage
+from booking.models import Booking, Closure, SmsMessage
 from tests.api_schema import CheckedClient
 from tests.factories import resident_id, visitor
 from tests.test_staff_support import book, clear, declaration, make_office2
@@ -122,6 +122,19 @@ def test_closures_are_for_supervisors_and_text_every_citizen(app, api, day):
     past = {**body, "from": "2020-01-01", "to": "2020-01-02"}
     bad = api.post("/api/v1/staff/closures", headers=auth(day.supervisor), json=past)
     assert bad.status_code == 409 and bad.get_json()["error"] == "closure_past"
+
+
+def test_a_closure_reason_in_english_reaches_english_texts(app, api, day):
+    body = {"office": day.code, "from": day.tomorrow_day.isoformat(), "to": day.tomorrow_day.isoformat(),
+            "reason": "设备检修", "reason_en": "maintenance of the hall"}
+    assert api.post("/api/v1/staff/closures", headers=auth(day.supervisor), json=body).status_code == 201
+    with app.app_context():
+        bodies = db.session.scalars(select(SmsMessage.body).where(SmsMessage.kind == "cancelled_by_office")).all()
+        closure = db.session.scalar(select(Closure))
+    assert bodies and all("原因：设备检修。" in body for body in bodies)  # these citizens booked in Chinese
+    assert (closure.reason, closure.reason_en) == ("设备检修", "maintenance of the hall")
+    too_long = {**body, "reason_en": "x" * 201}
+    assert api.post("/api/v1/staff/closures", headers=auth(day.supervisor), json=too_long).status_code == 422
 
 
 def test_the_openapi_document_describes_the_staff_api(client):

@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from booking import bookings, scheduling
 from booking.errors import OfficeClosed
 from booking.extensions import db
 from booking.hall import queue
-from booking.models import Booking, CapacityReview, OpeningHours, Slot, SmsMessage
+from booking.models import Booking, CapacityReview, Closure, OpeningHours, Slot, SmsMessage
 from booking.offices import admin as office_admin
+from booking.offices import closures as closure_rules
 from tests.test_staff_support import book, make_office2, tomorrow_slot
 
 
@@ -88,7 +89,7 @@ def test_closing_tomorrow_cancels_with_a_text_each_and_reopening_takes_bookings_
     booked = [book(day.tomorrow, [1, 2], lang="zh"), book(day.tomorrow, [3, 4], lang="en")]
     book(day.running, [5, 6])  # today: untouched
     tomorrow = queue.today(day.office) + dt.timedelta(days=1)
-    closure, cancelled = office_admin.close(day.office, None, tomorrow, tomorrow, "设备检修", day.supervisor)
+    closure, cancelled = closure_rules.close(day.office, None, tomorrow, tomorrow, "设备检修", day.supervisor)
     assert cancelled == 2
     for booking in booked:
         db.session.refresh(booking)
@@ -98,7 +99,7 @@ def test_closing_tomorrow_cancels_with_a_text_each_and_reopening_takes_bookings_
     assert sorted(lang for lang, _ in sms) == ["en", "zh"]
     with pytest.raises(OfficeClosed):
         book(day.tomorrow, [7, 8])
-    office_admin.reopen(closure, day.supervisor)
+    closure_rules.reopen(closure, day.supervisor)
     assert book(day.tomorrow, [7, 8]).status == "booked"
     assert db.session.scalar(select(Booking.status).where(Booking.id == booked[0].id)) == "cancelled"
 
@@ -107,12 +108,46 @@ def test_closing_tomorrow_cancels_with_a_text_each_and_reopening_takes_bookings_
 def test_bad_closure_ranges_are_refused_and_change_nothing(day, days):
     today = queue.today(day.office)
     first, last = (today + dt.timedelta(days=n) for n in days)
-    with pytest.raises((office_admin.InvalidClosure, office_admin.ClosurePast)):
-        office_admin.close(day.office, None, first, last, "x", day.supervisor)
-    assert office_admin.closures(day.office, include_past=True) == []
+    with pytest.raises((closure_rules.InvalidClosure, closure_rules.ClosurePast)):
+        closure_rules.close(day.office, None, first, last, "x", day.supervisor)
+    assert closure_rules.closures(day.office, include_past=True) == []
 
 
 def test_a_closure_needs_a_reason(day):
     tomorrow = queue.today(day.office) + dt.timedelta(days=1)
-    with pytest.raises(office_admin.InvalidClosure):
-        office_admin.close(day.office, None, tomorrow, tomorrow, "   ", day.supervisor)
+    with pytest.raises(closure_rules.InvalidClosure):
+        closure_rules.close(day.office, None, tomorrow, tomorrow, "   ", day.supervisor)
+
+
+def test_a_closure_preview_counts_bookings_and_people_per_day_and_changes_nothing(day):
+    later = tomorrow_slot(day.service, starts_at=day.tomorrow.starts_at + dt.timedelta(days=1),
+                          ends_at=day.tomorrow.ends_at + dt.timedelta(days=1))
+    db.session.commit()
+    for people in ([1, 2], [3, 4]):
+        book(day.tomorrow, people)
+    book(later, [5, 6])
+    tomorrow = queue.today(day.office) + dt.timedelta(days=1)
+    preview = closure_rules.preview(day.office, None, tomorrow, tomorrow + dt.timedelta(days=2))
+    assert [(d.day, d.bookings, d.people) for d in preview.days] == [
+        (tomorrow, 2, 4), (tomorrow + dt.timedelta(days=1), 1, 2)]
+    assert (preview.bookings, preview.people) == (3, 6)
+    assert closure_rules.closures(day.office) == []
+    assert db.session.scalar(select(func.count()).select_from(Booking).where(Booking.status == "booked")) == 3
+
+
+@pytest.mark.parametrize("written,lang,said", [
+    ("因疫情防控需要。", "zh", "疫情防控需要"), ("由于设备检修", "zh", "设备检修"), ("设备检修！", "zh", "设备检修"),
+    ("Because of a burst pipe.", "en", "a burst pipe"), ("", "en", closure_rules.NEUTRAL_REASON_EN),
+    ("因", "zh", "因")])
+def test_the_reason_reads_right_in_the_text_whatever_it_starts_with(written, lang, said):
+    closure = Closure(reason=written if lang == "zh" else "设备检修", reason_en=written if lang == "en" else "")
+    assert closure_rules.text_reason(closure, lang) == said
+
+
+def test_the_cancelled_booking_keeps_its_closure_for_its_page(day):
+    booking = book(day.tomorrow, [1, 2], lang="en")
+    tomorrow = queue.today(day.office) + dt.timedelta(days=1)
+    closure, _ = closure_rules.close(day.office, None, tomorrow, tomorrow, "因场地维修", day.supervisor,
+                                     reason_en="the hall is being repaired")
+    db.session.refresh(booking)
+    assert booking.closure_id == closure.id and booking.cancel_reason == "the hall is being repaired"

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from booking import accounts
 from booking.extensions import db
-from booking.models import AuditEvent, Booking, StaffUser
+from booking.models import AuditEvent, Booking, HealthDeclaration, StaffUser
 from tests.factories import resident_id
 from tests.test_staff_support import PASSWORD, admin, book, clear, make_office2
 
@@ -116,7 +116,12 @@ def test_every_staff_action_is_in_the_audit_trail_with_who_did_it(app, client, d
     supervisor = app.test_client()
     login(supervisor, "super-registry-a")
     trail = supervisor.get(f"/staff/registry-a/audit?reference={day.cleared}").get_data(as_text=True)
-    assert "clerk-registry-a" in trail and "checked_in" in trail and "called" in trail
+    assert "clerk-registry-a" in trail and "已签到" in trail and "已叫号" in trail
+    # Events and details in words, never the stored codes.
+    assert "checked_in" not in trail, trail[trail.find("checked_in") - 300:trail.find("checked_in") + 100]
+    assert "排队号：J001" in trail and "窗口：3" in trail
+    english = supervisor.get(f"/staff/registry-a/audit?reference={day.cleared}&lang=en").get_data(as_text=True)
+    assert "Checked in" in english and "Called to a counter" in english and "ticket: J001" in english
 
 
 def test_the_reports_page_has_a_chart_and_a_csv(client, day):
@@ -179,3 +184,57 @@ def test_the_chosen_language_survives_login_and_english_pages_read_in_english(cl
     login(client)
     page = client.get("/staff/registry-a/queue").get_data(as_text=True)
     assert "Call next" in page and "In the hall: 0 of 30 people" in page and "叫下一号" not in page
+
+
+def test_staff_error_pages_speak_the_clerks_language(client, day):
+    login(client)
+    forbidden = client.get("/staff/registry-a/capacity")  # a supervisor's page
+    assert forbidden.status_code == 403 and "您的账号无权访问此页" in forbidden.get_data(as_text=True)
+    missing = client.get("/staff/registry-a/bookings/NOSUCHREF/no-show?lang=en")
+    assert missing.status_code in (302, 404)
+    nowhere = client.get("/staff/registry-a/no-such-page?lang=zh")
+    assert nowhere.status_code == 404 and "找不到该页面" in nowhere.get_data(as_text=True)
+    english = client.get("/staff/registry-a/capacity?lang=en").get_data(as_text=True)
+    assert "Not for your account" in english and "Forbidden" not in english
+
+
+def test_the_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/vnd.microsoft.icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00"
+
+
+def test_the_walk_in_form_preselects_no_answer(client, day):
+    login(client)
+    page = client.get("/staff/registry-a/walk-in?service=marriage").get_data(as_text=True)
+    form = page[page.index('id="walk-in-form"'):]  # the service chosen above is the only choice made
+    assert 'id="name1"' in form and not re.search(r"\s(checked|selected)[\s>]", form)
+    assert '<option value="">请选择…</option>' in page
+
+
+def test_a_declaration_taken_at_the_door_says_taken_by_staff(app, client, day):
+    with app.app_context():
+        uncleared = book(db.session.scalar(select(Booking).where(Booking.reference == day.cleared)).slot,
+                         [5, 6]).reference
+    login(client)
+    page = client.get(f"/staff/registry-a/bookings/{uncleared}/declare").get_data(as_text=True)
+    assert not re.search(r"\s(checked|selected)[\s>]", page)
+    answers = {"csrf_token": csrf(page), "visitor": ["0", "1"]}
+    for i in (0, 1):
+        answers.update({f"symptoms{i}": "no", f"travel{i}": "no", f"contact{i}": "no",
+                        f"health_code{i}": "green", f"temperature{i}": "36.5"})
+    unanswered = client.post(f"/staff/registry-a/bookings/{uncleared}/declare",
+                             data={**answers, "travel1": ""}, follow_redirects=True)
+    assert "办事人 2·风险地区：请选择“是”或“否”。" in unanswered.get_data(as_text=True) or \
+        "办事人 2·风险地区：请回答此项。" in unanswered.get_data(as_text=True)
+    done = client.post(f"/staff/registry-a/bookings/{uncleared}/declare", data=answers, follow_redirects=True)
+    assert "已记录工作人员代填的健康申报" in done.get_data(as_text=True)
+    with app.app_context():
+        clerk = db.session.scalar(select(StaffUser).where(StaffUser.username == "clerk-registry-a"))
+        rows = db.session.scalars(select(HealthDeclaration).join(Booking)
+                                  .where(Booking.reference == uncleared)).all()
+        assert [(r.source, r.taken_by_id) for r in rows] == [("staff", clerk.id)] * 2
+    supervisor = client.application.test_client()
+    login(supervisor, "super-registry-a")
+    trail = supervisor.get(f"/staff/registry-a/audit?reference={uncleared}").get_data(as_text=True)
+    assert "健康申报通过" in trail and "工作人员代填" in trail

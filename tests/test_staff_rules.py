@@ -254,3 +254,10 @@ def test_the_per_person_limit_is_shown_and_changed_on_the_service_settings_page(
     assert service_row(world)["person_limit"] == "day"
     refused = client.post(SETTINGS + "&lang=en", data={**GOOD, "person_limit": "week", "csrf_token": token})
     assert refused.status_code == 422 and service_row(world)["person_limit"] == "day"
+
+
+def test_the_settings_name_the_time_zone_in_words(world):
+    client, _ = login(world, lang="zh")
+    assert "北京时间" in client.get(SETTINGS).get_data(as_text=True)
+    english = client.get(SETTINGS + "&lang=en").get_data(as_text=True)
+    assert "Beijing time" in english and "Asia/Shanghai" not in english

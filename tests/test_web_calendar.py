@@ -82,11 +82,14 @@ def test_service_page_shows_the_rules_and_each_day_state(week, client):
     page = text(client.get("/book/registry/marriage?lang=zh"))
     assert "预约须知" in page and "双方本人到场" in page and "入口处测量体温" in page
     assert "场所消毒" in page  # the closure and its reason
+    assert "入内。请" in page and "入内。 请" not in page  # Chinese sentences side by side, no space
     assert "剩余 3 个名额" in page and "已约满" in page and "开放预约" in page
     day = (today + dt.timedelta(days=2)).isoformat()
     assert f'href="/book/registry/marriage/{day}' in page
     english = text(client.get("/book/registry/marriage?lang=en"))
-    assert "Before you book" in english and "3 places left" in english and "closed: 场所消毒" in english
+    assert "Before you book" in english and "3 places left" in english
+    # No English reason was written: the English page says "closed", not the Chinese reason.
+    assert "closed" in english and "场所消毒" not in english
 
 
 def test_slots_page_counts_the_people_limit_honestly(week, client):

@@ -16,12 +16,13 @@ from .. import date_input
 from ..access import CLOSING_LIMIT, DISPLAY_LIMIT, TEXTING_LIMIT, office_by_code, office_for, staff_api, staff_key
 from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
-from ..hall import queue, reports
+from ..hall import queue, reports, walkins
 from ..hall.door import check_in
 from ..health import cleared_many
 from ..i18n import LANGUAGES
 from ..models import Booking
 from ..offices import admin as office_admin
+from ..offices import closures as closure_rules
 from . import bp
 from .errors import InvalidBody, body
 from .staff_spec import OPENAPI_PATHS, OPENAPI_SCHEMAS  # noqa: F401  (read by openapi.py)
@@ -131,10 +132,10 @@ def staff_walk_in():
     office = office_for(g.staff_user, code)
     service = next((s for s in office_admin.office_services(office) if s.code == service_code), None)
     if service is None:
-        raise queue.NoCurrentSlot("service")
+        raise walkins.NoCurrentSlot("service")
     if not all(isinstance(v, dict) for v in visitors):
         raise InvalidBody({"visitors": ("应为对象数组。", "Must be an array of objects.")})
-    booking = queue.walk_in(office, service, phone=phone, visitors=visitors,
+    booking = walkins.walk_in(office, service, phone=phone, visitors=visitors,
                             temperatures=temps,
                             declarations=declarations, staff=g.staff_user, lang=lang)
     return jsonify(reference=booking.reference, ticket=booking.ticket, status=booking.status), 201
@@ -148,14 +149,16 @@ def staff_closure():
     code, service_code = data.string("office"), data.string("service", required=False)
     first, last = data.date("from"), data.date("to")
     reason = data.string("reason")
+    reason_en = data.string("reason_en", required=False)
     data.done()
     office = office_for(g.staff_user, code, "supervisor")
     service = None
     if service_code:
         service = next((s for s in office_admin.office_services(office) if s.code == service_code), None)
         if service is None:
-            raise office_admin.InvalidClosure("service")
-    closure, cancelled = office_admin.close(office, service, first, last, reason, g.staff_user)
+            raise closure_rules.InvalidClosure("service")
+    closure, cancelled = closure_rules.close(office, service, first, last, reason, g.staff_user,
+                                              reason_en=reason_en or "")
     return jsonify(id=closure.id, cancelled=cancelled), 201
 
 

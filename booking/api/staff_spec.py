@@ -174,7 +174,11 @@ OPENAPI_PATHS = {
             "office": {"type": "string"},
             "service": {"type": ["string", "null"], "description": "Omit for the whole office."},
             "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
-            "reason": {"type": "string", "maxLength": 200, "description": "Sent to every affected citizen."}}}),
+            "reason": {"type": "string", "maxLength": 200,
+                       "description": "In Chinese; sent to every affected citizen texted in Chinese."},
+            "reason_en": {"type": ["string", "null"], "maxLength": 200,
+                          "description": "In English, for citizens texted in English; without it they get "
+                                         "a neutral English sentence."}}}),
         "responses": {"201": answer("Closed; every affected citizen is texted.", {"type": "object",
                                                                                   "required": ["cancelled"],
                                     "properties": {"id": {"type": "integer"}, "cancelled": {"type": "integer"}}}),

@@ -21,6 +21,7 @@ from ..health.judge import format_temperature
 from ..health.rules import current_rules
 from ..i18n import local_time
 from ..models import Booking, DoorDay, DoorRefusal, Office, Service, StaffUser, TicketCounter, utcnow
+from ..uow import after_rollback, unit_of_work
 
 ADMITTABLE = ("booked", "confirmed")
 IN_HALL = ("checked_in", "called")
@@ -35,8 +36,8 @@ REFUSALS = {
     "too_early": ("签到从 {opens_at} 开始（预约时段前 {minutes} 分钟），请稍候。",
                   "Check-in opens at {opens_at}, {minutes} minutes before the slot. Please wait."),
     "too_late": ("今天的签到已于 {closes_at} 结束。", "Check-in closed at {closes_at} today."),
-    "not_cleared": ("尚有办事人未通过健康申报：{names}。",
-                    "Not every visitor has passed the health declaration: {names}."),
+    "not_cleared": ("尚有办事人未通过健康申报：{names_zh}。",
+                    "Not every visitor is cleared by the health declaration: {names_en}."),
     "fever": ("体温 {temperature} °C 达到或超过 {limit} °C，不能入场。",
               "{temperature} °C is at or above {limit} °C: entry refused."),
     "hall_full": ("大厅现有 {occupancy} 人，再进 {party} 人将超过 {limit} 人的上限，请稍候。",
@@ -149,7 +150,12 @@ def _time_refusal(booking: Booking, now: dt.datetime) -> tuple[str, dict] | None
 def _fever(booking: Booking, temperatures: list[float]) -> tuple[str, dict] | None:
     if len(temperatures) != booking.party_size:
         raise TemperaturesInvalid(count=booking.party_size)
-    limit = current_rules(booking.service).temperature_limit_c
+    return fever(booking.service, temperatures)
+
+
+def fever(service: Service, temperatures: list[float]) -> tuple[str, dict] | None:
+    """("fever", details) for the first temperature at or above the service's limit, else None."""
+    limit = current_rules(service).temperature_limit_c
     for position, value in enumerate(temperatures):
         if round(value, 2) >= round(limit, 2):
             return "fever", {"temperature": format_temperature(value),
@@ -164,57 +170,83 @@ def _refusal(booking: Booking, temperatures: list[float], now: dt.datetime):
     if found:
         return found
     if not is_cleared(booking, now):
-        names = [s.name for s in visitor_statuses(booking, now) if s.state != "cleared"]
-        return "not_cleared", {"names": "、".join(names)}
+        waiting = [s for s in visitor_statuses(booking, now) if s.state != "cleared"]
+        return "not_cleared", {  # who, and whether they have not declared or failed
+            "names_zh": "、".join(f"{s.name}（{s.label('zh')}）" for s in waiting),
+            "names_en": ", ".join(f"{s.name} ({s.label('en').lower()})" for s in waiting)}
     return _fever(booking, temperatures)
 
 
-def _refuse(booking: Booking, code: str, details: dict, staff: StaffUser | None,
-            now: dt.datetime):
-    """Record the refusal in its own commit, then raise it."""
-    booking_id, office_id = booking.id, booking.office_id
+def record_refusal(refusal: DoorRefused, *, office_id: int, booking_id: int | None,
+                   staff: StaffUser | None, now: dt.datetime, **detail) -> DoorRefused:
+    """Have the refusal recorded (door_refusal row, audit event, metric) once the attempted
+    admission has been rolled back: booking.uow.after_rollback. Returns `refusal` to raise.
+
+    `booking_id` is None for a walk-in (its booking was rolled back with the rest); `detail`
+    adds to the refusal's own details (the walk-in's service, say).
+    """
     staff_id = staff.id if staff is not None else None
-    db.session.rollback()  # nothing of the attempted check-in survives
-    db.session.add(DoorRefusal(booking_id=booking_id, office_id=office_id, staff_user_id=staff_id,
-                               reason=code, at=now, detail=details or None))
-    audit.record("door_refused", actor="staff" if staff_id else "system", office_id=office_id,
-                 staff_user_id=staff_id, booking=db.session.get(Booking, booking_id),
-                 reason=code)
-    db.session.commit()
-    metrics.door_refused(code)
-    raise DoorRefused(code, **details)
+
+    def record() -> None:
+        details = {**refusal.details, **detail}
+        db.session.add(DoorRefusal(booking_id=booking_id, office_id=office_id, staff_user_id=staff_id,
+                                   reason=refusal.code, at=now, detail=details or None))
+        audit.record("door_refused", actor="staff" if staff_id else "system", office_id=office_id,
+                     staff_user_id=staff_id,
+                     booking=db.session.get(Booking, booking_id) if booking_id else None,
+                     reason=refusal.code, **detail)
+        metrics.door_refused(refusal.code)
+
+    return after_rollback(refusal, record)
 
 
-def check_in(booking: Booking, measured_temperatures: list[float], staff: StaffUser | None,
-             now: dt.datetime | None = None) -> Booking:
-    """Admit a booking at the door and give it a queue ticket. Commits.
+def admit(booking: Booking, measured_temperatures: list[float], staff: StaffUser | None,
+          now: dt.datetime) -> str:
+    """The door's rule, in the caller's transaction: returns the ticket given; no commit.
 
     In order: active booking, its day, the check-in hours, every visitor cleared, one
     temperature per visitor each below the service's limit, and room in the hall. A refusal
-    is recorded and raised as DoorRefused; bad temperatures raise TemperaturesInvalid (422).
+    raises DoorRefused and records nothing (the caller rolls back, then `record_refusal`);
+    bad temperatures raise TemperaturesInvalid (422).
     """
-    now = now or utcnow()
     temperatures = _clean_temperatures(measured_temperatures)
     found = _refusal(booking, temperatures, now)
     if found:
-        _refuse(booking, *found, staff, now)
+        raise DoorRefused(found[0], **found[1])
     office = booking.office
     day = scheduling.local_day(office, now)
     # Serialise admissions per office and day, then count: the hall limit holds under races.
     _lock_row(DoorDay, {"office_id": office.id, "day": day}, {"admissions": DoorDay.admissions + 1})
     present = occupancy(office, now)
     if present + booking.party_size > office.hall_limit:
-        _refuse(booking, "hall_full", {"occupancy": present, "party": booking.party_size,
-                                       "limit": office.hall_limit}, staff, now)
+        raise DoorRefused("hall_full", occupancy=present, party=booking.party_size,
+                          limit=office.hall_limit)
     ticket = next_ticket(office, booking.service, day)
     changed = db.session.execute(
         update(Booking).where(Booking.id == booking.id, Booking.status.in_(ADMITTABLE))
         .values(status="checked_in", checked_in_at=now, ticket=ticket, updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
     if changed != 1:  # checked in by another door a moment ago
-        _refuse(booking, "not_active", {}, staff, now)
+        raise DoorRefused("not_active")
     audit.record("checked_in", actor="staff" if staff else "system", booking=booking,
                  staff_user_id=staff.id if staff else None, ticket=ticket)
-    db.session.commit()
+    return ticket
+
+
+def check_in(booking: Booking, measured_temperatures: list[float], staff: StaffUser | None,
+             now: dt.datetime | None = None) -> Booking:
+    """Admit a booking at the door and give it a queue ticket (see `admit`). A use case.
+
+    A refusal rolls the attempt back, is recorded (door_refusal row and audit event) in a
+    transaction of its own, and is raised as DoorRefused; bad temperatures raise
+    TemperaturesInvalid (422) and change nothing.
+    """
+    now = now or utcnow()
+    booking_id, office_id = booking.id, booking.office_id
+    with unit_of_work():
+        try:
+            admit(booking, measured_temperatures, staff, now)
+        except DoorRefused as refusal:
+            raise record_refusal(refusal, office_id=office_id, booking_id=booking_id, staff=staff, now=now) from None
     db.session.refresh(booking)
     return booking

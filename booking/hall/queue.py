@@ -1,8 +1,8 @@
-"""The day's queue at an office: the list, call next, complete, no-show, walk-ins.
+"""The day's queue at an office: the list, call next, complete, no-show (and its undo).
 
-Check-in itself is the door's rule (booking.hall.door.check_in); this module uses it and never
-repeats it. Each operation owns its transaction and records an audit event for the staff
-member who did it. Status moves are conditional UPDATEs, so two counters pressing "call next"
+Check-in itself is the door's rule (booking.hall.door.check_in); walk-ins are walkins.py.
+Each operation owns its transaction and records an audit event for the staff member who did
+it. Status moves are conditional UPDATEs, so two counters pressing "call next"
 at once never get the same ticket.
 """
 
@@ -15,11 +15,10 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from .. import audit, bookings, health, scheduling
-from ..errors import BookingError, NotActive, NotFound, SlotFull
+from .. import audit, scheduling
+from ..errors import BookingError, NotActive, NotFound
 from ..extensions import db
-from ..models import Booking, Office, Service, Slot, StaffUser, Visitor, utcnow
-from . import door
+from ..models import AuditEvent, Booking, Office, Service, Slot, StaffUser, Visitor, utcnow
 from .door import occupancy
 
 NO_SHOW_GRACE_MINUTES = 15
@@ -38,37 +37,19 @@ class TooEarlyForNoShow(BookingError):
     message_en = "A booking can be marked as a no-show {minutes} minutes after its start."
 
 
-class NoRoom(BookingError):
-    code, status, field = "no_room", 409, "service"
-    message_zh, message_en = "当前时段已满，无法现场加号。", "The current slot is full: no walk-in place."
-
-
-class NoCurrentSlot(NoRoom):
-    code = "no_room"
-    message_zh, message_en = "当前没有可办理的时段。", "There is no slot running now for this service."
-
-
 class InvalidCounter(BookingError):
     code, field = "invalid_counter", "counter"
     message_zh, message_en = "请填写窗口号（1–10 个字符）。", "Please give a counter (1 to 10 characters)."
 
 
-class BadTemperature(BookingError):
-    code, field = "invalid_temperature", "temperatures_c"
-    message_zh = "请为每位办事人填写测得的体温（30–45 ℃）。"
-    message_en = "Please enter each visitor's measured temperature (30 to 45 °C)."
+class UnknownCounter(InvalidCounter):
+    message_zh, message_en = "请从本办事处的窗口中选择。", "Please choose one of this office's counters."
 
 
-def clean_temperatures(values: list, count: int) -> list[float]:
-    """Measured temperatures, one per visitor, as numbers in a human range (BadTemperature)."""
-    try:
-        result = [float(str(v).replace(",", ".").strip()) for v in values
-                  if not isinstance(v, bool)]
-    except (TypeError, ValueError):
-        raise BadTemperature() from None
-    if len(result) != count or any(not 30.0 <= t <= 45.0 for t in result):
-        raise BadTemperature()
-    return result
+class UndoTooLate(BookingError):
+    code, status = "undo_too_late", 409
+    message_zh = "标记未到超过 {minutes} 分钟后不能撤销。"
+    message_en = "A no-show can be undone only within {minutes} minutes of marking it."
 
 
 @dataclass(frozen=True)
@@ -176,8 +157,12 @@ def display_state(office: Office, now: dt.datetime | None = None) -> dict:
 
 # --- operations ------------------------------------------------------------------------------
 
-def _clean_counter(counter) -> str:
+def _clean_counter(office: Office, counter) -> str:
+    """The counter as staff wrote it in the office's list (UnknownCounter otherwise); an
+    office without a list takes any name of 1 to 10 characters (InvalidCounter)."""
     counter = str(counter if counter is not None else "").strip()
+    if office.counter_names and counter not in office.counter_names:
+        raise UnknownCounter()
     if not 1 <= len(counter) <= 10:
         raise InvalidCounter()
     return counter
@@ -186,7 +171,7 @@ def _clean_counter(counter) -> str:
 def call_next(office: Office, counter, staff: StaffUser, service: Service | None = None,
               now: dt.datetime | None = None) -> Booking:
     """Call the longest-waiting ticket to a counter. Commits; NothingWaiting when none waits."""
-    counter = _clean_counter(counter)
+    counter = _clean_counter(office, counter)
     now = now or utcnow()
     for candidate in waiting(office, now):
         if service is not None and candidate.service_id != service.id:
@@ -244,6 +229,35 @@ def no_show(booking: Booking, staff: StaffUser, now: dt.datetime | None = None) 
     return booking
 
 
+def no_show_marked_at(booking: Booking) -> dt.datetime | None:
+    """When the booking was last marked a no-show (its audit event), if it was."""
+    return db.session.scalar(
+        select(AuditEvent.at).where(AuditEvent.booking_id == booking.id, AuditEvent.action == "no_show")
+        .order_by(AuditEvent.id.desc()).limit(1))
+
+
+def can_undo_no_show(booking: Booking, now: dt.datetime | None = None) -> bool:
+    """A no-show may be undone within the grace period (NO_SHOW_GRACE_MINUTES) of marking it."""
+    marked = no_show_marked_at(booking) if booking.status == "no_show" else None
+    return marked is not None and (now or utcnow()) <= marked + dt.timedelta(minutes=grace_minutes())
+
+
+def undo_no_show(booking: Booking, staff: StaffUser, now: dt.datetime | None = None) -> Booking:
+    """Take back a no-show marked by mistake, within the grace period: the booking is again
+    confirmed (or booked, if it never was) and can check in. Commits; audited.
+
+    NotActive when it is not a no-show; UndoTooLate after the grace period.
+    """
+    if booking.status != "no_show":
+        raise NotActive()
+    if not can_undo_no_show(booking, now):
+        raise UndoTooLate(minutes=grace_minutes())
+    _move(booking, ("no_show",), status="confirmed" if booking.confirmed_at else "booked")
+    audit.record("no_show_undone", actor="staff", booking=booking, staff_user_id=staff.id)
+    db.session.commit()
+    return booking
+
+
 def _move(booking: Booking, allowed: tuple[str, ...], **values) -> None:
     changed = db.session.execute(
         update(Booking).where(Booking.id == booking.id, Booking.status.in_(allowed))
@@ -253,52 +267,3 @@ def _move(booking: Booking, allowed: tuple[str, ...], **values) -> None:
         db.session.rollback()
         raise NotActive()
     db.session.refresh(booking)
-
-
-# --- walk-ins ---------------------------------------------------------------------------------
-
-def current_slot(service: Service, now: dt.datetime | None = None) -> Slot:
-    """The service's slot running now (or the next one, if its check-in has opened)."""
-    now = now or utcnow()
-    opens = dt.timedelta(minutes=service.office.checkin_opens_minutes)
-    slot = db.session.scalars(
-        select(Slot).where(Slot.service_id == service.id, Slot.ends_at > now,
-                           Slot.starts_at <= now + opens)
-        .order_by(Slot.starts_at).limit(1)).first()
-    if slot is None:
-        raise NoCurrentSlot()
-    return slot
-
-
-def walk_in(office: Office, service: Service, *, phone: str, visitors: list,
-            temperatures: list[float], declarations: list[dict], staff: StaffUser,
-            lang: str = "zh", now: dt.datetime | None = None) -> Booking:
-    """Take a place in the current slot for people at the door, declare and check them in.
-
-    The place is taken by the same reserve function as an online booking (NoRoom when the slot
-    is full). A walk-in refused at the door (fever, not cleared, hall full) gives its place back.
-    """
-
-    if service.office_id != office.id:
-        raise NoCurrentSlot()
-    temperatures = clean_temperatures(temperatures, len(visitors))  # before any place is taken
-    now = now or utcnow()
-    slot = current_slot(service, now)
-    try:
-        booked = bookings.book(slot_id=slot.id, phone=phone, visitors=visitors, lang=lang,
-                               source="walk_in", now=now)
-    except SlotFull:
-        raise NoRoom() from None
-    booking = booked.booking
-    audit.record("walk_in", actor="staff", booking=booking, staff_user_id=staff.id)
-    db.session.commit()
-    try:
-        if declarations:
-            health.declare(booking, declarations, source="staff", now=now)
-        return door.check_in(booking, temperatures, staff, now=now)
-    except BookingError:
-        db.session.rollback()
-        bookings.cancel(booking, by="office", reason="walk-in refused at the door",
-                        staff_user_id=staff.id, notify=False)
-        raise
-

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from .. import scheduling
 from ..extensions import db
-from ..models import Booking, DoorRefusal, HealthDeclaration, Office, Slot, utcnow
+from ..models import REFUSAL_REASONS, Booking, DoorRefusal, HealthDeclaration, Office, Slot, utcnow
 
 MAX_DAYS = 92
 FIGURES = ("bookings", "confirmed", "cancelled", "checked_in", "completed", "no_show", "walk_ins",
@@ -81,12 +81,14 @@ def _stays(bookings: list[Booking]) -> tuple[dict, dict]:
 
 def _refusals(office: Office, start, end) -> tuple[dict, dict]:
     rows = db.session.execute(
-        select(DoorRefusal.reason, DoorRefusal.booking_id, Booking.party_size)
-        .join(Booking, DoorRefusal.booking_id == Booking.id)
+        select(DoorRefusal.reason, DoorRefusal.detail, Booking.party_size)
+        .outerjoin(Booking, DoorRefusal.booking_id == Booking.id)
         .where(DoorRefusal.office_id == office.id, DoorRefusal.at >= start, DoorRefusal.at < end)
     ).all()
     by_booking, by_people = {}, {}
-    for reason, _, people in rows:
+    for reason, detail, people in rows:
+        if people is None:  # a refused walk-in: no booking was kept, its party size was
+            people = int((detail or {}).get("party") or 1)
         by_booking[reason] = by_booking.get(reason, 0) + 1
         by_people[reason] = by_people.get(reason, 0) + people
     return by_booking, by_people
@@ -163,15 +165,17 @@ def totals(reports: list[dict]) -> dict:
     return result
 
 
+# One column per refusal reason, so a spreadsheet can add them up.
 CSV_COLUMNS = ["date", "office", *FIGURES[:-2], "cancelled_by_citizen", "cancelled_by_office",
-               "cancelled_by_auto_release", "refused", "declarations_failed", "peak_occupancy",
-               "stay_average_minutes", "stay_longest_minutes"]
+               "cancelled_by_auto_release", "refused", *(f"refused_{r}" for r in REFUSAL_REASONS),
+               "declarations_failed", "peak_occupancy", "stay_average_minutes", "stay_longest_minutes"]
 
 
 def _csv_row(report: dict, figures: dict) -> list:
     row = [report["date"], report["office"]] + [figures[n] for n in FIGURES[:-2]]
     row += [figures["cancelled_by"][w] for w in CANCELLED_BY]
-    row += [";".join(f"{k}={v}" for k, v in sorted(figures["refused"].items())),
+    refused = figures["refused"]
+    row += [sum(refused.values()), *(refused.get(r, 0) for r in REFUSAL_REASONS),
             figures["declarations_failed"], figures["peak_occupancy"],
             figures["stay_minutes"]["average"], figures["stay_minutes"]["longest"]]
     return row

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from .. import audit, scheduling
 from ..errors import BookingError, NotActive
 from ..extensions import db
-from ..i18n import choose, local_time
+from ..i18n import choose, local_time, zone_words
 from ..models import Booking, HealthDeclaration, HealthRules, StaffUser, Visitor, utcnow
 from ..uow import use_case
 from .judge import Answers, asked, judge, reason_text
@@ -28,14 +28,14 @@ DECLARABLE = ("booked", "confirmed")
 
 class DeclarationNotOpen(BookingError):
     code, status = "declaration_not_open", 409
-    message_zh = "本次到访的健康申报将于 {opens_at}（{zone} 时间）开放，请届时再填写。"
-    message_en = "Health declarations for this visit open at {opens_at} ({zone}). Please come back then."
+    message_zh = "本次到访的健康申报将于{opens_at_zh}（{zone_zh}）开放，请届时再填写。"
+    message_en = "Health declarations for this visit open on {opens_at_en} ({zone_en}). Please come back then."
 
 
 class DeclarationClosed(BookingError):
     code, status = "declaration_closed", 409
-    message_zh = "本次到访的健康申报已于 {closes_at} 截止。"
-    message_en = "Health declarations for this visit closed at {closes_at}."
+    message_zh = "本次到访的健康申报已于{closes_at_zh}截止。"
+    message_en = "Health declarations for this visit closed on {closes_at_en}."
 
 
 class HealthDataForbidden(BookingError):
@@ -51,9 +51,12 @@ class Window:
     opens_at: dt.datetime
     closes_at: dt.datetime
 
-    def local(self, office, which: str) -> str:
-        """opens_at or closes_at in the office's zone: 2026-11-24 09:30."""
-        return local_time(getattr(self, which), office, form="stamp")
+    def local(self, office, which: str) -> dict[str, str]:
+        """{which}_zh / {which}_en: the moment in the office's zone, in each language's words
+        (booking.i18n.local_time)."""
+        moment = getattr(self, which)
+        return {f"{which}_zh": local_time(moment, office, "zh"),
+                f"{which}_en": local_time(moment, office, "en")}
 
 
 def declaration_window(booking: Booking, rules: HealthRules | None = None) -> Window:
@@ -72,15 +75,16 @@ def check_window(booking: Booking, rules: HealthRules, now: dt.datetime) -> None
     if booking.status not in DECLARABLE:
         if booking.status in ("checked_in", "called", "completed"):
             window = declaration_window(booking, rules)
-            raise DeclarationClosed(closes_at=window.local(booking.office, "closes_at"))
+            raise DeclarationClosed(**window.local(booking.office, "closes_at"))
         raise NotActive()
     window = declaration_window(booking, rules)
     if now < window.opens_at:
-        raise DeclarationNotOpen(opens_at=window.local(booking.office, "opens_at"),
-                                 zone=booking.office.timezone, opens_at_iso=window.opens_at
+        raise DeclarationNotOpen(**window.local(booking.office, "opens_at"),
+                                 zone_zh=zone_words(booking.office, "zh"),
+                                 zone_en=zone_words(booking.office, "en"), opens_at_iso=window.opens_at
                                  .astimezone(booking.office.tz).isoformat())
     if now >= window.closes_at:
-        raise DeclarationClosed(closes_at=window.local(booking.office, "closes_at"))
+        raise DeclarationClosed(**window.local(booking.office, "closes_at"))
 
 
 # --- declaring -------------------------------------------------------------------------------
@@ -97,7 +101,7 @@ def _stored_answers(rules: HealthRules, answers: Answers) -> dict:
 
 
 def _record(booking: Booking, visitor: Visitor, rules: HealthRules, answers: Answers,
-            source: str, now: dt.datetime) -> HealthDeclaration:
+            source: str, now: dt.datetime, taken_by: StaffUser | None = None) -> HealthDeclaration:
     verdict = judge(rules, answers, booking.slot.starts_at)
     db.session.execute(
         update(HealthDeclaration)
@@ -107,20 +111,25 @@ def _record(booking: Booking, visitor: Visitor, rules: HealthRules, answers: Ans
         booking_id=booking.id, visitor_id=visitor.id, office_id=booking.office_id,
         rules_id=rules.id, rules_version=rules.version, declared_at=now,
         visit_at=booking.slot.starts_at, source=source, passed=verdict.passed,
+        taken_by_id=taken_by.id if taken_by else None,
         reasons=verdict.reasons, **_stored_answers(rules, answers))
     db.session.add(declaration)
     # The office learns of every failure (the staff side lists these events); no answers here.
     action = "health_declared" if verdict.passed else "health_declaration_failed"
-    audit.record(action, actor="staff" if source == "staff" else "citizen", booking=booking, visitor=visitor.position,
-                 rules_version=rules.version, failed=[r["code"] for r in verdict.reasons
-                                                      if not r["passed"]])
+    audit.record(action, actor="staff" if source == "staff" else "citizen", booking=booking,
+                 staff_user_id=taken_by.id if taken_by else None, visitor=visitor.position,
+                 taken_by_staff=taken_by is not None or None, rules_version=rules.version,
+                 failed=[r["code"] for r in verdict.reasons if not r["passed"]])
     return declaration
 
 
 @use_case
-def declare(booking: Booking, raw: list, *, source: str = "web",
+def declare(booking: Booking, raw: list, *, source: str = "web", taken_by: StaffUser | None = None,
             now: dt.datetime | None = None) -> Declared:
     """Judge and record declarations for some or all visitors of a booking. A use case.
+
+    `taken_by`: the clerk who asked the questions at the door (source "staff"); the
+    declaration and its audit event then say "taken by staff".
 
     `raw` is the contract's list of {visitor, temperature_c, symptoms, …}; bad input raises
     DeclarationInvalid (422) with field errors and writes nothing; outside the window
@@ -132,7 +141,8 @@ def declare(booking: Booking, raw: list, *, source: str = "web",
     check_window(booking, rules, now)
     entries = parse_declarations(raw, rules, booking, now)
     visitors = {v.position: v for v in booking.visitors}
-    made = [_record(booking, visitors[e.position], rules, e.answers, source, now) for e in entries]
+    made = [_record(booking, visitors[e.position], rules, e.answers, source, now, taken_by)
+            for e in entries]
     return Declared(is_cleared(booking, now), made)
 
 
@@ -140,7 +150,7 @@ def declare(booking: Booking, raw: list, *, source: str = "web",
 
 STATE_TEXTS = {
     "cleared": ("已通过", "Cleared"),
-    "failed": ("未通过", "Not cleared"),
+    "failed": ("申报未通过", "Declaration failed"),
     "missing": ("未申报", "Not declared"),
     "outdated": ("需重新申报", "Declare again"),
 }

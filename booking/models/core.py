@@ -76,6 +76,8 @@ class Office(db.Model):
     stay_limit_minutes: Mapped[int] = mapped_column(default=30)
     checkin_opens_minutes: Mapped[int] = mapped_column(default=30)  # before the slot starts
     epidemic_level: Mapped[str] = mapped_column(String(16), default="normal")
+    # The counters staff call tickets to, one name a line, as staff wrote them ("3号窗口").
+    counters: Mapped[str] = mapped_column(String(400), default="", server_default="")
 
     services: Mapped[list[Service]] = relationship(
         back_populates="office", order_by="Service.id"
@@ -103,6 +105,11 @@ class Office(db.Model):
 def default_person_limit(kind: str | None) -> str:
     """Marriage and divorce: one active booking per person whatever the day (DESIGN.md section 3)."""
     return "service" if kind in ONCE_PER_PERSON_KINDS else "day"
+
+    @property
+    def counter_names(self) -> list[str]:
+        """The office's counters in the order staff listed them (empty: none listed yet)."""
+        return [line.strip() for line in (self.counters or "").splitlines() if line.strip()]
 
 
 class Service(db.Model):
@@ -239,10 +246,13 @@ class Booking(db.Model):
     ics_sequence: Mapped[int] = mapped_column(default=0)
     # Set by `retention purge`: phone, names and identity numbers are gone, the counts stay.
     personal_purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The closure that cancelled it: its page shows the closure's full reason in the reader's language.
+    closure_id: Mapped[int | None] = mapped_column(ForeignKey("closure.id"))
 
     slot: Mapped[Slot] = relationship()
     service: Mapped[Service] = relationship()
     office: Mapped[Office] = relationship()
+    closure: Mapped[Closure | None] = relationship()
     visitors: Mapped[list[Visitor]] = relationship(
         back_populates="booking", order_by="Visitor.position", cascade="all, delete-orphan"
     )
@@ -302,7 +312,8 @@ class Closure(db.Model):
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
     first_day: Mapped[dt.date]
     last_day: Mapped[dt.date]
-    reason: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(200))  # in Chinese, as staff wrote it
+    reason_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     reopened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -314,6 +325,10 @@ class Closure(db.Model):
         CheckConstraint("first_day <= last_day", name="first_before_last"),
         Index("ix_closure_office_days", "office_id", "first_day", "last_day"),
     )
+
+    def reason_in(self, lang: str) -> str:
+        """The reason in `lang`; English without one written says nothing (the caller words it)."""
+        return self.reason_en if lang == "en" else self.reason
 
 
 class PhoneVerification(db.Model):

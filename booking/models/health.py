@@ -81,6 +81,8 @@ class HealthDeclaration(db.Model):
     declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     visit_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the slot start it was made for
     source: Mapped[str] = mapped_column(String(8), default="web")
+    # The clerk who asked the questions and typed the answers (source "staff"): "taken by staff".
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     passed: Mapped[bool]
     # [{"question", "code", "passed", "values": {...}}]; values emptied by the purge.
     reasons: Mapped[list] = mapped_column(JSON, default=list)
@@ -118,7 +120,8 @@ class DoorRefusal(db.Model):
     __tablename__ = "door_refusal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"))
+    # NULL for a walk-in refused at the door: its booking was rolled back, nothing of it stays.
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"))
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     reason: Mapped[str] = mapped_column(String(16))

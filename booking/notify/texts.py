@@ -45,12 +45,25 @@ TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
                SIGN + "预约{reference}（{when}）已取消。如需办理请重新预约：{link}"),
         "en": ("Ref {reference} ({when}, {office}) is cancelled. To book again: {link}",),
     },
+    # The reason goes after "原因：" / "cancelled: " (booking.offices.closures.text_reason words
+    # it); where it does not fit whole, the last variant leaves it to the linked booking page.
     "cancelled_by_office": {
-        "zh": (SIGN + "因{reason}，您{when}在{office}的预约{reference}已取消，敬请谅解。重新预约：{link}",
-               SIGN + "因{reason}，您{when}的预约{reference}已取消。重新预约：{link}"),
-        "en": ("Sorry: {reason}. Your booking {reference} on {when} at {office} is cancelled. "
+        "zh": (SIGN + "很抱歉，您{when}在{office}的预约{reference}已取消，原因：{reason}。重新预约：{link}",
+               SIGN + "很抱歉，您{when}的预约{reference}已取消，原因：{reason}。重新预约：{link}",
+               SIGN + "很抱歉，您{when}的预约{reference}已因故取消，原因及重新预约请见：{link}"),
+        "en": ("Sorry, your booking {reference} on {when} at {office} is cancelled: {reason}. "
                "Book again: {link}",
-               "Sorry: {reason}. Booking {reference} on {when} is cancelled. Book again: {link}"),
+               "Sorry, booking {reference} on {when} is cancelled: {reason}. Book again: {link}",
+               "Sorry, booking {reference} on {when} had to be cancelled. Why, and how to book "
+               "again: {link}"),
+    },
+    "walk_in": {
+        "zh": (SIGN + "您已在{office}现场登记{service}（{when}时段），排队号{ticket}，编号{reference}。查看：{link}",
+               SIGN + "您已现场登记{service}（{when}时段），排队号{ticket}，编号{reference}。查看：{link}"),
+        "en": ("Checked in at {office} for {service} ({when} slot): ticket {ticket}, "
+               "ref {reference}. Details: {link}",
+               "Checked in for {service} ({when} slot): ticket {ticket}, ref {reference}. "
+               "Details: {link}"),
     },
     "reminder": {
         "zh": (SIGN + "明天{when}，{office}，编号{reference}。请填健康申报：{link}",

@@ -1,2 +1,6 @@
-"""Office administration for supervisors: closures, capacity and epidemic levels, reviews of the
-bookings above a new limit, staff accounts."""
+"""Office administration for supervisors.
+
+- closures.py  closing days (preview, then close), re-opening, the reason in both languages
+- admin.py     capacity and epidemic levels, reviews of the bookings above a new limit,
+               the office's counters, staff accounts
+"""

@@ -1,8 +1,8 @@
-"""Office management for supervisors: closures, re-opening, slot capacity, epidemic level.
+"""Office management for supervisors: slot capacity, epidemic level, counters, staff accounts.
 
-Nothing here silently removes a booked citizen: a closure cancels with a text in the citizen's
-language (bookings.cancel(by="office")), and a reduced capacity keeps room for what is booked
-and lists the bookings beyond the new limit for a supervisor to keep or move.
+Closures live in closures.py. Nothing here silently removes a booked citizen: a reduced
+capacity keeps room for what is booked and lists the bookings beyond the new limit for a
+supervisor to keep or move.
 """
 
 from __future__ import annotations
@@ -11,30 +11,13 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from .. import accounts, audit, bookings, date_input, scheduling, text_rules
+from .. import accounts, audit, bookings, scheduling
 from ..errors import BookingError
 from ..extensions import db
-from ..models import Booking, CapacityReview, Closure, Office, Service, Slot, StaffUser, utcnow
+from ..models import Booking, CapacityReview, Office, Service, Slot, StaffUser, utcnow
 from ..uow import use_case
 
-MAX_CLOSURE_DAYS = 366
-
-
-class InvalidClosure(BookingError):
-    code, field = "invalid_closure", "to"
-    message_zh = "请填写有效的日期范围（开始不晚于结束，最长一年）和原因。"
-    message_en = "Please give a valid date range (start on or before end, at most a year) and a reason."
-
-
-class InvalidReason(InvalidClosure):
-    code, field = "invalid_reason", "reason"
-    message_zh = "请填写原因：一行文字，最多 200 字，不含换行或控制字符。"
-    message_en = "Please give a reason: one line of at most 200 characters, without line breaks or control characters."
-
-
-class ClosurePast(BookingError):
-    code, status, field = "closure_past", 409, "from"
-    message_zh, message_en = "不能关闭已经过去的日期。", "Past dates cannot be closed."
+MAX_COUNTERS = 30
 
 
 class InvalidLevel(BookingError):
@@ -48,78 +31,15 @@ class InvalidCapacity(BookingError):
     message_en = "The limits of bookings and people must be whole numbers from 1."
 
 
+class InvalidCounters(BookingError):
+    code, field = "invalid_counters", "counters"
+    message_zh = "请每行填写一个窗口名称（1–10 个字，不重复，最多 30 个）。"
+    message_en = "Please give one counter name a line (1 to 10 characters, no repeats, at most 30)."
+
+
 class ReviewClosed(BookingError):
     code, status = "review_closed", 409
     message_zh, message_en = "该预约已处理。", "This booking has already been dealt with."
-
-
-# --- closures --------------------------------------------------------------------------------
-
-def affected_bookings(office: Office, service: Service | None, first: dt.date,
-                      last: dt.date) -> list[Booking]:
-    """Active, not yet arrived bookings of the office (or one service) on local days first..last."""
-    start = scheduling.local_datetime(office, first, dt.time(0))
-    end = scheduling.local_datetime(office, last + dt.timedelta(days=1), dt.time(0))
-    stmt = (select(Booking).join(Slot, Booking.slot_id == Slot.id)
-            .where(Booking.office_id == office.id, Booking.status.in_(bookings.CANCELLABLE),
-                   Slot.office_id == office.id,  # the slots from their index (see queue.day_bookings)
-                   Slot.starts_at >= start, Slot.starts_at < end).order_by(Slot.starts_at))
-    if service is not None:
-        stmt = stmt.where(Booking.service_id == service.id)
-    return list(db.session.scalars(stmt))
-
-
-def close(office: Office, service: Service | None, first: dt.date, last: dt.date, reason: str,
-          staff: StaffUser, now: dt.datetime | None = None) -> tuple[Closure, int]:
-    """Close an office (or one service) for local days first..last; returns (closure, cancelled).
-
-    The closure commits first, so no new booking can take the days; then each affected booking
-    is cancelled by the office with a text in its own language, one commit each.
-    """
-    date_input.check_day(first, "from"), date_input.check_day(last, "to")  # before any commit
-    reason = text_rules.single_line(reason, 200, InvalidReason)
-    if first > last or (last - first).days >= MAX_CLOSURE_DAYS:
-        raise InvalidClosure()
-    if service is not None and service.office_id != office.id:
-        raise InvalidClosure("service")
-    if first < scheduling.local_day(office, now or utcnow()):
-        raise ClosurePast()
-    closure = Closure(office_id=office.id, service_id=service.id if service else None,
-                      first_day=first, last_day=last, reason=reason, created_by_id=staff.id)
-    db.session.add(closure)
-    db.session.flush()
-    audit.record("closure_created", actor="staff", office_id=office.id, staff_user_id=staff.id,
-                 closure=closure.id, service=service.code if service else None,
-                 first=first.isoformat(), last=last.isoformat(), reason=reason)
-    db.session.commit()
-    cancelled = 0
-    for booking in affected_bookings(office, service, first, last):
-        try:
-            bookings.cancel(booking, by="office", reason=reason, staff_user_id=staff.id)
-            cancelled += 1
-        except BookingError:
-            db.session.rollback()  # cancelled by its citizen a moment ago: nothing to do
-    return closure, cancelled
-
-
-def closures(office: Office, include_past: bool = False,
-             now: dt.datetime | None = None) -> list[Closure]:
-    """The office's closures in force (and, if asked, past or re-opened ones), by first day."""
-    stmt = select(Closure).where(Closure.office_id == office.id).order_by(Closure.first_day)
-    if not include_past:
-        stmt = stmt.where(Closure.reopened_at.is_(None),
-                          Closure.last_day >= scheduling.local_day(office, now or utcnow()))
-    return list(db.session.scalars(stmt))
-
-
-@use_case
-def reopen(closure: Closure, staff: StaffUser) -> Closure:
-    """Lift a closure: its days take bookings again (cancelled ones stay cancelled). A use case."""
-    if closure.reopened_at is None:
-        closure.reopened_at = utcnow()
-        audit.record("closure_reopened", actor="staff", office_id=closure.office_id,
-                     staff_user_id=staff.id, closure=closure.id)
-    return closure
 
 
 # --- capacity ----------------------------------------------------------------------------------
@@ -292,6 +212,25 @@ def office_services(office: Office) -> list[Service]:
     return list(db.session.scalars(select(Service).where(Service.office_id == office.id)
                                    .order_by(Service.id)))
 
+
+
+# --- counters ----------------------------------------------------------------------------------
+
+def set_counters(office: Office, text: str, staff: StaffUser) -> list[str]:
+    """Set the office's counters, one name a line, kept as staff wrote them ("3号窗口", "B2").
+
+    Empty lines are dropped; InvalidCounters for a name over 10 characters (the booking's
+    counter column), a repeat or more than MAX_COUNTERS. Commits; returns the names.
+    """
+    names = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    if (len(names) > MAX_COUNTERS or len(set(names)) != len(names)
+            or any(len(name) > 10 for name in names)):
+        raise InvalidCounters()
+    office.counters = "\n".join(names)
+    audit.record("counters_set", actor="staff", office_id=office.id, staff_user_id=staff.id,
+                 counters=names)
+    db.session.commit()
+    return names
 
 
 # --- staff accounts (administrators) ------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,7 +16,8 @@ from ..extensions import db, limiter
 from ..hall import queue
 from ..models import AuditEvent, Booking, Closure, Office, Slot, StaffUser
 from ..offices import admin as office_admin
-from . import bp
+from ..offices import closures as closure_rules
+from . import bp, words
 from .queue_views import parse_day, report
 
 AUDIT_PAGE = 100
@@ -34,28 +34,41 @@ def _service_or_none(office: Office, code: str | None):
     for service in office_admin.office_services(office):
         if service.code == code:
             return service
-    raise office_admin.InvalidClosure("service")
+    raise closure_rules.InvalidClosure("service")
+
+
+def _closure_request(office: Office):
+    """The closure form's service, first and last day (InvalidClosure when a date is missing)."""
+    first, last = _date("from"), _date("to")
+    if first is None or last is None:
+        raise closure_rules.InvalidClosure()
+    return _service_or_none(office, request.form.get("service")), first, last
 
 
 @bp.route("/<office_code>/closures", methods=["GET", "POST"])
 @limiter.limit(CLOSING_LIMIT, key_func=staff_key, methods=["POST"])
 @staff_page("supervisor")
 def closures(office: Office):
-    """Close a date range (whole office or one service) with a reason; list and re-open."""
+    """Close a date range (whole office or one service) with a reason in both languages: a
+    first POST shows what it would cancel, per day; only the confirming POST closes."""
+    preview = chosen = None
     if request.method == "POST":
+        form = request.form
         try:
-            first, last = _date("from"), _date("to")
-            service = _service_or_none(office, request.form.get("service"))
-            cancelled = office_admin.close(office, service, first, last,
-                                              request.form.get("reason") or "", current_user)[1]
+            service, first, last = chosen = _closure_request(office)
+            closure_rules.clean_reasons(form.get("reason"), form.get("reason_en"))
+            if form.get("confirm") != "yes":
+                preview = closure_rules.preview(office, service, first, last)
+            else:
+                cancelled = closure_rules.close(office, service, first, last, form.get("reason"),
+                                                current_user, reason_en=form.get("reason_en"))[1]
+                flash(_("Closed. %(n)d bookings cancelled; each citizen gets a text.", n=cancelled), "ok")
+                return redirect(url_for("staff.closures", office_code=office.code))
         except BookingError as error:
             report(error)
-        else:
-            flash(_("Closed. %(n)d bookings cancelled; each citizen gets a text.", n=cancelled), "ok")
-            return redirect(url_for("staff.closures", office_code=office.code))
     tomorrow = queue.today(office) + dt.timedelta(days=1)
     return render_template("staff/closures.html", office=office, tomorrow=tomorrow,
-                           closures=office_admin.closures(office),
+                           closures=closure_rules.closures(office), preview=preview, chosen=chosen,
                            services=office_admin.office_services(office), form=request.form)
 
 
@@ -65,9 +78,22 @@ def reopen(office: Office, closure_id: int):
     closure = db.session.get(Closure, closure_id)
     if closure is None or closure.office_id != office.id:
         abort(404)
-    office_admin.reopen(closure, current_user)
+    closure_rules.reopen(closure, current_user)
     flash(_("Re-opened: those days take bookings again."), "ok")
     return redirect(url_for("staff.closures", office_code=office.code))
+
+
+@bp.post("/<office_code>/counters")
+@staff_page("supervisor")
+def counters(office: Office):
+    """The office's counters, one a line: the queue's "call next" offers exactly these."""
+    try:
+        office_admin.set_counters(office, request.form.get("counters") or "", current_user)
+    except BookingError as error:
+        report(error)
+    else:
+        flash(_("Counters saved."), "ok")
+    return redirect(url_for("staff.capacity", office_code=office.code))
 
 
 @bp.get("/<office_code>/capacity")
@@ -165,14 +191,10 @@ def audit_trail(office: Office):
     if before:
         stmt = stmt.where(AuditEvent.id < before)
     rows = db.session.execute(stmt.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE)).all()
-    events = [(event, username, ref, _detail(event.detail)) for event, username, ref in rows]
+    codes = {**words.refusal_names(), **words.level_names(), **words.actor_names(),
+             **words.source_names()}
+    events = [(event, username, ref, words.describe(event.detail, codes))
+              for event, username, ref in rows]
     return render_template("staff/audit.html", office=office, events=events, reference=reference,
+                           action_names=words.action_names(),
                            older=rows[-1][0].id if len(rows) == AUDIT_PAGE else None)
-
-
-def _detail(text: str) -> str:
-    try:
-        values = json.loads(text) if text else {}
-    except ValueError:
-        return ""
-    return ", ".join(f"{k}: {v}" for k, v in values.items() if v not in (None, "", []))

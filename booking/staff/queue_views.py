@@ -20,7 +20,7 @@ from ..hall.door import check_in as door_check_in
 from ..health import visitor_statuses_many
 from ..i18n import request_lang
 from ..models import Office
-from . import bp
+from . import bp, words
 
 
 def status_names() -> dict[str, str]:
@@ -65,7 +65,7 @@ def queue_page(office: Office):
         stays=queue.stays(office), calling=queue.calling(office)[:6],
         waiting=queue.waiting(office), today=queue.today(office),
         grace_delta=dt.timedelta(minutes=queue.grace_minutes()), now=queue.utcnow(),
-        status_names=status_names(),
+        status_names=status_names(), undoable={b.id for b in rows if queue.can_undo_no_show(b)},
     )
 
 
@@ -93,8 +93,8 @@ def call_next(office: Office):
     except BookingError as error:
         report(error)
     else:
-        flash(_("Ticket %(ticket)s called to counter %(counter)s.", ticket=booking.ticket,
-                counter=booking.counter), "ok")
+        flash(_("Ticket %(ticket)s called to %(counter)s.", ticket=booking.ticket,
+                counter=words.counter_label(booking.counter)), "ok")
     return back_to_queue(office)
 
 
@@ -114,10 +114,28 @@ def complete(office: Office, reference: str):
     return _booking_action(office, reference, queue.complete, _("%(ticket)s completed."))
 
 
-@bp.post("/<office_code>/bookings/<reference>/no-show")
+@bp.route("/<office_code>/bookings/<reference>/no-show", methods=["GET", "POST"])
 @staff_page()
 def no_show(office: Office, reference: str):
-    return _booking_action(office, reference, queue.no_show, _("%(ticket)s marked as not come."))
+    """Ask first (GET: who, which slot); only the confirming POST marks the no-show."""
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        return _booking_action(office, reference, queue.no_show,
+                               _("%(ticket)s marked as not come. You can undo this for %(m)d minutes.",
+                                 ticket="%(ticket)s", m=queue.grace_minutes()))
+    try:
+        booking = queue.booking_in_office(office, reference)
+    except BookingError as error:
+        report(error)
+        return back_to_queue(office)
+    return render_template("staff/no_show.html", office=office, booking=booking,
+                           query=request.values.get("q") or "", grace=queue.grace_minutes())
+
+
+@bp.post("/<office_code>/bookings/<reference>/undo-no-show")
+@staff_page()
+def undo_no_show(office: Office, reference: str):
+    return _booking_action(office, reference, queue.undo_no_show,
+                           _("%(ticket)s is no longer a no-show: it can check in."))
 
 
 @bp.post("/<office_code>/bookings/<reference>/recall")

@@ -34,15 +34,19 @@ def report_range(office: Office) -> tuple[dt.date, dt.date]:
 
 
 def chart(hours: list[int], limit: int) -> dict:
-    """Geometry of the inline SVG bar chart of occupancy by hour (people)."""
-    top = max(max(hours, default=0), limit, 1) * 1.15  # headroom for the limit label
-    width, height, pad = 600, 260, 34
-    bar = (width - pad) / 24
+    """Geometry of the inline SVG bar chart of occupancy by hour (people): 24 bars, each with
+    its value above it, and the hall limit as a line labelled in the right margin, clear of
+    the bars."""
+    top = max(max(hours, default=0), limit, 1) * 1.12  # room for the values above the bars
+    width, height, pad, right, base = 640, 260, 12, 64, 22
+    plot_w, plot_h = width - pad - right, height - base - 8
+    bar = plot_w / 24
     bars = [{"hour": h, "value": v, "x": round(pad + h * bar + 2, 1), "w": round(bar - 4, 1),
-             "h": round((height - pad) * v / top, 1), "y": round(height - pad - (height - pad) * v / top, 1)}
+             "h": round(plot_h * v / top, 1), "y": round(height - base - plot_h * v / top, 1)}
             for h, v in enumerate(hours)]
-    limit_y = round(height - pad - (height - pad) * limit / top, 1)
-    return {"width": width, "height": height, "pad": pad, "bars": bars, "limit_y": limit_y, "top": top}
+    limit_y = round(height - base - plot_h * limit / top, 1)
+    return {"width": width, "height": height, "pad": pad, "bars": bars, "limit_y": limit_y,
+            "top": top, "plot_right": width - right, "base_y": height - base}
 
 
 @bp.get("/<office_code>/reports")
@@ -53,7 +57,8 @@ def reports_page(office: Office):
     days = reports.range_report(office, first, last)
     hours = [max(day["occupancy_by_hour"][h] for day in days) for h in range(24)]
     return render_template("staff/reports.html", office=office, first=first, last=last, days=days,
-                           total=reports.totals(days), chart=chart(hours, office.hall_limit))
+                           total=reports.totals(days), chart=chart(hours, office.hall_limit),
+                           day_dates=[dt.date.fromisoformat(day["date"]) for day in days])
 
 
 @bp.get("/<office_code>/reports.csv")

@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from ..i18n import local, local_time
 from ..models import Office
 from . import bp
+from .pages import closure_reason
 
 
 def _locale() -> str:
@@ -58,5 +59,5 @@ def weekday_names() -> list[str]:
 # Available in every template.
 for _helper in (day_label, long_day, weekday, month_day):
     bp.add_app_template_filter(_helper)
-for _helper in (clock, span, when, weekday_names):
+for _helper in (clock, span, when, weekday_names, closure_reason):
     bp.add_app_template_global(_helper)

@@ -82,7 +82,8 @@ def visitors_form(slot_id: int):
     """Step 4: who comes, the phone and its code."""
     slot = load_slot(slot_id)
     form = BookingForm(formdata=None, people=request.args.get("people"), lang=request_lang())
-    return render_form(slot, form, bookable_now(slot))
+    errors = bookable_now(slot)  # a past or closed slot: say so, and offer no form to fill
+    return render_form(slot, form, errors, unbookable=bool(errors))
 
 
 def bookable_now(slot: Slot) -> dict[str, str]:

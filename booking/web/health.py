@@ -127,6 +127,8 @@ def health_overview(reference: str):
         closes=local_time(health.declaration_window(booking, rules).closes_at, booking.office, lang),
         cleared=all(s.state == "cleared" for s in statuses), failed=failed,
         manage=path_of(manage_url(booking.reference, bookings.manage_token(booking))),
+        reschedule=url_for("web.reschedule", reference=booking.reference,
+                           token=bookings.manage_token(booking)),
         later=later_days(booking, now) if failed and booking.is_active else [],
         tz=booking.office.tz)
 

@@ -18,6 +18,11 @@ from ..links import ics_url
 from ..models import Booking, HealthRules, Office, Service, Slot
 
 
+def closure_reason(closure) -> str:
+    """A closure's reason in the page's language ("" in English when staff wrote none)."""
+    return closure.reason_in(lang()) if closure is not None else ""
+
+
 def load_service(office_code: str, service_code: str) -> Service:
     service = db.session.scalars(
         select(Service).join(Office).where(Office.code == office_code,

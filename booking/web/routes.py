@@ -17,14 +17,17 @@ from . import bp, dates, flow, manage  # noqa: F401  (their routes attach themse
 HOME_DAYS = 14
 
 
-def next_free_days(service, today: dt.date, count: int = 3) -> list[dt.date]:
-    """The first local days, from today on, with a place a party of the smallest size can take."""
+def next_free_days(service, today: dt.date, count: int = 3) -> tuple[list[dt.date], bool]:
+    """The first local days, from today on, with a place a party of the smallest size can take,
+    and whether any slot is open for booking at all in the next two weeks: none at all is
+    "no times yet", not "fully booked"."""
     found = []
-    for item in scheduling.availability(service, today, today + dt.timedelta(days=HOME_DAYS)):
+    items = scheduling.availability(service, today, today + dt.timedelta(days=HOME_DAYS))
+    for item in items:
         day = scheduling.local_day(service.office, item.slot.starts_at)
         if item.remaining_bookings > 0 and day not in found:
             found.append(day)
-    return found[:count]
+    return found[:count], bool(items)
 
 
 @bp.get("/")
@@ -33,7 +36,7 @@ def home():
     offices = db.session.scalars(select(Office).order_by(Office.id)).all()
     now = utcnow()
     listing = [
-        (office, [(service, next_free_days(service, scheduling.local_day(office, now)))
+        (office, [(service, *next_free_days(service, scheduling.local_day(office, now)))
                   for service in office.services])
         for office in offices
     ]

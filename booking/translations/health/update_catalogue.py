@@ -51,8 +51,8 @@ ZH = {
         "您的回答仅本办理点工作人员可见，到场 %(days)s 天后删除。",
     "Your visit": "本次预约",
     "Reference": "预约编号",
-    "Each visitor declares separately. You can correct a declaration until you check in, at the latest "
-    "%(when)s.": "每位办事人分别申报。签到前（最迟 %(when)s）都可以修改。",
+    "Each visitor declares separately, and can correct it until they check in at the door.":
+        "每位办事人分别申报，在门口签到前都可以修改。",
     "Everyone is cleared.": "全部办事人已通过。",
     "Show your booking reference at the door; your temperature is taken there too. Please wear a mask.":
         "到场时请出示预约编号，门口还会测量体温。请全程佩戴口罩。",

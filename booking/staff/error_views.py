@@ -1,0 +1,37 @@
+"""Staff error pages in the clerk's language (not Flask's English defaults): 403 and 404 raised
+by a staff view, or an address under /staff/ that is no page, with the way back."""
+
+from __future__ import annotations
+
+from flask import abort, render_template
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from . import bp
+
+
+def _page(status: int, title: str, message: str):
+    return render_template("staff/error.html", office=None, title=title, message=message,
+                           status=status), status
+
+
+@bp.errorhandler(403)
+def forbidden(_error):
+    return _page(403, _("Not for your account"),
+                 _("This page is for another office or a higher role. Ask a supervisor if you need it."))
+
+
+@bp.errorhandler(404)
+def not_found(_error):
+    return _page(404, _("Page not found"),
+                 _("There is no such page, office or booking. Check the address, or go back to the queue."))
+
+
+@bp.route("/<path:unknown>")
+@login_required
+def unknown_page(unknown: str):
+    """Any other address under /staff/: the staff 404 page (an app-wide 404 would be Flask's)."""
+    abort(404)
+
+
+unknown_page.min_role = "clerk"  # read by the access tests: any signed-in staff member sees the 404

@@ -20,7 +20,7 @@ from ..models import Booking, HealthRules, Office, Service, Slot
 
 def closure_reason(closure) -> str:
     """A closure's reason in the page's language ("" in English when staff wrote none)."""
-    return closure.reason_in(lang()) if closure is not None else ""
+    return closure.reason_in(request_lang()) if closure is not None else ""
 
 
 def load_service(office_code: str, service_code: str) -> Service:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from booking.demo import load_demo
 from booking.extensions import db
 from booking.models import Booking, SmsMessage
+from booking.sms.compose import preview
 from tests.factories import visitor
 
 PHONE = "13812345679"
@@ -42,8 +43,8 @@ def hk_page(browser, browser_context_args):
 
 def outbox(app, kind: str) -> str:
     with app.app_context():
-        return db.session.scalars(select(SmsMessage.body).where(SmsMessage.kind == kind)
-                                  .order_by(SmsMessage.id.desc())).first()
+        return preview(db.session.scalars(select(SmsMessage).where(SmsMessage.kind == kind)
+                                          .order_by(SmsMessage.id.desc())).first())
 
 
 def check(page, screenshot, name: str) -> None:

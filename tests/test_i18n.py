@@ -15,6 +15,7 @@ from booking.demo import load_demo
 from booking.errors import SlotFull
 from booking.extensions import db
 from booking.models import Booking, SmsMessage
+from booking.sms.compose import preview
 
 from .api_schema import CheckedClient
 from .factories import PHONE, last_code, setup_marriage_slot, visitor
@@ -89,7 +90,7 @@ def test_api_books_in_traditional_and_texts_in_traditional(ctx, client):
     slot = setup_marriage_slot()
     started = api.post("/api/v1/phone-verifications", json={"phone": PHONE, "lang": "zh-Hant"})
     assert started.status_code == 201
-    code_text = db.session.scalars(select(SmsMessage.body).where(SmsMessage.kind == "verification_code")).one()
+    code_text = preview(db.session.scalars(select(SmsMessage).where(SmsMessage.kind == "verification_code")).one())
     assert code_text.startswith("【民政預約】驗證碼")
     body = {"slot_id": slot.id, "phone": PHONE, "visitors": [visitor(1), visitor(2)], "lang": "zh-Hant",
             "verification_id": started.get_json()["id"], "code": last_code(PHONE)}
@@ -97,7 +98,7 @@ def test_api_books_in_traditional_and_texts_in_traditional(ctx, client):
     assert booked.status_code == 201, booked.get_json()
     assert booked.get_json()["lang"] == "zh-Hant"
     assert db.session.scalars(select(Booking.lang)).one() == "zh-Hant"
-    text = db.session.scalars(select(SmsMessage.body).where(SmsMessage.kind == "booked")).one()
+    text = preview(db.session.scalars(select(SmsMessage).where(SmsMessage.kind == "booked")).one())
     assert text.startswith("【民政預約】已預約") and "回覆1確認" in text
     again = api.post("/api/v1/bookings", json={**body, "code": "000000"})
     assert again.status_code == 422 and "驗證碼" in again.get_json()["message"]

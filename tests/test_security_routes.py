@@ -215,7 +215,7 @@ def _package_functions():
         module = importlib.import_module(info.name)
         for value in vars(module).values():
             if inspect.isfunction(value) and value.__module__ == module.__name__:
-                yield value
+                yield inspect.unwrap(value)  # a use case: the function under @use_case
 
 
 def sms_senders() -> set[str]:

@@ -55,7 +55,7 @@ def test_every_way_of_asking_for_a_reply_fits_two_segments(kind, lang, way):
     assert texts.segments(text) <= 2, (len(text), text)
     assert reply in text and MANAGE in text
     if way == "named":  # several bookings on the phone: the instruction names this one
-        assert ('"1 ABCD2345"' if lang == "en" else "“1 ABCD2345”") in text
+        assert {"en": '"1 ABCD2345"', "zh": "“1 ABCD2345”"}.get(lang, "「1 ABCD2345」") in text
     if way == "link":  # a route without replies: no reply is asked for
         assert "回复" not in text and "回覆" not in text and "Reply" not in text
 

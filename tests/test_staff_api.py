@@ -10,6 +10,7 @@ from sqlalchemy import select
 from booking import accounts
 from booking.extensions import db
 from booking.models import Booking, Closure, SmsMessage
+from booking.sms.compose import preview
 from tests.api_schema import CheckedClient
 from tests.factories import resident_id, visitor
 from tests.test_staff_support import book, clear, declaration, make_office2
@@ -129,7 +130,7 @@ def test_a_closure_reason_in_english_reaches_english_texts(app, api, day):
             "reason": "设备检修", "reason_en": "maintenance of the hall"}
     assert api.post("/api/v1/staff/closures", headers=auth(day.supervisor), json=body).status_code == 201
     with app.app_context():
-        bodies = db.session.scalars(select(SmsMessage.body).where(SmsMessage.kind == "cancelled_by_office")).all()
+        bodies = [preview(m) for m in db.session.scalars(select(SmsMessage).where(SmsMessage.kind == "cancelled_by_office"))]
         closure = db.session.scalar(select(Closure))
     assert bodies and all("原因：设备检修。" in body for body in bodies)  # these citizens booked in Chinese
     assert (closure.reason, closure.reason_en) == ("设备检修", "maintenance of the hall")

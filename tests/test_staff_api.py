@@ -130,7 +130,8 @@ def test_a_closure_reason_in_english_reaches_english_texts(app, api, day):
             "reason": "设备检修", "reason_en": "maintenance of the hall"}
     assert api.post("/api/v1/staff/closures", headers=auth(day.supervisor), json=body).status_code == 201
     with app.app_context():
-        bodies = [preview(m) for m in db.session.scalars(select(SmsMessage).where(SmsMessage.kind == "cancelled_by_office"))]
+        sent = db.session.scalars(select(SmsMessage).where(SmsMessage.kind == "cancelled_by_office"))
+        bodies = [preview(message) for message in sent]
         closure = db.session.scalar(select(Closure))
     assert bodies and all("原因：设备检修。" in body for body in bodies)  # these citizens booked in Chinese
     assert (closure.reason, closure.reason_en) == ("设备检修", "maintenance of the hall")

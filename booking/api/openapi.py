@@ -14,7 +14,7 @@ from flask import jsonify
 from ..links import public_url
 from . import bp
 
-API_MODULES = ("citizen", "health", "staff")
+API_MODULES = ("citizen", "health", "staff", "waiting")
 
 SECURITY_SCHEMES = {
     "staffBearer": {

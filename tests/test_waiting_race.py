@@ -100,49 +100,58 @@ def test_many_parallel_claims_for_one_freed_place_give_exactly_one_booking(pg_ap
         assert active == 1
 
 
+def expiry_round(app, base: str) -> tuple[Counter, int, str]:
+    """One race of 8 claimers and the expiry job at the end of a 1-second window:
+    (claim outcomes, bookings of the slot, status of the second in line)."""
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        service, slot, day, (taken,) = full_day(claim_minutes=30)
+        first, second = join(service, day, 1), join(service, day, 2)
+        bookings.cancel(taken.booking)
+        ends = utcnow() + dt.timedelta(seconds=1)
+        db.session.execute(update(WaitingEntry).where(WaitingEntry.id == first.entry.id)
+                           .values(offer_expires_at=ends))
+        db.session.commit()
+        mine = {"reference": first.entry.reference, "token": first.token}
+        slot_id, second_id = slot.id, second.entry.id
+        db.session.remove()
+    start = threading.Barrier(9)
+    until = ends + dt.timedelta(seconds=0.5)
+
+    def claimer():
+        start.wait()
+        results = []
+        while utcnow() < until:
+            results.append(claim(base, mine))
+        return results
+
+    def expirer():
+        start.wait()
+        with app.app_context():
+            while utcnow() < until:
+                holds.run_due(utcnow())
+            db.session.remove()
+        return []
+
+    with ThreadPoolExecutor(max_workers=9) as pool:
+        futures = [pool.submit(claimer) for _ in range(8)] + [pool.submit(expirer)]
+        outcomes = Counter(o for f in futures for o in f.result())
+    with app.app_context():
+        assert_ledger(slot_id)
+        second_status = db.session.get(WaitingEntry, second_id).status
+        booked = db.session.query(Booking).filter(Booking.slot_id == slot_id,
+                                                  Booking.status == "booked").count()
+        db.session.remove()
+    return outcomes, booked, second_status
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_a_claim_racing_the_expiry_either_books_or_passes_the_place_on_never_both(pg_app, gunicorn):  # noqa: F811
     base, _ = gunicorn
     for round_ in range(3):
-        with pg_app.app_context():
-            db.drop_all()
-            db.create_all()
-            service, slot, day, (taken,) = full_day(claim_minutes=30)
-            first, second = join(service, day, 1), join(service, day, 2)
-            bookings.cancel(taken.booking)
-            ends = utcnow() + dt.timedelta(seconds=1)
-            db.session.execute(update(WaitingEntry).where(WaitingEntry.id == first.entry.id)
-                               .values(offer_expires_at=ends))
-            db.session.commit()
-            mine = {"reference": first.entry.reference, "token": first.token}
-            slot_id, second_id = slot.id, second.entry.id
-            db.session.remove()
-        start = threading.Barrier(9)
-
-        def claimer():
-            start.wait()
-            results = []
-            while utcnow() < ends + dt.timedelta(seconds=0.5):
-                results.append(claim(base, mine))
-            return results
-
-        def expirer():
-            start.wait()
-            with pg_app.app_context():
-                while utcnow() < ends + dt.timedelta(seconds=0.5):
-                    holds.run_due(utcnow())
-                db.session.remove()
-            return []
-
-        with ThreadPoolExecutor(max_workers=9) as pool:
-            futures = [pool.submit(claimer) for _ in range(8)] + [pool.submit(expirer)]
-            outcomes = Counter(o for f in futures for o in f.result())
-        with pg_app.app_context():
-            assert_ledger(slot_id)
-            second_status = db.session.get(WaitingEntry, second_id).status
-            booked = db.session.query(Booking).filter(Booking.slot_id == slot_id,
-                                                      Booking.status == "booked").count()
+        outcomes, booked, second_status = expiry_round(pg_app, base)
         assert outcomes["booked"] == booked <= 1, (round_, outcomes)
         assert second_status == ("waiting" if booked else "offered"), (round_, outcomes)
         assert set(outcomes) <= {"booked", "no_offer", "offer_expired"}

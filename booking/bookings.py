@@ -262,12 +262,12 @@ def book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str =
                 id_hash=digest)
         for i, (v, digest) in enumerate(people)
     ]
-    done = enter(slot, phone=phone, lang=lang, source=source, visitors=visitor_rows, now=now)
+    done = place_booking(slot, phone=phone, lang=lang, source=source, visitors=visitor_rows, now=now)
     _commit_keeping_loaded()
     return done
 
 
-def enter(slot: Slot, *, phone: str, lang: str, source: str, visitors: list[Visitor],
+def place_booking(slot: Slot, *, phone: str, lang: str, source: str, visitors: list[Visitor],
           now: dt.datetime) -> Booked:
     """Write a booking whose rules were checked: its visitors (masked, hashed), identity
     claims, text and audit event, and take its places last. Does not commit (the caller does,

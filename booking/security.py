@@ -56,9 +56,10 @@ FIXED_HEADERS = {
 }
 
 
-# Where a secret can stand in an address: /m/<reference>/<token>/..., and ?token=... (calendar).
+# Where a secret can stand in an address: /m/<reference>/<token>/... (a booking), /w/... (a
+# waiting-list entry), and ?token=... (calendar).
 SECRETS_IN_URLS = (
-    (re.compile(r"(/m/[^/\s?#\"]+/)[^/\s?#\"]+"), r"\1[redacted]"),
+    (re.compile(r"(/[mw]/[^/\s?#\"]+/)[^/\s?#\"]+"), r"\1[redacted]"),
     (re.compile(r"([?&]token=)[^&\s#\"]+"), r"\1[redacted]"),
 )
 URL_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")

@@ -43,7 +43,7 @@ def test_parties_join_in_order_and_see_their_position(any_app):
         assert (entries.position(first.entry), entries.position(second.entry)) == (1, 2)
         assert "排第2位" in texts_to(second.entry.phone, "waiting_joined")[0]
         with pytest.raises(entries.AlreadyWaiting):  # the same couple again, another phone
-            entries.join(service, day, phone="+8613500000001", visitors=[visitor(2), visitor(3)],
+            entries.join_list(service, day, phone="+8613500000001", visitors=[visitor(2), visitor(3)],
                          verification=verified("+8613500000001"))
         assert_ledger(slot.id)
 
@@ -60,12 +60,12 @@ def test_a_cancelled_place_is_held_offered_and_claimed_by_the_first_in_line(any_
         assert holds.claim_url(first.entry) in offer and "领取" in offer
         with pytest.raises(SlotFull):  # the public cannot take the held place
             book(slot.id, 50)
-        done = entries.claim(first.entry)
+        done = entries.claim_offer(first.entry)
         assert done.booking.slot_id == slot.id and done.booking.status == "booked"
         assert first.entry.status == "claimed" and first.entry.booking_id == done.booking.id
         assert_ledger(slot.id)
         with pytest.raises(entries.NoOffer):
-            entries.claim(first.entry)  # a second claim books nothing
+            entries.claim_offer(first.entry)  # a second claim books nothing
         assert_ledger(slot.id)
 
 
@@ -77,15 +77,15 @@ def test_a_claim_after_its_window_fails_and_the_next_in_line_is_offered(any_app)
         bookings.cancel(taken.booking)
         later = now + dt.timedelta(minutes=31)
         with pytest.raises(entries.OfferExpired):
-            entries.claim(first.entry, now=later)
+            entries.claim_offer(first.entry, now=later)
         assert holds.run_due(later) == (1, 0)
         db.session.refresh(first.entry)
         db.session.refresh(second.entry)
         assert (first.entry.status, second.entry.status) == ("expired", "offered")
         assert_ledger(slot.id)
         with pytest.raises(entries.NoOffer):
-            entries.claim(first.entry, now=later)
-        entries.claim(second.entry, now=later + dt.timedelta(minutes=1))
+            entries.claim_offer(first.entry, now=later)
+        entries.claim_offer(second.entry, now=later + dt.timedelta(minutes=1))
         assert_ledger(slot.id)
 
 
@@ -95,7 +95,7 @@ def test_a_place_nobody_claims_returns_to_the_public_after_the_hold_back(any_app
         first = join(service, day, 1)
         now = utcnow()
         bookings.cancel(taken.booking)
-        entries.leave(first.entry)  # the offer passes on: nobody else waits
+        entries.leave_list(first.entry)  # the offer passes on: nobody else waits
         assert_ledger(slot.id)
         assert holds.run_due(now + dt.timedelta(minutes=29)) == (0, 0)
         with pytest.raises(SlotFull):
@@ -114,7 +114,7 @@ def test_someone_joining_during_the_hold_back_is_offered_the_held_place(any_app)
         assert hold.status == "held"
         joined = join(service, day, 1)
         assert joined.entry.status == "offered"
-        entries.claim(joined.entry)
+        entries.claim_offer(joined.entry)
         assert_ledger(slot.id)
 
 
@@ -137,7 +137,7 @@ def test_a_claim_refused_by_a_booking_rule_keeps_the_offer(any_app):
         bookings.book(slot_id=other.id, phone="+8613500000009", visitors=[visitor(2), visitor(3)],
                       verification=verified("+8613500000009"))  # the same couple, elsewhere
         with pytest.raises(IdentityAlreadyBooked):
-            entries.claim(first.entry)
+            entries.claim_offer(first.entry)
         db.session.refresh(first.entry)
         assert first.entry.status == "offered"
         assert_ledger(slot.id)

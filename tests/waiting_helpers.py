@@ -36,7 +36,7 @@ def book(slot_id: int, n: int) -> bookings.Booked:
 
 def join(service, day: dt.date, n: int, lang: str = "zh") -> entries.Joined:
     phone = f"+86136{n:08d}"
-    return entries.join(service, day, phone=phone, lang=lang,
+    return entries.join_list(service, day, phone=phone, lang=lang,
                         visitors=[visitor(2 * n), visitor(2 * n + 1)], verification=verified(phone))
 
 

@@ -49,7 +49,7 @@ def join_waiting_list():
     visitors = _visitors(data)
     lang = data.choice("lang", LANGS, required=False) or "zh"
     data.done()
-    joined = entries.join(find_service(office, service_code), day, phone=phone, visitors=visitors,
+    joined = entries.join_list(find_service(office, service_code), day, phone=phone, visitors=visitors,
                           lang=lang, source="api", verification=(verification_id, code))
     answer_ = entry_json(joined.entry) | {"token": joined.token,
                                           "manage_url": holds.claim_url(joined.entry, joined.token)}
@@ -67,7 +67,7 @@ def show_waiting_entry(reference: str):
 @limiter.limit(_limit(*ENTRY_LIMIT))
 def claim_waiting_place(reference: str):
     """Book the place offered; 201 with the booking, as POST /bookings answers."""
-    done = entries.claim(entries.find_entry(reference, _token()), source="api")
+    done = entries.claim_offer(entries.find_entry(reference, _token()), source="api")
     answer_ = booking_json(done.booking, done.token, cleared=False) | {"token": done.token}
     return jsonify(answer_), 201
 
@@ -76,7 +76,7 @@ def claim_waiting_place(reference: str):
 @limiter.limit(_limit(*ENTRY_LIMIT))
 def leave_waiting_list(reference: str):
     """Leave the list; a place offered passes to the next in line."""
-    return jsonify(entry_json(entries.leave(entries.find_entry(reference, _token()))))
+    return jsonify(entry_json(entries.leave_list(entries.find_entry(reference, _token()))))
 
 
 # --- OpenAPI ----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Joining follows a booking's rules (bookings.py): a verified phone, the service's party size,
 one place per person per service and day, the per-phone limit. A claim turns the offered hold
-into a booking through `bookings.enter`, in one transaction guarded by conditional UPDATEs of
+into a booking through `bookings.place_booking`, in one transaction guarded by conditional UPDATEs of
 the entry (offered -> claimed, only inside the window) and of the hold (offered -> claimed):
 of many claims racing for one place exactly one books it, and a claim after the window fails
 with offer_expired while the place goes to the next in line (holds.expire_offers).
@@ -128,7 +128,7 @@ def _check_not_waiting(service: Service, day: dt.date, hashes: list[str], phone:
         raise TooManyWaiting(limit=limit)
 
 
-def join(service: Service, day: dt.date, *, phone: str, visitors: list, lang: str = "zh",
+def join_list(service: Service, day: dt.date, *, phone: str, visitors: list, lang: str = "zh",
          source: str = "web", verification: tuple[str, str] = ("", ""),
          now: dt.datetime | None = None) -> Joined:
     """Put a party on the waiting list of a full day, texting the phone. Commits.
@@ -179,7 +179,7 @@ def _new_entry(service: Service, day: dt.date, phone: str, lang: str, source: st
                   for i, (v, digest) in enumerate(people)])
 
 
-def claim(entry: WaitingEntry, *, source: str = "web", now: dt.datetime | None = None) -> bookings.Booked:
+def claim_offer(entry: WaitingEntry, *, source: str = "web", now: dt.datetime | None = None) -> bookings.Booked:
     """Book the place held for the entry, inside its claim window. Commits.
 
     NoOffer (409) when nothing is offered to it, OfferExpired (409) after the window; any
@@ -210,7 +210,7 @@ def claim(entry: WaitingEntry, *, source: str = "web", now: dt.datetime | None =
 
 
 def _book_held(entry: WaitingEntry, source: str, now: dt.datetime) -> bookings.Booked:
-    """The booking rules at claim time, then the booking itself (bookings.enter)."""
+    """The booking rules at claim time, then the booking itself (bookings.place_booking)."""
     slot = entry.hold.slot
     service = slot.service
     bookings.check_open(service, slot)
@@ -220,11 +220,11 @@ def _book_held(entry: WaitingEntry, source: str, now: dt.datetime) -> bookings.B
     bookings.check_phone_limit(entry.phone, now)
     visitors = [Visitor(position=v.position, name=v.name, id_type=v.id_type,
                         id_masked=v.id_masked, id_hash=v.id_hash) for v in entry.visitors]
-    return bookings.enter(slot, phone=entry.phone, lang=entry.lang, source=source,
+    return bookings.place_booking(slot, phone=entry.phone, lang=entry.lang, source=source,
                           visitors=visitors, now=now)
 
 
-def leave(entry: WaitingEntry, now: dt.datetime | None = None) -> WaitingEntry:
+def leave_list(entry: WaitingEntry, now: dt.datetime | None = None) -> WaitingEntry:
     """Leave the list; a place offered to the entry passes to the next in line. Commits.
     NotInLine (409) when the entry already ended (left, claimed, expired)."""
     now = now or utcnow()

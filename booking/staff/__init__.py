@@ -30,6 +30,12 @@ def staff_context():
                               "not_cleared": _("not cleared"), "fever": _("fever"),
                               "hall_full": _("hall full")},
             "role_names": {"clerk": _("Clerk"), "supervisor": _("Supervisor"), "admin": _("Administrator")},
+            "waiting_status_names": {"waiting": _("waiting"), "offered": _("offered"),
+                                     "claimed": _("claimed"), "expired": _("expired"), "left": _("left")},
+            "hold_status_names": {"held": _("held"), "offered": _("offered"), "claimed": _("claimed"),
+                                  "released": _("released")},
+            "challenge_names": {"off": _("Off"), "days": _("On the popular days"),
+                                "always": _("Always on"), "auto": _("Automatic, under load")},
             "actor_names": {"citizen": _("citizen"), "sms": _("SMS reply"), "system": _("system"),
                             "staff": _("staff"), "auto_release": _("system")}}
 
@@ -42,5 +48,6 @@ from . import (  # noqa: E402,F401
     queue_views,
     report_views,
     rules_views,
+    waiting_views,
     walkin_views,
 )

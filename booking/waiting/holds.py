@@ -18,12 +18,12 @@ import hashlib
 import hmac
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from .. import scheduling
 from ..extensions import db
 from ..links import public_url
-from ..models import RationingSettings, Slot, WaitingEntry, WaitingHold, utcnow
+from ..models import CapacityReview, RationingSettings, Slot, WaitingEntry, WaitingHold, utcnow
 from ..notify import outbox, texts
 
 
@@ -81,11 +81,17 @@ def free_place(slot: Slot, people: int, now: dt.datetime | None = None) -> Waiti
 
 
 def _bookable(slot: Slot, day: dt.date, now: dt.datetime) -> bool:
-    """Whether anyone could book the slot now: open, inside its window, its day not closed."""
+    """Whether anyone could book the slot now: open, inside its window, its day not closed,
+    and not above a lowered capacity (a place freed there is one the office takes back)."""
     service = slot.service
     opens, closes = scheduling.booking_window(service, slot)
     return (slot.status == "open" and not service.suspended and opens <= now < closes
-            and scheduling.closure_for(service, day) is None)
+            and scheduling.closure_for(service, day) is None
+            and db.session.scalar(_UNDER_REVIEW, {"slot_id": slot.id}) is None)
+
+
+_UNDER_REVIEW = select(CapacityReview.id).where(CapacityReview.slot_id == bindparam("slot_id"),
+                                                CapacityReview.decision.is_(None)).limit(1)
 
 
 def _set_hold(hold_id: int, before: tuple[str, ...], after: str, now: dt.datetime) -> bool:

@@ -18,6 +18,7 @@ from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
 from ..links import ics_url, manage_url
 from ..models import ID_TYPES, Booking, Office, Service
+from ..ratelimits import ADDRESS_BACKSTOP, person_limits
 from . import bp, public_bp
 from .citizen_spec import OPENAPI_PATHS, OPENAPI_SCHEMAS  # noqa: F401  (read by openapi.py)
 from .errors import Body, body, request_lang
@@ -185,7 +186,7 @@ def day_json(office: Office, summary) -> dict:
 # --- phone verification and booking --------------------------------------------------------
 
 @bp.post("/phone-verifications")
-@limiter.limit(_limit("API_CODE_LIMIT_PER_IP", "10 per minute;30 per hour"))
+@limiter.limit(_limit("API_CODE_LIMIT_PER_IP", ADDRESS_BACKSTOP))
 def phone_verification():
     """Text a 6-digit code to a phone; 429 after five codes for one phone within an hour."""
     data = body()
@@ -207,7 +208,8 @@ def _visitors(data: Body) -> list[dict]:
 
 
 @bp.post("/bookings")
-@limiter.limit(_limit("API_BOOKING_LIMIT_PER_IP", "20 per minute;100 per hour"))
+@limiter.limit(_limit("API_BOOKING_LIMIT_PER_IP", ADDRESS_BACKSTOP))
+@person_limits
 def create_booking():
     """Book a slot with a verified phone; 201 with the reference and the secret token."""
     data = body()

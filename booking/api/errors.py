@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import BookingError
 from ..errors_web import error_answer, is_outage
+from ..ratelimits import retry_text
 from .validation import (  # noqa: F401  (re-exported for the API modules)
     MAX_STRING,
     Body,
@@ -84,7 +85,10 @@ def _booking_error(error: BookingError):
 def _http_error(error: HTTPException):
     status = error.code or 500
     code, zh, en = HTTP_ERRORS.get(status, (f"http_{status}", error.name, error.name))
-    response = error_response(code, en if request_lang() == "en" else zh, status)
+    message = en if request_lang() == "en" else zh
+    if status == 429:
+        message = retry_text(request_lang())
+    response = error_response(code, message, status)
     for name, value in error.get_headers():
         if name.lower() != "content-type":  # keeps Allow (405), Retry-After (429), ...
             response.headers[name] = value

@@ -7,6 +7,7 @@ from flask import jsonify, request
 
 from ..extensions import limiter
 from ..models import WaitingEntry
+from ..ratelimits import ADDRESS_BACKSTOP, person_limits
 from ..waiting import entries, holds
 from . import bp
 from .citizen import LANGS, _limit, _visitors, booking_json, find_service, local_iso
@@ -37,7 +38,8 @@ def _token() -> str:
 
 
 @bp.post("/waiting-list")
-@limiter.limit(_limit("API_BOOKING_LIMIT_PER_IP", "20 per minute;100 per hour"))
+@limiter.limit(_limit("API_BOOKING_LIMIT_PER_IP", ADDRESS_BACKSTOP))
+@person_limits
 def join_waiting_list():
     """Join the waiting list of a full day with a verified phone; 409 not_full otherwise."""
     data = body()

@@ -13,6 +13,7 @@ from ..errors import BookingError, SlotFull
 from ..extensions import db, limiter
 from ..identity import clean_name, normalize_identity, normalize_phone
 from ..models import Service, Slot, utcnow
+from ..ratelimits import ADDRESS_BACKSTOP, configured, person_limits
 from . import bp
 from .forms import BookingForm
 from .pages import LANGUAGES, error_map, health_rules, lang, load_service, load_slot, parse_day, party_size
@@ -101,7 +102,7 @@ def code_page(slot_id: int):
 
 
 @bp.post("/book/slot/<int:slot_id>/code")
-@limiter.limit("10 per hour")
+@limiter.limit(configured("WEB_CODE_LIMIT_PER_IP", ADDRESS_BACKSTOP))
 def send_code(slot_id: int):
     """Text a code to the phone typed, and show the same form again with everything kept."""
     slot, form = posted_form(slot_id)
@@ -116,7 +117,8 @@ def send_code(slot_id: int):
 
 
 @bp.post("/book/slot/<int:slot_id>")
-@limiter.limit("30 per hour")
+@limiter.limit(configured("WEB_BOOKING_LIMIT_PER_IP", ADDRESS_BACKSTOP))
+@person_limits
 def submit(slot_id: int):
     """Book the slot; any refusal shows beside its field with everything typed kept."""
     slot, form = posted_form(slot_id)

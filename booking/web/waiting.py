@@ -9,6 +9,7 @@ from .. import verification
 from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
 from ..models import Service
+from ..ratelimits import ADDRESS_BACKSTOP, configured, person_limits
 from ..waiting import entries
 from . import bp
 from .flow import precheck
@@ -34,7 +35,7 @@ def waiting_form(office_code: str, service_code: str, day: str):
 
 
 @bp.post("/wait/<office_code>/<service_code>/<day>/code")
-@limiter.limit("10 per hour")
+@limiter.limit(configured("WEB_CODE_LIMIT_PER_IP", ADDRESS_BACKSTOP))
 def waiting_code(office_code: str, service_code: str, day: str):
     """Text a code to the phone typed, keeping the form."""
     service, day = load_service(office_code, service_code), parse_day(day)
@@ -50,7 +51,8 @@ def waiting_code(office_code: str, service_code: str, day: str):
 
 
 @bp.post("/wait/<office_code>/<service_code>/<day>")
-@limiter.limit("30 per hour")
+@limiter.limit(configured("WEB_BOOKING_LIMIT_PER_IP", ADDRESS_BACKSTOP))
+@person_limits
 def waiting_join(office_code: str, service_code: str, day: str):
     """Join; any refusal shows beside its field with everything typed kept."""
     service, day = load_service(office_code, service_code), parse_day(day)

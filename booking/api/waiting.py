@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from .. import challenge
 from ..extensions import limiter
 from ..models import WaitingEntry
 from ..ratelimits import ADDRESS_BACKSTOP, person_limits
 from ..waiting import entries, holds
 from . import bp
-from .citizen import LANGS, _limit, _visitors, booking_json, find_service, local_iso
-from .citizen_spec import BAD_BODY, answer, error, json_content, ref
+from .citizen import LANGS, MAX_SOLUTION, _limit, _visitors, booking_json, find_service, local_iso
+from .citizen_spec import ALTCHA, BAD_BODY, answer, error, json_content, ref
 from .errors import body
 
 ENTRY_LIMIT = "API_MANAGE_LIMIT_PER_IP", "60 per minute"
@@ -50,9 +51,12 @@ def join_waiting_list():
     code = data.string("code", max_length=12)
     visitors = _visitors(data)
     lang = data.choice("lang", LANGS, required=False) or "zh"
+    solution = data.string("altcha", max_length=MAX_SOLUTION, required=False)
     data.done()
-    joined = entries.join_list(find_service(office, service_code), day, phone=phone, visitors=visitors,
-                          lang=lang, source="api", verification=(verification_id, code))
+    service = find_service(office, service_code)
+    challenge.check(solution, service.office_id, day)
+    joined = entries.join_list(service, day, phone=phone, visitors=visitors,
+                               lang=lang, source="api", verification=(verification_id, code))
     answer_ = entry_json(joined.entry) | {"token": joined.token,
                                           "manage_url": holds.claim_url(joined.entry, joined.token)}
     return jsonify(answer_), 201
@@ -81,6 +85,13 @@ def leave_waiting_list(reference: str):
     return jsonify(entry_json(entries.leave_list(entries.find_entry(reference, _token()))))
 
 
+@bp.get("/challenge")
+@limiter.limit(_limit("API_CHALLENGE_LIMIT_PER_IP", "600 per minute"))
+def proof_of_work_challenge():
+    """A signed proof-of-work challenge (ALTCHA) for the next code request, booking or join."""
+    return jsonify(challenge.new_challenge())
+
+
 # --- OpenAPI ----------------------------------------------------------------------------------
 
 WAITING_REFERENCE = {"name": "reference", "in": "path", "required": True,
@@ -103,6 +114,7 @@ OPENAPI_SCHEMAS = {
             "verification_id": {"type": "string"}, "code": {"type": "string"},
             "visitors": {"type": "array", "maxItems": 10, "items": ref("VisitorInput")},
             "lang": {"type": "string", "enum": ["zh", "en"]},
+            "altcha": ALTCHA,
         },
     },
     "WaitingEntry": {
@@ -132,6 +144,14 @@ def _entry_operation(operation_id: str, summary: str, ok: dict, conflicts: str) 
 
 
 OPENAPI_PATHS = {
+    "/api/v1/challenge": {"get": {
+        "tags": ["citizen"], "operationId": "getChallenge",
+        "summary": "A proof-of-work challenge (ALTCHA v2: parameters and signature)",
+        "responses": {"200": answer("Solve it and send the base64 payload as `altcha`.", {
+            "type": "object", "required": ["parameters", "signature"],
+            "properties": {"parameters": {"type": "object"}, "signature": {"type": "string"}}}),
+            "429": error("Too many requests.")},
+    }},
     "/api/v1/waiting-list": {"post": {
         "tags": ["citizen"], "operationId": "joinWaitingList",
         "summary": "Join the waiting list of a full day",

@@ -136,3 +136,11 @@ class RationingSettings(db.Model):
         CheckConstraint("holdback_minutes >= 0", name="holdback_minutes_not_negative"),
         CheckConstraint(_in("challenge", CHALLENGE_MODES), name="challenge"),
     )
+
+
+class ChallengeUse(db.Model):
+    """A solved proof-of-work challenge, kept until it expires: the primary key makes a
+    second use of the same solution (a replay, also two at once) fail."""
+
+    signature: Mapped[str] = mapped_column(String(128), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

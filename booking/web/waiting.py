@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 
-from .. import verification
+from .. import challenge, verification
 from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
 from ..models import Service
@@ -23,7 +23,8 @@ def render_join(service: Service, day, form: BookingForm, errors: dict | None = 
     form.people.data = str(people)
     form.size_to(people)
     return render_template("web/waiting_join.html", service=service, office=service.office, day=day,
-                           form=form, people=people, errors=errors or {}, **extra), status
+                           form=form, people=people, errors=errors or {},
+                           challenge_on=challenge.required(service.office_id, day), **extra), status
 
 
 @bp.get("/wait/<office_code>/<service_code>/<day>")
@@ -42,6 +43,7 @@ def waiting_code(office_code: str, service_code: str, day: str):
     form = BookingForm()
     sms_lang = form.lang.data if form.lang.data in LANGUAGES else lang()
     try:
+        challenge.check(request.form.get("altcha"), service.office_id, day)
         form.verification_id.data = verification.start_verification(form.phone.data or "", sms_lang)
     except BookingError as err:
         db.session.rollback()
@@ -61,6 +63,7 @@ def waiting_join(office_code: str, service_code: str, day: str):
     if errors:
         return render_join(service, day, form, errors, 422)
     try:
+        challenge.check(request.form.get("altcha"), service.office_id, day)
         joined = entries.join_list(service, day, phone=form.phone.data, visitors=form.visitor_data(),
                               lang=form.lang.data, source="web",
                               verification=(form.verification_id.data, form.code.data.strip()))

@@ -141,3 +141,12 @@ def test_a_claim_refused_by_a_booking_rule_keeps_the_offer(any_app):
         db.session.refresh(first.entry)
         assert first.entry.status == "offered"
         assert_ledger(slot.id)
+
+
+def test_the_list_of_a_day_gone_by_ends(any_app):
+    with any_app.app_context():
+        service, slot, day, _ = full_day()
+        joined = join(service, day, 1)
+        holds.run_due(utcnow() + dt.timedelta(days=5))
+        db.session.refresh(joined.entry)
+        assert joined.entry.status == "expired" and entries.position(joined.entry) is None

@@ -219,8 +219,21 @@ def release_due(now: dt.datetime | None = None) -> int:
     return released
 
 
+def end_past_days(now: dt.datetime) -> int:
+    """Close the lists of days gone by (in every time zone): their entries end as expired.
+    Commits; returns how many entries ended."""
+    result = db.session.execute(
+        update(WaitingEntry).where(WaitingEntry.status == "waiting",
+                                   WaitingEntry.day < (now - dt.timedelta(days=1)).date())
+        .values(status="expired", ended_at=now).execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount
+
+
 def run_due(now: dt.datetime | None = None) -> tuple[int, int]:
-    """expire_offers, then release_due: (offers ended, places released). The SMS worker runs
-    it every minute with the reminders."""
+    """expire_offers, then release_due, then end_past_days: (offers ended, places released).
+    The SMS worker runs it every minute with the reminders."""
     now = now or utcnow()
-    return expire_offers(now), release_due(now)
+    done = expire_offers(now), release_due(now)
+    end_past_days(now)
+    return done

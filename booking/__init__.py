@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config
+from . import config, ratelimits
 from .database import configure_engine
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import select_locale
@@ -45,6 +45,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    ratelimits.init_app(app)  # every 429 says when to try again (Retry-After)
     babel.init_app(app, locale_selector=select_locale)
     app.extensions["availability_cache"] = MicroCache(app.config["AVAILABILITY_CACHE_SECONDS"])
     from . import auth  # noqa: F401  (registers the user loader)

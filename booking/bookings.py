@@ -50,6 +50,7 @@ from .notify import outbox, texts
 from .parties import check_parties
 from .uow import use_case
 from .verification import check_code, use_code
+from .waiting import holds
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a counter
 CANCELLABLE = ("booked", "confirmed")
@@ -310,32 +311,43 @@ def _book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str 
     lock_booker(service, phone, hashes)
     check_identities_free(service, day, hashes)
     check_phone_limit(phone, now)
+    if proof is not None:
+        use_code(proof, now)
+    visitor_rows = [
+        Visitor(position=i, name=v.name, id_type=v.id_type, id_masked=mask_identity(v.id_number),
+                id_hash=digest)
+        for i, (v, digest) in enumerate(people)
+    ]
+    return place_booking(slot, phone=phone, lang=lang, source=source, visitors=visitor_rows, now=now)
 
+
+def place_booking(slot: Slot, *, phone: str, lang: str, source: str, visitors: list[Visitor],
+                  now: dt.datetime) -> Booked:
+    """Write a booking whose rules were checked: its visitors (masked, hashed), identity
+    claims, text (a walk-in's comes once admitted, from hall.walkins) and audit event, and take
+    its places last. Part of the caller's use case; SlotFull or IdentityAlreadyBooked roll it
+    back. book() and a waiting-list claim (waiting/entries.py) both end here."""
+    service = slot.service
     booking = Booking(
         reference=new_reference(), token_salt=secrets.token_hex(8),
         # bandit B106: a placeholder, not a password; set from the token just below
         token_hash="",  # nosec B106
         slot=slot, service=service, office_id=service.office_id, phone=phone, lang=lang,
-        party_size=len(people), source=source, created_at=now,
+        party_size=len(visitors), source=source, created_at=now,
     )
     token = manage_token(booking)
     booking.token_hash = _token_hash(token)
-    booking.visitors = [
-        Visitor(position=i, name=v.name, id_type=v.id_type, id_masked=mask_identity(v.id_number),
-                id_hash=digest)
-        for i, (v, digest) in enumerate(people)
-    ]
+    booking.visitors = visitors
     db.session.add(booking)
     db.session.flush()
-    _claim_identities(booking, hashes, day)
-    if proof is not None:
-        use_code(proof, now)
+    _claim_identities(booking, [v.id_hash for v in visitors],
+                      scheduling.local_day(service.office, slot.starts_at))
     if source != "walk_in":  # a walk-in is texted once admitted, by hall.walkins
         outbox.enqueue("booked", phone, lang, booking, **text_values(booking, token))
     audit.record("booked", actor="staff" if source == "walk_in" else "citizen", booking=booking,
                  source=source)
     db.session.flush()
-    _take_places(slot, len(people))
+    _take_places(slot, len(visitors))
     return Booked(booking, token)
 
 
@@ -378,7 +390,7 @@ def cancel(booking: Booking, *, by: str = "citizen", reason: str | None = None,
     """Cancel, give the place back to the slot and text the citizen. A use case."""
     _set_status(booking, CANCELLABLE, status="cancelled", cancelled_at=utcnow(),
                 cancelled_by=by, cancel_reason=reason, ics_sequence=booking.ics_sequence + 1)
-    scheduling.release(booking.slot_id, booking.party_size)
+    holds.free_place(booking.slot, booking.party_size)  # held for the waiting list, or released
     db.session.execute(delete(IdentityClaim).where(IdentityClaim.booking_id == booking.id))
     if notify:
         kind = "cancelled_by_office" if by == "office" else "cancelled"
@@ -399,7 +411,7 @@ def release_unconfirmed(booking: Booking, *, deadline: dt.datetime,
     _set_status(booking, ("booked",), status="cancelled", cancelled_at=now,
                 cancelled_by="auto_release", cancel_reason="not confirmed",
                 ics_sequence=booking.ics_sequence + 1)
-    scheduling.release(booking.slot_id, booking.party_size)
+    holds.free_place(booking.slot, booking.party_size, now)
     db.session.execute(delete(IdentityClaim).where(IdentityClaim.booking_id == booking.id))
     outbox.enqueue("released", booking.phone, booking.lang, booking,
                    deadline=texts.when(deadline, booking.office, booking.lang),
@@ -417,7 +429,7 @@ def reschedule(booking: Booking, new_slot_id, *, now: dt.datetime | None = None)
     """
     now = now or utcnow()
     slot = _load_slot(new_slot_id)
-    old_slot_id = booking.slot_id
+    old_slot_id, old_slot = booking.slot_id, booking.slot
     if slot.service_id != booking.service_id:
         raise UnknownSlot()
     if slot.id == old_slot_id:
@@ -436,7 +448,7 @@ def reschedule(booking: Booking, new_slot_id, *, now: dt.datetime | None = None)
     # Still in the slot we read: of two racing moves, one gives the old place back, not both.
     _set_status(booking, CANCELLABLE, Booking.slot_id == old_slot_id, slot_id=slot.id,
                 ics_sequence=booking.ics_sequence + 1)
-    scheduling.release(old_slot_id, booking.party_size)
+    holds.free_place(old_slot, booking.party_size, now)
     db.session.execute(delete(IdentityClaim).where(IdentityClaim.booking_id == booking.id))
     _claim_identities(booking, hashes, day)
     outbox.enqueue("rescheduled", booking.phone, booking.lang, booking, **text_values(booking))

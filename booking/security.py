@@ -65,9 +65,10 @@ def _spelled(text: str) -> str:
 
 _SLASH = "(?:/|%2f)"
 _SEGMENT = r"(?:(?!%2f)[^/\s?#\"])+"
-# Where a secret can stand in an address: /m/<reference>/<token>/..., and ?token=... (calendar).
+# Where a secret can stand in an address: /m/<reference>/<token>/... (a booking), /w/... (a
+# waiting-list entry), and ?token=... (calendar).
 SECRETS_IN_URLS = (
-    (re.compile(f"({_SLASH}{_spelled('m')}{_SLASH}{_SEGMENT}{_SLASH}){_SEGMENT}", re.IGNORECASE),
+    (re.compile(f"({_SLASH}(?:{_spelled('m')}|{_spelled('w')}){_SLASH}{_SEGMENT}{_SLASH}){_SEGMENT}", re.IGNORECASE),
      r"\1[redacted]"),
     (re.compile(f"([?&]{_spelled('token')}(?:=|%3d))[^&\\s#\"]+", re.IGNORECASE), r"\1[redacted]"),
 )

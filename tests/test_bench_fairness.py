@@ -14,7 +14,7 @@ from bench import fairness
 def test_tiny_fairness_crowd_sells_out_and_reports_each_groups_share(tmp_path):
     out = tmp_path / "fairness.json"
     status = fairness.main(["--db", "sqlite", "--bots", "3", "--people", "6", "--slots", "1",
-                            "--per-slot", "3", "--workers", "1", "--deadline", "30",
+                            "--per-slot", "3", "--workers", "1", "--deadline", "60",
                             "--json", str(out)])
     results = json.loads(out.read_text())
     assert status == 0

@@ -35,9 +35,13 @@ DEMO = {  # the demo offices (booking/demo.py): the full text with the office na
 }
 
 
+WAITING = {"zh": dict(expires="12月23日 10:30", day="12月24日", position=128),
+           "en": dict(expires="Tue 23 Dec 10:30", day="Wed 24 Dec", position=128)}
+
+
 def values(kind: str, lang: str, table=LONG) -> dict:
     link = HEALTH if kind == "reminder" else MANAGE
-    return dict(table[lang], code="123456", reference="ABCD2345", ticket="G012", link=link,
+    return dict(table[lang], **WAITING[lang], code="123456", reference="ABCD2345", ticket="G012", link=link,
                 references="ABCD2345、EFGH6789、JKLM2345")
 
 
@@ -100,7 +104,9 @@ def test_texts_for_the_demo_offices_keep_the_office_name(kind, lang):
 @pytest.mark.parametrize("kind,lang", all_kinds())
 def test_texts_carry_date_and_time(kind, lang):
     text = texts.render(kind, lang, **values(kind, lang))
-    if kind != "verification_code":
+    if kind == "waiting_joined":  # a list waits for a day, not a time
+        assert WAITING[lang]["day"] in text
+    elif kind != "verification_code":
         assert "09:30" in text
         if kind != "reminder" or lang == "en":
             assert DEMO[lang]["when"] in text

@@ -221,7 +221,8 @@ def test_sixth_code_for_one_phone_within_an_hour_is_refused_in_the_chosen_langua
     assert re.search(r'id="err-phone">.*Too many codes were sent to this number', text(response))
 
 
-def test_code_requests_per_address_are_rate_limited_with_a_page_in_english(client, slot):
+def test_code_requests_per_address_are_rate_limited_with_a_page_in_english(app, client, slot):
+    app.config["WEB_CODE_LIMIT_PER_IP"] = "10 per hour"
     people = [visitor(1), visitor(2)]
     page = open_form(client, slot.id, "en")
     for n in range(10):
@@ -230,15 +231,18 @@ def test_code_requests_per_address_are_rate_limited_with_a_page_in_english(clien
     response = client.post(f"/book/slot/{slot.id}/code", data=form_data(page, people, phone="+8613900000099"))
     assert response.status_code == 429
     assert "Too many attempts" in text(response) and "<html lang=\"en\">" in text(response)
+    assert "try again in 60 minutes" in text(response) and 3500 < int(response.headers["Retry-After"]) <= 3601
 
 
-def test_booking_attempts_per_address_are_rate_limited_in_chinese(client, slot):
+def test_booking_attempts_per_address_are_rate_limited_in_chinese(app, client, slot):
+    app.config["WEB_BOOKING_LIMIT_PER_IP"] = "30 per hour"
     page = open_form(client, slot.id, "zh")
-    data = form_data(page, [visitor(1)], code="123456")
-    for _ in range(30):
+    for n in range(30):  # 30 people behind one address, each within their own limits
+        data = form_data(page, [visitor(n)], phone=f"+86139000001{n:02d}", code="123456")
         assert client.post(f"/book/slot/{slot.id}", data=data).status_code == 422
     response = client.post(f"/book/slot/{slot.id}", data=data)
-    assert response.status_code == 429 and "尝试次数过多" in text(response)
+    assert response.status_code == 429 and "尝试次数过多，请在 60 分钟后再试。" in text(response)
+    assert 3500 < int(response.headers["Retry-After"]) <= 3601
 
 
 def test_the_language_choice_is_remembered_and_accept_language_is_the_default(client, slot):

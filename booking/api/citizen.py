@@ -12,7 +12,7 @@ from flask import Response, current_app, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from .. import bookings, calendar, health, scheduling, verification
+from .. import bookings, calendar, challenge, health, scheduling, verification
 from ..database import read_only_transaction
 from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
@@ -20,11 +20,13 @@ from ..i18n import LANGUAGES
 from ..identity import NAME_MAX, NUMBER_MAX
 from ..links import ics_url, manage_url
 from ..microcache import aligned_range
-from ..models import ID_TYPES, Booking, Office, Service
+from ..models import ID_TYPES, Booking, Office, Service, Slot
+from ..ratelimits import ADDRESS_BACKSTOP, person_limits
 from . import bp, public_bp
 from .citizen_spec import OPENAPI_PATHS, OPENAPI_SCHEMAS  # noqa: F401  (read by openapi.py)
 from .errors import Body, body, request_lang
 
+MAX_SOLUTION = 4000  # an ALTCHA payload (base64 JSON) is about 500 characters
 MAX_RANGE_DAYS = 62  # availability answers at most about two months at once
 
 
@@ -212,13 +214,15 @@ def day_json(office: Office, summary) -> dict:
 # --- phone verification and booking --------------------------------------------------------
 
 @bp.post("/phone-verifications")
-@limiter.limit(_limit("API_CODE_LIMIT_PER_IP", "10 per minute;30 per hour"))
+@limiter.limit(_limit("API_CODE_LIMIT_PER_IP", ADDRESS_BACKSTOP))
 def phone_verification():
     """Text a 6-digit code to a phone; 429 after five codes for one phone within an hour."""
     data = body()
     phone = data.string("phone", max_length=32)
     lang = data.choice("lang", LANGUAGES, required=False) or "zh"
+    solution = data.string("altcha", max_length=MAX_SOLUTION, required=False)
     data.done()
+    challenge.check(solution)
     verification_id = verification.start_verification(phone, lang)
     return jsonify(id=verification_id), 201
 
@@ -234,7 +238,8 @@ def _visitors(data: Body) -> list[dict]:
 
 
 @bp.post("/bookings")
-@limiter.limit(_limit("API_BOOKING_LIMIT_PER_IP", "20 per minute;100 per hour"))
+@limiter.limit(_limit("API_BOOKING_LIMIT_PER_IP", ADDRESS_BACKSTOP))
+@person_limits
 def create_booking():
     """Book a slot with a verified phone; 201 with the reference and the secret token."""
     data = body()
@@ -244,7 +249,10 @@ def create_booking():
     code = data.string("code", max_length=12)
     visitors = _visitors(data)
     lang = data.choice("lang", LANGUAGES, required=False) or "zh"
+    solution = data.string("altcha", max_length=MAX_SOLUTION, required=False)
     data.done()
+    slot = db.session.get(Slot, slot_id)
+    challenge.check(solution, *(challenge.where(slot) if slot else (None, None)))
     done = bookings.book(slot_id=slot_id, phone=phone, visitors=visitors, lang=lang,
                          source="api", verification=(verification_id, code))
     # Nobody has declared for a booking made just now: not cleared, and nothing to read

@@ -50,6 +50,9 @@ BAD_BODY = {
 DATE_TIME = {"type": "string", "format": "date-time"}
 SHORT_TEXT = {"type": "string", "maxLength": 200}
 LANG = {"type": "string", "enum": list(LANGUAGES)}
+ALTCHA = {"type": "string", "maxLength": 4000,
+          "description": "A solved proof-of-work challenge (GET /api/v1/challenge), base64; "
+                         "required on popular days or under load (422 challenge_failed without)."}
 
 OPENAPI_SCHEMAS = {
     "Service": {
@@ -141,6 +144,7 @@ OPENAPI_SCHEMAS = {
             "code": {"type": "string", "maxLength": 12, "description": "The 6 digits texted."},
             "visitors": {"type": "array", "maxItems": 10, "items": ref("VisitorInput")},
             "lang": {**LANG, "default": "zh", "description": "Language of texts and messages."},
+            "altcha": ALTCHA,
         },
     },
     "Booking": {
@@ -209,7 +213,8 @@ OPENAPI_PATHS = {
         "summary": "Text a 6-digit code (valid 10 minutes, 5 tries) to a phone",
         "requestBody": {"required": True, **json_content({
             "type": "object", "required": ["phone"],
-            "properties": {"phone": {"type": "string", "maxLength": 32}, "lang": LANG}})},
+            "properties": {"phone": {"type": "string", "maxLength": 32}, "lang": LANG,
+                           "altcha": ALTCHA}})},
         "responses": {
             "201": answer("The code is on its way.", {
                 "type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}),

@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from ..errors import BookingError
 from ..errors_web import error_answer, is_outage
 from ..i18n import choose, request_lang  # noqa: F401  (request_lang re-exported for the API modules)
+from ..ratelimits import retry_text
 from .validation import (  # noqa: F401  (re-exported for the API modules)
     MAX_STRING,
     Body,
@@ -72,7 +73,8 @@ def _booking_error(error: BookingError):
 def _http_error(error: HTTPException):
     status = error.code or 500
     code, zh, en = HTTP_ERRORS.get(status, (f"http_{status}", error.name, error.name))
-    response = error_response(code, choose(request_lang(), zh, en), status)
+    message = retry_text(request_lang()) if status == 429 else choose(request_lang(), zh, en)
+    response = error_response(code, message, status)
     for name, value in error.get_headers():
         if name.lower() != "content-type":  # keeps Allow (405), Retry-After (429), ...
             response.headers[name] = value

@@ -5,6 +5,8 @@
 - health.py   health rules, declarations, door refusals, door days, ticket counters
 - staff.py    capacity reviews
 - notify.py   inbound replies, opt-outs, notices sent once
+- waiting.py  the waiting list: entries, their visitors, held places, rationing settings,
+              proof-of-work challenges used
 
 Importing this package gives the whole schema (create_all, Alembic autogenerate). Modules of the
 package import each other directly, never this file.
@@ -36,6 +38,7 @@ from .core import (
 from .health import HEALTH_CODES, REFUSAL_REASONS, DoorDay, DoorRefusal, HealthDeclaration, HealthRules, TicketCounter
 from .notify import InboundMessage, PhoneOptOut, SmsNotice
 from .staff import CapacityReview
+from .waiting import ChallengeUse, RationingSettings, WaitingEntry, WaitingHold, WaitingVisitor
 
 __all__ = [
     "ACTIVE_STATUSES", "BOOKING_STATUSES", "ID_TYPES", "PERSON_LIMITS", "SERVICE_KINDS", "STAFF_ROLES", "ApiToken",
@@ -43,4 +46,5 @@ __all__ = [
     "Service", "Slot", "SmsMessage", "StaffUser", "UTCDateTime", "Visitor", "utcnow",
     "HEALTH_CODES", "REFUSAL_REASONS", "DoorDay", "DoorRefusal", "HealthDeclaration", "HealthRules",
     "TicketCounter", "InboundMessage", "PhoneOptOut", "SmsNotice", "CapacityReview",
+    "ChallengeUse", "RationingSettings", "WaitingEntry", "WaitingHold", "WaitingVisitor",
 ]

@@ -88,6 +88,22 @@ TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
         "en": ("Ref {reference} ({when}, {office}) was not confirmed by {deadline}, so the "
                "place was released. To book again: {link}",),
     },
+    "waiting_joined": {
+        "zh": (SIGN + "已登记{office}{service}{day}候补，编号{reference}，排第{position}位，"
+               "有名额即短信通知。查看：{link}",
+               SIGN + "已登记{office}{day}候补，编号{reference}，排第{position}位。查看：{link}"),
+        "en": ("Waiting list: {service}, {office}, {day}, ref {reference}, number {position} "
+               "in line. We text you if a place frees: {link}",
+               "Waiting list: {office}, {day}, ref {reference}, number {position} in line: {link}"),
+    },
+    "waiting_offer": {
+        "zh": (SIGN + "候补到名额：{service}，{when}，{office}。请于{expires}前领取，逾期顺延：{link}",
+               SIGN + "候补到名额：{when}，{office}。请于{expires}前领取：{link}",
+               SIGN + "候补到名额：{when}。请于{expires}前领取：{link}"),
+        "en": ("A place is free for you: {service}, {office}, {when}. Claim it by {expires}, "
+               "then it goes to the next in line: {link}",
+               "A place is free for you: {when}, {office}. Claim it by {expires}: {link}"),
+    },
 }
 
 # Answers to replies (sent back as TwiML, or queued as texts; the same two-segment rule applies).

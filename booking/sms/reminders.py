@@ -17,8 +17,9 @@ The rules (times local to the office; hours set by SMS_REMINDER_HOUR, SMS_RELEAS
   Only a warned booking is ever released: a number that replied STOP gets no warning,
   so its booking stands.
 
-`run_due(now)` does all three and is safe to run as often as you like and from several
-workers at once; the worker runs it every minute, and `flask sms reminders` runs it once.
+`run_due(now)` does all three, and the waiting list's expiry (waiting/holds.py), and is safe
+to run as often as you like and from several workers at once; the worker runs it every
+minute, and `flask sms reminders` runs it once.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ..errors import BookingError
 from ..extensions import db
 from ..models import Booking, Office, PhoneOptOut, Slot, SmsNotice, utcnow
 from ..notify import outbox, texts
+from ..waiting import holds
 
 MIN_NOTICE = dt.timedelta(hours=2)
 
@@ -45,12 +47,15 @@ class Done:
     reminders: int = 0
     warnings: int = 0
     released: int = 0
+    offers_ended: int = 0  # waiting-list offers past their claim window, passed on
+    holds_released: int = 0  # held places back to the public after the hold-back
 
 
 def run_due(now: dt.datetime | None = None) -> Done:
     """Release what is past its deadline, then send due release warnings and reminders."""
     now = now or utcnow()
     done = Done(released=release_due(now))
+    done.offers_ended, done.holds_released = holds.run_due(now)
     for booking in _tomorrows_bookings(now):
         if _needs_warning(booking, now):
             done.warnings += _warn(booking, now)

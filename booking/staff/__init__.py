@@ -24,7 +24,8 @@ def staff_context():
             "level_names": words.level_names(), "id_type_names": words.id_type_names(),
             "refusal_names": words.refusal_names(), "role_names": words.role_names(),
             "actor_names": words.actor_names(), "counter_label": words.counter_label,
-            "zone_name": words.zone_name}
+            "zone_name": words.zone_name, "waiting_status_names": words.waiting_status_names(),
+            "hold_status_names": words.hold_status_names(), "challenge_names": words.challenge_names()}
 
 
 from . import (  # noqa: E402,F401
@@ -37,5 +38,6 @@ from . import (  # noqa: E402,F401
     queue_views,
     report_views,
     rules_views,
+    waiting_views,
     walkin_views,
 )

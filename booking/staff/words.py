@@ -32,6 +32,20 @@ def id_type_names() -> dict[str, str]:
             "foreign_permanent_id": _("Foreign permanent residence ID"), "passport": _("Passport")}
 
 
+def waiting_status_names() -> dict[str, str]:
+    return {"waiting": _("waiting"), "offered": _("offered"), "claimed": _("claimed"),
+            "expired": _("expired"), "left": _("left")}
+
+
+def hold_status_names() -> dict[str, str]:
+    return {"held": _("held"), "offered": _("offered"), "claimed": _("claimed"), "released": _("released")}
+
+
+def challenge_names() -> dict[str, str]:
+    return {"off": _("Off"), "days": _("On the popular days"), "always": _("Always on"),
+            "auto": _("Automatic, under load")}
+
+
 def role_names() -> dict[str, str]:
     return {"clerk": _("Clerk"), "supervisor": _("Supervisor"), "admin": _("Administrator")}
 

@@ -8,12 +8,13 @@ import re
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import bookings, scheduling, verification
+from .. import bookings, challenge, scheduling, verification
 from ..errors import BookingError, SlotFull
 from ..extensions import limiter
 from ..i18n import LANGUAGES, request_lang
 from ..identity import ascii_digits, clean_name, normalize_phone, read_document
 from ..models import Service, Slot, utcnow
+from ..ratelimits import ADDRESS_BACKSTOP, configured, person_limits
 from . import bp
 from .forms import BookingForm
 from .pages import error_map, health_rules, load_service, load_slot, parse_day, party_size
@@ -65,7 +66,8 @@ def render_form(slot: Slot, form: BookingForm, errors: dict | None = None, statu
     form.people.data = str(people)
     form.size_to(people)
     return render_template("web/form.html", slot=slot, service=service, office=slot.office, form=form,
-                           people=people, errors=errors or {}, **extra), status
+                           people=people, errors=errors or {},
+                           challenge_on=challenge.required(*challenge.where(slot)), **extra), status
 
 
 def posted_form(slot_id: int) -> tuple[Slot, BookingForm]:
@@ -103,12 +105,13 @@ def code_page(slot_id: int):
 
 
 @bp.post("/book/slot/<int:slot_id>/code")
-@limiter.limit("10 per hour")
+@limiter.limit(configured("WEB_CODE_LIMIT_PER_IP", ADDRESS_BACKSTOP))
 def send_code(slot_id: int):
     """Text a code to the phone typed, and show the same form again with everything kept."""
     slot, form = posted_form(slot_id)
     sms_lang = form.lang.data if form.lang.data in LANGUAGES else request_lang()
     try:
+        challenge.check(request.form.get("altcha"), *challenge.where(slot))
         form.verification_id.data = verification.start_verification(form.phone.data or "", sms_lang)
     except BookingError as err:
         return render_form(slot, form, error_map(err), err.status)
@@ -117,7 +120,8 @@ def send_code(slot_id: int):
 
 
 @bp.post("/book/slot/<int:slot_id>")
-@limiter.limit("30 per hour")
+@limiter.limit(configured("WEB_BOOKING_LIMIT_PER_IP", ADDRESS_BACKSTOP))
+@person_limits
 def submit(slot_id: int):
     """Book the slot; any refusal shows beside its field with everything typed kept."""
     slot, form = posted_form(slot_id)
@@ -125,6 +129,7 @@ def submit(slot_id: int):
     if errors:
         return render_form(slot, form, errors, 422)
     try:
+        challenge.check(request.form.get("altcha"), *challenge.where(slot))
         booked = bookings.book(
             slot_id=slot.id, phone=form.phone.data, visitors=form.visitor_data(), lang=form.lang.data,
             verification=(form.verification_id.data, form.code.data.strip()), source="web")

@@ -12,6 +12,7 @@ from .. import scheduling
 from ..extensions import db
 from ..i18n import LANGUAGES, NAMES, html_lang, request_lang
 from ..models import Office, utcnow
+from ..ratelimits import retry_minutes
 from . import bp, dates, flow, manage  # noqa: F401  (their routes attach themselves to bp)
 
 HOME_DAYS = 14
@@ -109,5 +110,4 @@ def form_expired(_error):
 @bp.errorhandler(429)
 def too_many_requests(_error):
     return error_page(429, _("Too many attempts"),
-                      _("There were too many attempts from your connection. Please wait a while and try "
-                        "again."))
+                      _("Please try again in %(minutes)s minutes.", minutes=retry_minutes()))

@@ -1,0 +1,246 @@
+"""The waiting list of a full day: join, see the position, claim an offer, leave.
+
+Joining follows a booking's rules (bookings.py): a verified phone, the service's party size,
+one place per person per service and day, the per-phone limit. A claim turns the offered hold
+into a booking through `bookings.place_booking`, in one transaction guarded by conditional UPDATEs of
+the entry (offered -> claimed, only inside the window) and of the hold (offered -> claimed):
+of many claims racing for one place exactly one books it, and a claim after the window fails
+with offer_expired while the place goes to the next in line (holds.expire_offers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from .. import bookings, scheduling
+from ..errors import BookingClosed, BookingError, InvalidLanguage, NotFound, NotYetOpen, OfficeClosed
+from ..extensions import db
+from ..identity import mask_identity, normalize_phone, safe_text
+from ..models import Service, Visitor, WaitingEntry, WaitingVisitor, utcnow
+from ..notify import outbox
+from ..verification import check_code
+from . import holds
+
+LIVE = ("waiting", "offered")
+
+
+class NotFull(BookingError):
+    code, status, field = "not_full", 409, "date"
+    message_zh = "该日期还有空余名额，请直接预约。"
+    message_en = "That day still has places. Please book one directly."
+
+
+class AlreadyWaiting(BookingError):
+    code, status, field = "already_waiting", 409, "visitors"
+    message_zh = "该证件已在当天本业务的候补名单中。"
+    message_en = "This person is already on the waiting list for this service on that day."
+
+
+class TooManyWaiting(BookingError):
+    code, status, field = "too_many_waiting", 409, "phone"
+    message_zh = "该手机号的候补登记已达 {limit} 个上限。"
+    message_en = "This phone number is already on {limit} waiting lists, the most allowed."
+
+
+class NoOffer(BookingError):
+    code, status = "no_offer", 409
+    message_zh = "目前没有为您保留的名额。"
+    message_en = "No place is being held for you at the moment."
+
+
+class OfferExpired(BookingError):
+    code, status = "offer_expired", 409
+    message_zh = "保留时间已过，名额已让给下一位候补者。"
+    message_en = "The time to claim has passed; the place went to the next person in line."
+
+
+class NotInLine(BookingError):
+    code, status = "not_waiting", 409
+    message_zh = "该候补登记已结束。"
+    message_en = "This waiting-list entry has already ended."
+
+
+class EntryNotFound(NotFound):
+    message_zh, message_en = "找不到该候补登记。", "No such waiting-list entry."
+
+
+@dataclass(frozen=True)
+class Joined:
+    entry: WaitingEntry
+    token: str
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_entry(reference: str, token: str) -> WaitingEntry:
+    """The entry named by reference, if the token is its own; EntryNotFound otherwise."""
+    entry = db.session.scalars(select(WaitingEntry).where(
+        WaitingEntry.reference == safe_text(reference, 12).upper())).first()
+    if entry is None or not hmac.compare_digest(_token_hash(safe_text(token, 64)), entry.token_hash):
+        raise EntryNotFound()
+    return entry
+
+
+def position(entry: WaitingEntry) -> int | None:
+    """1 for the first party still waiting for the day, 2 for the next...; None once the
+    entry is offered a place, claimed it, or left the list."""
+    if entry.status != "waiting":
+        return None
+    return db.session.scalar(select(func.count(WaitingEntry.id)).where(
+        WaitingEntry.service_id == entry.service_id, WaitingEntry.day == entry.day,
+        WaitingEntry.status == "waiting", WaitingEntry.id <= entry.id))
+
+
+def check_full(service: Service, day: dt.date, now: dt.datetime) -> None:
+    """A list is joined only for a day that is full now; otherwise why not (409)."""
+    summary = scheduling.day_summaries(service, day, day, now)[0]
+    if summary.state == "open":
+        raise NotFull()
+    if summary.state == "later":
+        raise NotYetOpen(opens_at=summary.opens_at.astimezone(service.office.tz).strftime("%Y-%m-%d %H:%M"))
+    if summary.state == "closed":
+        raise OfficeClosed(reason=summary.closure.reason if summary.closure else "—")
+    if summary.state != "full":
+        raise BookingClosed()
+
+
+def _check_not_waiting(service: Service, day: dt.date, hashes: list[str], phone: str) -> None:
+    """One live entry per person per service and day; a phone holds at most the per-phone
+    booking limit of live entries."""
+    already = db.session.scalar(select(func.count(WaitingVisitor.id)).join(WaitingEntry).where(
+        WaitingEntry.service_id == service.id, WaitingEntry.day == day,
+        WaitingEntry.status.in_(LIVE), WaitingVisitor.id_hash.in_(hashes)))
+    if already:
+        raise AlreadyWaiting()
+    limit = current_app.config["MAX_ACTIVE_BOOKINGS_PER_PHONE"]
+    live = db.session.scalar(select(func.count(WaitingEntry.id)).where(
+        WaitingEntry.phone == phone, WaitingEntry.status.in_(LIVE)))
+    if live >= limit:
+        raise TooManyWaiting(limit=limit)
+
+
+def join_list(service: Service, day: dt.date, *, phone: str, visitors: list, lang: str = "zh",
+         source: str = "web", verification: tuple[str, str] = ("", ""),
+         now: dt.datetime | None = None) -> Joined:
+    """Put a party on the waiting list of a full day, texting the phone. Commits.
+
+    Raises NotFull (409) while the day has places, and any error a booking raises for the
+    same input (bookings.py). A place held for the day is offered at once if the party fits.
+    """
+    now = now or utcnow()
+    if lang not in ("zh", "en"):
+        raise InvalidLanguage()
+    phone = normalize_phone(phone, current_app.config["PHONE_DEFAULT_REGION"])
+    people = bookings.clean_visitors(visitors)
+    bookings.check_party_size(service, len(people))
+    check_full(service, day, now)
+    hashes = [digest for _, digest in people]
+    proof = check_code(*verification, phone=phone, now=now)
+    bookings.check_identities_free(service, day, hashes)
+    _check_not_waiting(service, day, hashes, phone)
+    bookings.check_phone_limit(phone, now)
+    proof.used_at = now
+    entry = _new_entry(service, day, phone, lang, source, people, now)
+    token = holds.entry_token(entry)
+    entry.token_hash = _token_hash(token)
+    db.session.add(entry)
+    db.session.flush()
+    outbox.enqueue("waiting_joined", phone, lang, None, reference=entry.reference,
+                   service=service.name(lang), office=service.office.name(lang),
+                   day=_day_text(day, lang),
+                   position=position(entry), link=holds.claim_url(entry, token))
+    holds.offer_held(service.id, day, now)
+    db.session.commit()
+    return Joined(entry, token)
+
+
+def _day_text(day: dt.date, lang: str) -> str:
+    return day.strftime("%a %d %b") if lang == "en" else f"{day.month}月{day.day}日"
+
+
+def _new_entry(service: Service, day: dt.date, phone: str, lang: str, source: str,
+               people: list, now: dt.datetime) -> WaitingEntry:
+    return WaitingEntry(
+        reference=bookings.new_reference(), token_salt=secrets.token_hex(8),
+        token_hash="",  # nosec B106 - set from the token by the caller
+        office_id=service.office_id, service=service, day=day, phone=phone, lang=lang,
+        source=source, party_size=len(people), status="waiting", created_at=now,
+        visitors=[WaitingVisitor(position=i, name=v.name, id_type=v.id_type,
+                                 id_masked=mask_identity(v.id_number), id_hash=digest)
+                  for i, (v, digest) in enumerate(people)])
+
+
+def claim_offer(entry: WaitingEntry, *, source: str = "web", now: dt.datetime | None = None) -> bookings.Booked:
+    """Book the place held for the entry, inside its claim window. Commits.
+
+    NoOffer (409) when nothing is offered to it, OfferExpired (409) after the window; any
+    booking rule that fails now (the day closed, the person booked elsewhere) rolls back and
+    leaves the offer as it was.
+    """
+    now = now or utcnow()
+    if entry.status != "offered":
+        raise NoOffer()
+    if entry.offer_expires_at <= now:
+        raise OfferExpired()
+    taken = db.session.execute(
+        update(WaitingEntry).where(WaitingEntry.id == entry.id, WaitingEntry.status == "offered",
+                                   WaitingEntry.offer_expires_at > now)
+        .values(status="claimed", ended_at=now).execution_options(synchronize_session=False))
+    if taken.rowcount != 1 or not holds.claim_hold(entry.hold_id, now):
+        db.session.rollback()
+        raise NoOffer()
+    try:
+        done = _book_held(entry, source, now)
+    except BookingError:
+        db.session.rollback()
+        raise
+    entry.booking_id = done.booking.id
+    db.session.commit()
+    db.session.refresh(entry)
+    return done
+
+
+def _book_held(entry: WaitingEntry, source: str, now: dt.datetime) -> bookings.Booked:
+    """The booking rules at claim time, then the booking itself (bookings.place_booking)."""
+    slot = entry.hold.slot
+    service = slot.service
+    bookings.check_open(service, slot)
+    bookings.check_window(service, slot, now)
+    hashes = [v.id_hash for v in entry.visitors]
+    bookings.check_identities_free(service, entry.day, hashes)
+    bookings.check_phone_limit(entry.phone, now)
+    visitors = [Visitor(position=v.position, name=v.name, id_type=v.id_type,
+                        id_masked=v.id_masked, id_hash=v.id_hash) for v in entry.visitors]
+    return bookings.place_booking(slot, phone=entry.phone, lang=entry.lang, source=source,
+                          visitors=visitors, now=now)
+
+
+def leave_list(entry: WaitingEntry, now: dt.datetime | None = None) -> WaitingEntry:
+    """Leave the list; a place offered to the entry passes to the next in line. Commits.
+    NotInLine (409) when the entry already ended (left, claimed, expired)."""
+    now = now or utcnow()
+    if _end(entry, "offered", now):
+        db.session.refresh(entry)
+        holds.withdraw_offer(entry, now)
+    elif not _end(entry, "waiting", now):
+        db.session.rollback()
+        raise NotInLine()
+    db.session.commit()
+    db.session.refresh(entry)
+    return entry
+
+
+def _end(entry: WaitingEntry, status: str, now: dt.datetime) -> bool:
+    result = db.session.execute(
+        update(WaitingEntry).where(WaitingEntry.id == entry.id, WaitingEntry.status == status)
+        .values(status="left", ended_at=now).execution_options(synchronize_session=False))
+    return result.rowcount == 1

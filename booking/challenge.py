@@ -30,6 +30,7 @@ from . import scheduling
 from .errors import BookingError
 from .extensions import db, limiter
 from .models import ChallengeUse, RationingSettings, Slot, utcnow
+from .uow import use_case
 from .waiting.holds import settings_for
 
 ALGORITHM = "PBKDF2/SHA-256"
@@ -112,11 +113,12 @@ def check(payload: str | None, office_id: int | None = None, day: dt.date | None
     _use_once(signature, now)
 
 
+@use_case
 def _use_once(signature: str, now: dt.datetime) -> None:
+    """Spend a solution: its own use case, so a solution is good once whatever follows."""
     db.session.execute(delete(ChallengeUse).where(ChallengeUse.expires_at < now))
     db.session.add(ChallengeUse(signature=signature[:128], expires_at=now + VALID_FOR))
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise ChallengeFailed() from None

@@ -10,7 +10,6 @@ from flask_login import current_user
 
 from ..access import has_role, staff_page
 from ..errors import BookingError
-from ..extensions import db
 from ..hall import queue
 from ..models import Office
 from ..waiting import board
@@ -49,7 +48,6 @@ def waiting_settings(office: Office):
                             challenge=form.get("challenge", ""),
                             challenge_days=form.get("challenge_days", ""), staff=current_user)
     except BookingError as err:
-        db.session.rollback()
         return board_page(office, {"form": err.message(str(get_locale()))}, 422)
     return redirect(url_for("staff.waiting_list", office_code=office.code,
                             date=request.args.get("date")), 303)

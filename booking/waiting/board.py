@@ -12,6 +12,7 @@ from ..errors import BookingError
 from ..extensions import db
 from ..models import Office, RationingSettings, Service, StaffUser, WaitingEntry, WaitingHold
 from ..models.waiting import CHALLENGE_MODES
+from ..uow import use_case
 from .holds import settings_for
 
 
@@ -52,9 +53,10 @@ def parse_days(text: str) -> list[dt.date]:
         raise InvalidSetting() from None
 
 
+@use_case
 def save_settings(office: Office, *, claim_minutes, holdback_minutes, challenge: str,
                   challenge_days: str, staff: StaffUser) -> RationingSettings:
-    """Change the office's claim window, hold-back and challenge rule. Commits; InvalidSetting
+    """Change the office's claim window, hold-back and challenge rule. A use case; InvalidSetting
     (422) changes nothing."""
     try:
         claim, holdback = int(claim_minutes), int(holdback_minutes)
@@ -69,7 +71,6 @@ def save_settings(office: Office, *, claim_minutes, holdback_minutes, challenge:
     db.session.add(settings)
     audit.record("rationing_changed", actor="staff", office_id=office.id, staff_user_id=staff.id,
                  claim_minutes=claim, holdback_minutes=holdback, challenge=challenge, days=days)
-    db.session.commit()
     return settings
 
 

@@ -22,10 +22,12 @@ from sqlalchemy import func, select, update
 from .. import bookings, scheduling
 from ..errors import BookingClosed, BookingError, InvalidLanguage, NotFound, NotYetOpen, OfficeClosed
 from ..extensions import db
+from ..i18n import LANGUAGES, day_text
 from ..identity import mask_identity, normalize_phone, safe_text
 from ..models import Service, Visitor, WaitingEntry, WaitingVisitor, utcnow
 from ..notify import outbox
-from ..verification import check_code
+from ..uow import use_case
+from ..verification import check_code, use_code
 from . import holds
 
 LIVE = ("waiting", "offered")
@@ -128,16 +130,17 @@ def _check_not_waiting(service: Service, day: dt.date, hashes: list[str], phone:
         raise TooManyWaiting(limit=limit)
 
 
+@use_case
 def join_list(service: Service, day: dt.date, *, phone: str, visitors: list, lang: str = "zh",
          source: str = "web", verification: tuple[str, str] = ("", ""),
          now: dt.datetime | None = None) -> Joined:
-    """Put a party on the waiting list of a full day, texting the phone. Commits.
+    """Put a party on the waiting list of a full day, texting the phone. A use case.
 
     Raises NotFull (409) while the day has places, and any error a booking raises for the
     same input (bookings.py). A place held for the day is offered at once if the party fits.
     """
     now = now or utcnow()
-    if lang not in ("zh", "en"):
+    if lang not in LANGUAGES:
         raise InvalidLanguage()
     phone = normalize_phone(phone, current_app.config["PHONE_DEFAULT_REGION"])
     people = bookings.clean_visitors(visitors)
@@ -145,10 +148,11 @@ def join_list(service: Service, day: dt.date, *, phone: str, visitors: list, lan
     check_full(service, day, now)
     hashes = [digest for _, digest in people]
     proof = check_code(*verification, phone=phone, now=now)
+    bookings.lock_booker(service, phone, hashes)
     bookings.check_identities_free(service, day, hashes)
     _check_not_waiting(service, day, hashes, phone)
     bookings.check_phone_limit(phone, now)
-    proof.used_at = now
+    use_code(proof, now)
     entry = _new_entry(service, day, phone, lang, source, people, now)
     token = holds.entry_token(entry)
     entry.token_hash = _token_hash(token)
@@ -156,15 +160,10 @@ def join_list(service: Service, day: dt.date, *, phone: str, visitors: list, lan
     db.session.flush()
     outbox.enqueue("waiting_joined", phone, lang, None, reference=entry.reference,
                    service=service.name(lang), office=service.office.name(lang),
-                   day=_day_text(day, lang),
+                   day=day_text(day, lang),
                    position=position(entry), link=holds.claim_url(entry, token))
     holds.offer_held(service.id, day, now)
-    db.session.commit()
     return Joined(entry, token)
-
-
-def _day_text(day: dt.date, lang: str) -> str:
-    return day.strftime("%a %d %b") if lang == "en" else f"{day.month}月{day.day}日"
 
 
 def _new_entry(service: Service, day: dt.date, phone: str, lang: str, source: str,
@@ -179,8 +178,9 @@ def _new_entry(service: Service, day: dt.date, phone: str, lang: str, source: st
                   for i, (v, digest) in enumerate(people)])
 
 
+@use_case
 def claim_offer(entry: WaitingEntry, *, source: str = "web", now: dt.datetime | None = None) -> bookings.Booked:
-    """Book the place held for the entry, inside its claim window. Commits.
+    """Book the place held for the entry, inside its claim window. A use case.
 
     NoOffer (409) when nothing is offered to it, OfferExpired (409) after the window; any
     booking rule that fails now (the day closed, the person booked elsewhere) rolls back and
@@ -196,16 +196,9 @@ def claim_offer(entry: WaitingEntry, *, source: str = "web", now: dt.datetime | 
                                    WaitingEntry.offer_expires_at > now)
         .values(status="claimed", ended_at=now).execution_options(synchronize_session=False))
     if taken.rowcount != 1 or not holds.claim_hold(entry.hold_id, now):
-        db.session.rollback()
         raise NoOffer()
-    try:
-        done = _book_held(entry, source, now)
-    except BookingError:
-        db.session.rollback()
-        raise
+    done = _book_held(entry, source, now)
     entry.booking_id = done.booking.id
-    db.session.commit()
-    db.session.refresh(entry)
     return done
 
 
@@ -216,6 +209,7 @@ def _book_held(entry: WaitingEntry, source: str, now: dt.datetime) -> bookings.B
     bookings.check_open(service, slot)
     bookings.check_window(service, slot, now)
     hashes = [v.id_hash for v in entry.visitors]
+    bookings.lock_booker(service, entry.phone, hashes)
     bookings.check_identities_free(service, entry.day, hashes)
     bookings.check_phone_limit(entry.phone, now)
     visitors = [Visitor(position=v.position, name=v.name, id_type=v.id_type,
@@ -224,18 +218,16 @@ def _book_held(entry: WaitingEntry, source: str, now: dt.datetime) -> bookings.B
                           visitors=visitors, now=now)
 
 
+@use_case
 def leave_list(entry: WaitingEntry, now: dt.datetime | None = None) -> WaitingEntry:
-    """Leave the list; a place offered to the entry passes to the next in line. Commits.
+    """Leave the list; a place offered to the entry passes to the next in line. A use case.
     NotInLine (409) when the entry already ended (left, claimed, expired)."""
     now = now or utcnow()
     if _end(entry, "offered", now):
         db.session.refresh(entry)
         holds.withdraw_offer(entry, now)
     elif not _end(entry, "waiting", now):
-        db.session.rollback()
         raise NotInLine()
-    db.session.commit()
-    db.session.refresh(entry)
     return entry
 
 

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..links import public_url
 from ..models import CapacityReview, RationingSettings, Slot, WaitingEntry, WaitingHold, utcnow
 from ..notify import outbox, texts
+from ..uow import unit_of_work, use_case
 
 
 def settings_for(office_id: int) -> RationingSettings:
@@ -194,39 +195,39 @@ def expire_offers(now: dt.datetime | None = None) -> int:
         .order_by(WaitingEntry.offer_expires_at)).all()
     ended = 0
     for entry in due:
-        result = db.session.execute(
-            update(WaitingEntry).where(WaitingEntry.id == entry.id, WaitingEntry.status == "offered",
-                                       WaitingEntry.offer_expires_at <= now)
-            .values(status="expired", ended_at=now).execution_options(synchronize_session=False))
-        if result.rowcount == 1:  # not claimed a moment ago
-            withdraw_offer(entry, now)
-            ended += 1
-        db.session.commit()
+        with unit_of_work():  # one use case per offer: a slow run holds no lock for long
+            result = db.session.execute(
+                update(WaitingEntry).where(WaitingEntry.id == entry.id, WaitingEntry.status == "offered",
+                                           WaitingEntry.offer_expires_at <= now)
+                .values(status="expired", ended_at=now).execution_options(synchronize_session=False))
+            if result.rowcount == 1:  # not claimed a moment ago
+                withdraw_offer(entry, now)
+                ended += 1
     return ended
 
 
 def release_due(now: dt.datetime | None = None) -> int:
     """Give back to the public every held place nobody is offered whose hold-back has passed
-    (or whose slot can no longer be booked). Commits after each; returns how many."""
+    (or whose slot can no longer be booked). One use case each; returns how many."""
     now = now or utcnow()
     held = db.session.scalars(select(WaitingHold).where(WaitingHold.status == "held")
                               .order_by(WaitingHold.id)).all()
     released = 0
     for hold in held:
         if hold.release_at <= now or not _bookable(hold.slot, hold.day, now):
-            released += release(hold, now)
-            db.session.commit()
+            with unit_of_work():
+                released += release(hold, now)
     return released
 
 
+@use_case
 def end_past_days(now: dt.datetime) -> int:
     """Close the lists of days gone by (in every time zone): their entries end as expired.
-    Commits; returns how many entries ended."""
+    A use case; returns how many entries ended."""
     result = db.session.execute(
         update(WaitingEntry).where(WaitingEntry.status == "waiting",
                                    WaitingEntry.day < (now - dt.timedelta(days=1)).date())
         .values(status="expired", ended_at=now).execution_options(synchronize_session=False))
-    db.session.commit()
     return result.rowcount
 
 

@@ -7,7 +7,7 @@ from flask import abort, redirect, render_template, request, url_for
 
 from .. import challenge, verification
 from ..errors import BookingError, NotFound
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..models import Service
 from ..ratelimits import ADDRESS_BACKSTOP, configured, person_limits
 from ..waiting import entries
@@ -46,7 +46,6 @@ def waiting_code(office_code: str, service_code: str, day: str):
         challenge.check(request.form.get("altcha"), service.office_id, day)
         form.verification_id.data = verification.start_verification(form.phone.data or "", sms_lang)
     except BookingError as err:
-        db.session.rollback()
         return render_join(service, day, form, error_map(err), err.status)
     form.code.data = ""
     return render_join(service, day, form, code_sent=True)
@@ -68,7 +67,6 @@ def waiting_join(office_code: str, service_code: str, day: str):
                               lang=form.lang.data, source="web",
                               verification=(form.verification_id.data, form.code.data.strip()))
     except BookingError as err:
-        db.session.rollback()
         return render_join(service, day, form, error_map(err), err.status)
     return redirect(url_for("web.waiting_entry", reference=joined.entry.reference,
                             token=joined.token), 303)
@@ -101,7 +99,6 @@ def waiting_claim(reference: str, token: str):
     try:
         done = entries.claim_offer(entry, source="web")
     except BookingError as err:
-        db.session.rollback()
         return entry_page(entry, token, error_map(err), err.status)
     return redirect(url_for("web.booked", reference=done.booking.reference, token=done.token), 303)
 
@@ -114,6 +111,5 @@ def waiting_leave(reference: str, token: str):
     try:
         entries.leave_list(entry)
     except BookingError as err:
-        db.session.rollback()
         return entry_page(entry, token, error_map(err), err.status)
     return redirect(url_for("web.waiting_entry", reference=reference, token=token), 303)

@@ -124,11 +124,11 @@ def check_open(service: Service, slot: Slot) -> None:
     """The service runs and the slot's day is not closed."""
     if service.suspended:
         raise ServiceSuspended()
+    closure = scheduling.closure_for(service, scheduling.local_day(service.office, slot.starts_at))
+    if closure is not None:  # its slots are closed too: the reason says why
+        raise OfficeClosed(reason=closure.reason)
     if slot.status != "open":
         raise SlotClosed()
-    closure = scheduling.closure_for(service, scheduling.local_day(service.office, slot.starts_at))
-    if closure is not None:
-        raise OfficeClosed(reason=closure.reason)
 
 
 def check_room(slot: Slot, people: int) -> None:

@@ -106,7 +106,7 @@ class InvalidDocumentType(InvalidIdentity):
 
 
 class IdentityMissing(InvalidIdentity):
-    message_zh, message_en = "请填写证件号码。", "Please enter the identity document number."
+    message_zh, message_en = "请填写证件号码。", "Please enter the document number."
 
 
 class InvalidName(BookingError):

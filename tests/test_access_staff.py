@@ -62,7 +62,7 @@ def world(app):
         b_booking = book(b.tomorrow, [1, 2])
         book(b.tomorrow, [3, 4])
         later = queue.today(b.office) + dt.timedelta(days=30)
-        closure, _ = closure_rules.close(b.office, None, later, later, "test", b.supervisor)
+        closure, _ = closure_rules.close_days(b.office, None, later, later, "test", b.supervisor)
         reviews = office_admin.set_slot_capacity(b.tomorrow, 1, 2, b.supervisor)
         return World(a.office.code, b.office.code, b.service.code, b_booking.reference, closure.id,
                      b.tomorrow.id, reviews[0].id, a.tomorrow.id, accounts.issue_token(a.clerk),

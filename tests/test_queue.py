@@ -211,3 +211,26 @@ def test_a_no_show_cannot_be_undone_after_the_grace_period(day):
     with pytest.raises(queue.UndoTooLate):
         queue.undo_no_show(booking, day.clerk, now=too_late)
     assert booking.status == "no_show"
+
+
+@pytest.mark.postgres
+def test_walk_ins_are_one_transaction_on_both_databases(any_app):
+    """Admitted: booking, declarations, ticket and text together; refused: nothing at all."""
+    with any_app.app_context():
+        day = make_office2("both")
+        admitted = walkins.walk_in(day.office, day.service, phone=new_phone(), visitors=[visitor(7), visitor(8)],
+                                   temperatures=[36.4, 36.7], declarations=[declaration(0), declaration(1)],
+                                   staff=day.clerk)
+        with pytest.raises(door.DoorRefused):  # the hall cannot take two more
+            day.office.hall_limit = 3
+            db.session.commit()
+            walkins.walk_in(day.office, day.service, phone=new_phone(), visitors=[visitor(9), visitor(10)],
+                            temperatures=[36.4, 36.7], declarations=[declaration(0), declaration(1)],
+                            staff=day.clerk)
+        assert db.session.scalars(select(Booking.reference)).all() == [admitted.reference]
+        assert db.session.scalar(select(func.count()).select_from(HealthDeclaration)) == 2
+        assert db.session.scalars(select(SmsMessage.kind)).all() == ["walk_in"]
+        refusal = db.session.scalar(select(DoorRefusal))
+        assert (refusal.reason, refusal.booking_id) == ("hall_full", None)
+        db.session.refresh(day.running)
+        assert (day.running.booked_bookings, day.running.booked_people) == (1, 2)

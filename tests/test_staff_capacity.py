@@ -89,7 +89,7 @@ def test_closing_tomorrow_cancels_with_a_text_each_and_reopening_takes_bookings_
     booked = [book(day.tomorrow, [1, 2], lang="zh"), book(day.tomorrow, [3, 4], lang="en")]
     book(day.running, [5, 6])  # today: untouched
     tomorrow = queue.today(day.office) + dt.timedelta(days=1)
-    closure, cancelled = closure_rules.close(day.office, None, tomorrow, tomorrow, "设备检修", day.supervisor)
+    closure, cancelled = closure_rules.close_days(day.office, None, tomorrow, tomorrow, "设备检修", day.supervisor)
     assert cancelled == 2
     for booking in booked:
         db.session.refresh(booking)
@@ -109,14 +109,14 @@ def test_bad_closure_ranges_are_refused_and_change_nothing(day, days):
     today = queue.today(day.office)
     first, last = (today + dt.timedelta(days=n) for n in days)
     with pytest.raises((closure_rules.InvalidClosure, closure_rules.ClosurePast)):
-        closure_rules.close(day.office, None, first, last, "x", day.supervisor)
-    assert closure_rules.closures(day.office, include_past=True) == []
+        closure_rules.close_days(day.office, None, first, last, "x", day.supervisor)
+    assert closure_rules.closures_in_force(day.office, include_past=True) == []
 
 
 def test_a_closure_needs_a_reason(day):
     tomorrow = queue.today(day.office) + dt.timedelta(days=1)
     with pytest.raises(closure_rules.InvalidClosure):
-        closure_rules.close(day.office, None, tomorrow, tomorrow, "   ", day.supervisor)
+        closure_rules.close_days(day.office, None, tomorrow, tomorrow, "   ", day.supervisor)
 
 
 def test_a_closure_preview_counts_bookings_and_people_per_day_and_changes_nothing(day):
@@ -131,7 +131,7 @@ def test_a_closure_preview_counts_bookings_and_people_per_day_and_changes_nothin
     assert [(d.day, d.bookings, d.people) for d in preview.days] == [
         (tomorrow, 2, 4), (tomorrow + dt.timedelta(days=1), 1, 2)]
     assert (preview.bookings, preview.people) == (3, 6)
-    assert closure_rules.closures(day.office) == []
+    assert closure_rules.closures_in_force(day.office) == []
     assert db.session.scalar(select(func.count()).select_from(Booking).where(Booking.status == "booked")) == 3
 
 
@@ -147,7 +147,7 @@ def test_the_reason_reads_right_in_the_text_whatever_it_starts_with(written, lan
 def test_the_cancelled_booking_keeps_its_closure_for_its_page(day):
     booking = book(day.tomorrow, [1, 2], lang="en")
     tomorrow = queue.today(day.office) + dt.timedelta(days=1)
-    closure, _ = closure_rules.close(day.office, None, tomorrow, tomorrow, "因场地维修", day.supervisor,
+    closure, _ = closure_rules.close_days(day.office, None, tomorrow, tomorrow, "因场地维修", day.supervisor,
                                      reason_en="the hall is being repaired")
     db.session.refresh(booking)
     assert booking.closure_id == closure.id and booking.cancel_reason == "the hall is being repaired"

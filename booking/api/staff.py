@@ -157,7 +157,7 @@ def staff_closure():
         service = next((s for s in office_admin.office_services(office) if s.code == service_code), None)
         if service is None:
             raise closure_rules.InvalidClosure("service")
-    closure, cancelled = closure_rules.close(office, service, first, last, reason, g.staff_user,
+    closure, cancelled = closure_rules.close_days(office, service, first, last, reason, g.staff_user,
                                               reason_en=reason_en or "")
     return jsonify(id=closure.id, cancelled=cancelled), 201
 

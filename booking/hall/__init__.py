@@ -1,2 +1,3 @@
 """The hall on the day: the door (check-in, occupancy, tickets), the queue (call next, complete,
-no-show, walk-ins) and the daily reports."""
+no-show and its undo), walk-ins (book, declare and check in as one transaction) and the daily
+reports."""

@@ -13,7 +13,7 @@ import hmac
 import logging
 import re
 
-from ..errors import InvalidDocumentType, InvalidIdentity
+from ..errors import IdentityMissing, InvalidDocumentType, InvalidIdentity
 from . import mainland, travel
 from .numbers import Document, Refused
 from .text import ascii_digits
@@ -21,7 +21,6 @@ from .text import ascii_digits
 log = logging.getLogger(__name__)
 
 NUMBER_MAX = 40  # longer than any document number; longer input is refused unread
-EMPTY = ("请填写证件号码。", "Please enter the document number.")
 _SEPARATORS = re.compile(r"[\s\-‐‑–—]")
 
 
@@ -58,8 +57,10 @@ def read_document(id_type, raw, visitor: str | None = None) -> Document:
     if parser is None:
         raise InvalidDocumentType(f"{prefix}id_type")
     number = canonical_number(raw)
-    if not number or len(number) > NUMBER_MAX:
-        raise InvalidIdentity(f"{prefix}id_number", EMPTY if not number else None)
+    if not number:
+        raise IdentityMissing(f"{prefix}id_number")
+    if len(number) > NUMBER_MAX:
+        raise InvalidIdentity(f"{prefix}id_number")
     try:
         return parser(number)
     except Refused as refused:

@@ -101,15 +101,15 @@ class Office(db.Model):
     def address(self, lang: str) -> str:
         return choose(lang, self.address_zh, self.address_en)
 
-
-def default_person_limit(kind: str | None) -> str:
-    """Marriage and divorce: one active booking per person whatever the day (DESIGN.md section 3)."""
-    return "service" if kind in ONCE_PER_PERSON_KINDS else "day"
-
     @property
     def counter_names(self) -> list[str]:
         """The office's counters in the order staff listed them (empty: none listed yet)."""
         return [line.strip() for line in (self.counters or "").splitlines() if line.strip()]
+
+
+def default_person_limit(kind: str | None) -> str:
+    """Marriage and divorce: one active booking per person whatever the day (DESIGN.md section 3)."""
+    return "service" if kind in ONCE_PER_PERSON_KINDS else "day"
 
 
 class Service(db.Model):

@@ -1,7 +1,7 @@
 """Closures: an office (or one service) suspended for a range of local days, with a reason.
 
 Closing is two steps for staff: `preview` counts what a closure would cancel (bookings and
-people, per day) and changes nothing; `close` does it. Each cancelled booking keeps a link to
+people, per day) and changes nothing; `close_days` does it. Each cancelled booking keeps a link to
 its closure, so the booking's own page shows the full reason in the reader's language, and the
 text (which links to that page) carries the reason only where it fits whole.
 """
@@ -147,7 +147,7 @@ def text_reason(closure: Closure, lang: str) -> str:
 
 
 @use_case
-def close(office: Office, service: Service | None, first: dt.date, last: dt.date, reason: str,
+def close_days(office: Office, service: Service | None, first: dt.date, last: dt.date, reason: str,
           staff: StaffUser, reason_en: str = "",
           now: dt.datetime | None = None) -> tuple[Closure, int]:
     """Close an office (or one service) for local days first..last; returns (closure, cancelled).
@@ -183,7 +183,7 @@ def close(office: Office, service: Service | None, first: dt.date, last: dt.date
     return closure, cancelled
 
 
-def closures(office: Office, include_past: bool = False,
+def closures_in_force(office: Office, include_past: bool = False,
              now: dt.datetime | None = None) -> list[Closure]:
     """The office's closures in force (and, if asked, past or re-opened ones), by first day."""
     stmt = select(Closure).where(Closure.office_id == office.id).order_by(Closure.first_day)

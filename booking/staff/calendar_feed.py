@@ -37,7 +37,7 @@ def office_calendar(office: Office, today: dt.date) -> bytes:
         event.add("summary", f"{slot.service.name_zh} {slot.service.name_en}: "
                              f"{slot.booked_bookings}/{slot.max_bookings} ({slot.booked_people} 人 people)")
         cal.add_component(event)
-    for closure in closure_rules.closures(office, now=start):
+    for closure in closure_rules.closures_in_force(office, now=start):
         event = Event()
         event.add("uid", f"closure-{closure.id}@{office.code}.staff")
         event.add("dtstamp", stamp)

@@ -60,7 +60,7 @@ def closures(office: Office):
             if form.get("confirm") != "yes":
                 preview = closure_rules.preview(office, service, first, last)
             else:
-                cancelled = closure_rules.close(office, service, first, last, form.get("reason"),
+                cancelled = closure_rules.close_days(office, service, first, last, form.get("reason"),
                                                 current_user, reason_en=form.get("reason_en"))[1]
                 flash(_("Closed. %(n)d bookings cancelled; each citizen gets a text.", n=cancelled), "ok")
                 return redirect(url_for("staff.closures", office_code=office.code))
@@ -68,7 +68,7 @@ def closures(office: Office):
             report(error)
     tomorrow = queue.today(office) + dt.timedelta(days=1)
     return render_template("staff/closures.html", office=office, tomorrow=tomorrow,
-                           closures=closure_rules.closures(office), preview=preview, chosen=chosen,
+                           closures=closure_rules.closures_in_force(office), preview=preview, chosen=chosen,
                            services=office_admin.office_services(office), form=request.form)
 
 

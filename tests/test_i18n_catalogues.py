@@ -90,7 +90,8 @@ def test_the_tool_drafts_new_and_changed_simplified_texts_and_keeps_reviewed_one
 def test_every_sms_kind_renders_in_all_three_languages(table):
     values = dict(code="123456", office="静安区婚姻登记处", service="结婚登记", when="11月24日 09:30",
                   time="09:30", reference="AB12CD34", link="https://yuyue.example.gov.cn/m/AB12CD34/t",
-                  reason="设备检修", deadline="21:00", ticket="G012", references="AB12CD34、EF56GH78")
+                  reason="设备检修", deadline="21:00", ticket="G012", references="AB12CD34、EF56GH78",
+                  expires="12月23日 10:30", day="12月24日", position=3)
     render = texts.render if table == "TEXTS" else texts.reply
     for kind, languages in getattr(texts, table).items():
         assert set(languages) == {"zh", "en"}, kind  # Traditional comes from the Simplified

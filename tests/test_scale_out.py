@@ -30,7 +30,7 @@ from booking.models import Booking, Slot, SmsMessage
 
 from .conftest import REDIS_URL
 from .factories import last_code, make_office, make_service, make_slot, visitor
-from .test_faults_worker_kill import children, free_port
+from .gunicorn_server import children, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "scale-out-metrics-token"

@@ -36,6 +36,7 @@ DEMO = {  # the demo offices (booking/demo.py): the full text with the office na
 
 
 WAITING = {"zh": dict(expires="12月23日 10:30", day="12月24日", position=128),
+           "zh-Hant": dict(expires="12月23日 10:30", day="12月24日", position=128),
            "en": dict(expires="Tue 23 Dec 10:30", day="Wed 24 Dec", position=128)}
 
 

@@ -15,7 +15,7 @@ from booking.extensions import db
 from booking.hall import queue
 from booking.identity import clean_name
 from booking.models import Closure, StaffUser
-from booking.offices import admin as office_admin
+from booking.offices import closures as closure_rules
 from tests.factories import setup_marriage_slot, verified, visitor
 from tests.test_staff_support import make_office2
 
@@ -27,8 +27,8 @@ GOOD = ["因设备检修暂停办理，敬请谅解。", "Closed for repairs (2 
 @pytest.mark.parametrize("text", BAD)
 def test_the_rule_refuses_control_format_and_separator_characters(text):
     assert text_rules.has_forbidden_characters(text)
-    with pytest.raises(office_admin.InvalidReason):
-        text_rules.single_line(text, 200, office_admin.InvalidReason)
+    with pytest.raises(closure_rules.InvalidReason):
+        text_rules.single_line(text, 200, closure_rules.InvalidReason)
 
 
 @pytest.mark.parametrize("text", GOOD)
@@ -40,8 +40,8 @@ def test_the_rule_keeps_ordinary_text_of_any_script_as_typed(text):
 def test_a_closure_reason_with_such_characters_is_refused_and_nothing_is_closed(ctx, text):
     d = make_office2("registry-a")
     tomorrow = queue.today(d.office) + dt.timedelta(days=1)
-    with pytest.raises(office_admin.InvalidReason) as refused:
-        office_admin.close(d.office, None, tomorrow, tomorrow, text, d.supervisor)
+    with pytest.raises(closure_rules.InvalidReason) as refused:
+        closure_rules.close_days(d.office, None, tomorrow, tomorrow, text, d.supervisor)
     assert refused.value.field == "reason" and "换行" in refused.value.message("zh")
     assert db.session.scalar(select(func.count()).select_from(Closure)) == 0
 

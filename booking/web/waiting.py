@@ -8,13 +8,14 @@ from flask import abort, redirect, render_template, request, url_for
 from .. import challenge, verification
 from ..errors import BookingError, NotFound
 from ..extensions import limiter
+from ..i18n import LANGUAGES, request_lang
 from ..models import Service
 from ..ratelimits import ADDRESS_BACKSTOP, configured, person_limits
 from ..waiting import entries
 from . import bp
 from .flow import precheck
 from .forms import BookingForm, ConfirmForm
-from .pages import LANGUAGES, error_map, lang, load_service, parse_day, party_size
+from .pages import error_map, load_service, parse_day, party_size
 
 
 def render_join(service: Service, day, form: BookingForm, errors: dict | None = None,
@@ -31,7 +32,7 @@ def render_join(service: Service, day, form: BookingForm, errors: dict | None = 
 def waiting_form(office_code: str, service_code: str, day: str):
     """The form to join the waiting list of a full day (the same details as a booking)."""
     service, day = load_service(office_code, service_code), parse_day(day)
-    form = BookingForm(formdata=None, people=request.args.get("people"), lang=lang())
+    form = BookingForm(formdata=None, people=request.args.get("people"), lang=request_lang())
     return render_join(service, day, form)
 
 
@@ -41,7 +42,7 @@ def waiting_code(office_code: str, service_code: str, day: str):
     """Text a code to the phone typed, keeping the form."""
     service, day = load_service(office_code, service_code), parse_day(day)
     form = BookingForm()
-    sms_lang = form.lang.data if form.lang.data in LANGUAGES else lang()
+    sms_lang = form.lang.data if form.lang.data in LANGUAGES else request_lang()
     try:
         challenge.check(request.form.get("altcha"), service.office_id, day)
         form.verification_id.data = verification.start_verification(form.phone.data or "", sms_lang)

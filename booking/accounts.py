@@ -31,7 +31,8 @@ def _check_password_rule(password: str) -> None:
 
 
 @use_case
-def create_staff(username: str, password: str, role: str, office_code: str | None) -> StaffUser:
+def create_staff(username: str, password: str, role: str, office_code: str | None,
+                 created_by: StaffUser | None = None) -> StaffUser:
     """Create a staff account. A use case. AccountError for a bad role, password or office, a
     taken name, or a name with control or format characters (text_rules.single_line)."""
     if role not in STAFF_ROLES:
@@ -51,6 +52,10 @@ def create_staff(username: str, password: str, role: str, office_code: str | Non
     user = StaffUser(username=username, password_hash=_hasher.hash(password), role=role,
                      office=office)
     db.session.add(user)
+    if created_by is not None:  # an administrator's page; the CLI leaves no actor
+        db.session.flush()
+        audit.record("staff_created", actor="staff", staff_user_id=created_by.id,
+                     office_id=user.office_id, username=user.username, role=user.role)
     return user
 
 

@@ -80,7 +80,7 @@ def exposition(now: dt.datetime | None = None) -> bytes:
     try:
         return generate_latest(registry)
     finally:
-        db.session.rollback()  # end the read; nothing was written
+        db.session.close()  # end the read; nothing was written
 
 
 class DatabaseStates:

@@ -1,6 +1,6 @@
 """The shape of the house (docs/architecture.md): no import cycle in booking/, no import hidden
 inside a function except in the app factory and the CLI, faces that never import each other,
-tables that import nothing of the domain."""
+tables that import nothing of the domain, and no commit outside the unit of work."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "booking"
 FACES = ("booking.web", "booking.api", "booking.staff")
 LAZY_IMPORTS_ALLOWED = {"booking", "booking.cli"}  # create_app() and the command registrations
+# The unit of work commits; the CLI and the demo loader run outside any request; the outage
+# handler ends a transaction whose connection is gone.
+COMMITS_ALLOWED = {"booking.uow", "booking.cli", "booking.demo", "booking.errors_web"}
 
 
 def modules() -> dict[str, Path]:
@@ -112,3 +115,16 @@ def test_the_tables_import_nothing_of_the_domain():
     for name, imported in graph.items():
         if name.startswith("booking.models"):
             assert imported <= plumbing | {m for m in imported if m.startswith("booking.models")}, name
+
+
+def test_only_the_unit_of_work_commits():
+    """Views, the worker and the domain never call commit() or rollback(): use cases do it
+    through booking/uow.py."""
+    offenders = []
+    for name, path in modules().items():
+        if name in COMMITS_ALLOWED:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("commit", "rollback"):
+                offenders.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert offenders == []

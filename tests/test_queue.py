@@ -194,7 +194,7 @@ def test_a_counter_list_refuses_repeats_and_long_names(day):
 
 def test_a_no_show_can_be_undone_within_the_grace_period_and_is_audited(day):
     booking = book(day.running, [1, 2])
-    later = utcnow() + dt.timedelta(minutes=queue.NO_SHOW_GRACE_MINUTES)
+    later = utcnow() + dt.timedelta(minutes=queue.grace_minutes())
     queue.no_show(booking, day.clerk, now=later)
     assert queue.can_undo_no_show(booking, now=utcnow())
     queue.undo_no_show(booking, day.clerk, now=utcnow())
@@ -206,8 +206,8 @@ def test_a_no_show_can_be_undone_within_the_grace_period_and_is_audited(day):
 
 def test_a_no_show_cannot_be_undone_after_the_grace_period(day):
     booking = book(day.running, [1, 2])
-    queue.no_show(booking, day.clerk, now=utcnow() + dt.timedelta(minutes=queue.NO_SHOW_GRACE_MINUTES))
-    too_late = utcnow() + dt.timedelta(minutes=queue.NO_SHOW_GRACE_MINUTES + 1)
+    queue.no_show(booking, day.clerk, now=utcnow() + dt.timedelta(minutes=queue.grace_minutes()))
+    too_late = utcnow() + dt.timedelta(minutes=queue.grace_minutes() + 1)
     with pytest.raises(queue.UndoTooLate):
         queue.undo_no_show(booking, day.clerk, now=too_late)
     assert booking.status == "no_show"

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import event, func, select
 
+from booking import accounts
 from booking.errors import BookingError
 from booking.extensions import db
 from booking.models import (
@@ -259,3 +260,37 @@ def test_two_supervisors_moving_one_listed_booking_move_and_text_once(any_app, s
     with any_app.app_context():
         moved = db.session.scalars(select(SmsMessage).where(SmsMessage.kind == "rescheduled")).all()
         assert len(moved) == 1
+
+
+@pytest.mark.slow
+def test_a_closure_racing_bookings_leaves_no_active_booking_on_its_day(any_app, server):
+    """Before the guard the closure committed first and then cancelled what it had listed: a
+    booking that checked the day before the closure and took its place after the list stayed
+    active on a closed day. Now the closure marks the day's slots closed in its own
+    transaction, and reserve takes places only in open slots."""
+    first, second = setup(any_app, max_bookings=20)
+    with any_app.app_context():
+        slot = db.session.get(Slot, first)
+        office, service = slot.service.office, slot.service
+        day = slot.starts_at.astimezone(office.tz).date().isoformat()
+        supervisor = StaffUser(username="closer", password_hash="x", role="supervisor", office_id=office.id)
+        db.session.add(supervisor)
+        db.session.commit()
+        token = accounts.issue_token(supervisor)
+        proofs = [verified(f"+861380013{n:04d}") for n in range(PARALLEL)]
+        office_code, service_code = office.code, service.code
+    bookings_ = [(server + "/api/v1/bookings", {
+        "slot_id": first if n % 2 else second, "phone": f"+861380013{n:04d}", "verification_id": proof[0],
+        "code": proof[1], "visitors": [visitor(2 * n), visitor(2 * n + 1)], "lang": "zh"}, {})
+        for n, proof in enumerate(proofs)]
+    closing = (server + "/api/v1/staff/closures", {"office": office_code, "service": service_code,
+                                                   "from": day, "to": day, "reason": "设备检修"},
+               {"Authorization": f"Bearer {token}"})
+    outcomes = at_once([*bookings_[:PARALLEL // 2], closing, *bookings_[PARALLEL // 2:]])
+    assert outcomes[PARALLEL // 2][0] == 201, outcomes[PARALLEL // 2]
+    assert all(status in (201, 409) for status, _ in outcomes), outcomes
+    assert_ledger(any_app)
+    with any_app.app_context():
+        active = db.session.scalar(select(func.count(Booking.id)).where(
+            Booking.slot_id.in_((first, second)), Booking.status.in_(ACTIVE_STATUSES)))
+        assert active == 0, "no booking stays active on a closed day"

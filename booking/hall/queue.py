@@ -19,9 +19,9 @@ from .. import audit, scheduling
 from ..errors import BookingError, NotActive, NotFound
 from ..extensions import db
 from ..models import AuditEvent, Booking, Office, Service, Slot, StaffUser, Visitor, utcnow
+from ..uow import use_case
 from .door import occupancy
 
-NO_SHOW_GRACE_MINUTES = 15
 DISPLAY_CALLING = 4  # tickets shown as "now calling"
 DISPLAY_WAITING = 8
 
@@ -168,9 +168,10 @@ def _clean_counter(office: Office, counter) -> str:
     return counter
 
 
+@use_case
 def call_next(office: Office, counter, staff: StaffUser, service: Service | None = None,
               now: dt.datetime | None = None) -> Booking:
-    """Call the longest-waiting ticket to a counter. Commits; NothingWaiting when none waits."""
+    """Call the longest-waiting ticket to a counter. A use case; NothingWaiting when none waits."""
     counter = _clean_counter(office, counter)
     now = now or utcnow()
     for candidate in waiting(office, now):
@@ -184,39 +185,38 @@ def call_next(office: Office, counter, staff: StaffUser, service: Service | None
             db.session.refresh(candidate)
             audit.record("called", actor="staff", booking=candidate, staff_user_id=staff.id,
                          counter=counter, ticket=candidate.ticket)
-            db.session.commit()
             return candidate
-    db.session.rollback()
     raise NothingWaiting()
 
 
+@use_case
 def recall(booking: Booking, staff: StaffUser, now: dt.datetime | None = None) -> Booking:
-    """Call a called ticket again (it goes back to the top of the display). Commits."""
+    """Call a called ticket again (it goes back to the top of the display). A use case."""
     now = now or utcnow()
     _move(booking, ("called",), called_at=now)
     audit.record("recalled", actor="staff", booking=booking, staff_user_id=staff.id,
                  counter=booking.counter, ticket=booking.ticket)
-    db.session.commit()
     return booking
 
 
+@use_case
 def complete(booking: Booking, staff: StaffUser, now: dt.datetime | None = None) -> Booking:
-    """End a visit: the party leaves the hall and its stay is measured. Commits."""
+    """End a visit: the party leaves the hall and its stay is measured. A use case."""
     now = now or utcnow()
     _move(booking, ("checked_in", "called"), status="completed", completed_at=now)
     stay = int((now - booking.checked_in_at).total_seconds() // 60)
     audit.record("completed", actor="staff", booking=booking, staff_user_id=staff.id,
                  ticket=booking.ticket, stay_minutes=stay)
-    db.session.commit()
     return booking
 
 
 def grace_minutes() -> int:
-    return int(current_app.config.get("NO_SHOW_GRACE_MINUTES", NO_SHOW_GRACE_MINUTES))
+    return int(current_app.config["NO_SHOW_GRACE_MINUTES"])
 
 
+@use_case
 def no_show(booking: Booking, staff: StaffUser, now: dt.datetime | None = None) -> Booking:
-    """Mark a booking nobody came for, once its grace period has passed. Commits.
+    """Mark a booking nobody came for, once its grace period has passed. A use case.
 
     The place stays taken: the time has passed, so giving it back would help no one.
     """
@@ -225,7 +225,6 @@ def no_show(booking: Booking, staff: StaffUser, now: dt.datetime | None = None) 
         raise TooEarlyForNoShow(minutes=grace_minutes())
     _move(booking, ("booked", "confirmed"), status="no_show")
     audit.record("no_show", actor="staff", booking=booking, staff_user_id=staff.id)
-    db.session.commit()
     return booking
 
 
@@ -242,9 +241,10 @@ def can_undo_no_show(booking: Booking, now: dt.datetime | None = None) -> bool:
     return marked is not None and (now or utcnow()) <= marked + dt.timedelta(minutes=grace_minutes())
 
 
+@use_case
 def undo_no_show(booking: Booking, staff: StaffUser, now: dt.datetime | None = None) -> Booking:
     """Take back a no-show marked by mistake, within the grace period: the booking is again
-    confirmed (or booked, if it never was) and can check in. Commits; audited.
+    confirmed (or booked, if it never was) and can check in. A use case; audited.
 
     NotActive when it is not a no-show; UndoTooLate after the grace period.
     """
@@ -254,7 +254,6 @@ def undo_no_show(booking: Booking, staff: StaffUser, now: dt.datetime | None = N
         raise UndoTooLate(minutes=grace_minutes())
     _move(booking, ("no_show",), status="confirmed" if booking.confirmed_at else "booked")
     audit.record("no_show_undone", actor="staff", booking=booking, staff_user_id=staff.id)
-    db.session.commit()
     return booking
 
 
@@ -264,6 +263,5 @@ def _move(booking: Booking, allowed: tuple[str, ...], **values) -> None:
         .values(updated_at=utcnow(), **values).execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
-        db.session.rollback()
         raise NotActive()
     db.session.refresh(booking)

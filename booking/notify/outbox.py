@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 
 from ..extensions import db
 from ..models import Booking, SmsMessage, utcnow
+from ..uow import use_case
 from . import sealed, texts
 
 # How far along a text is; a status never moves to a lower (or equal) rank.
@@ -52,6 +53,7 @@ def enqueue(kind: str, phone: str, lang: str, booking: Booking | None = None,
     return message
 
 
+@use_case
 def record_status(provider_sid: str, provider_status: str, *, message_id: int | None = None,
                   error_code: str | None = None) -> bool:
     """Apply a delivery status report (Twilio's status callback, Alibaba Cloud's receipt,
@@ -76,7 +78,6 @@ def record_status(provider_sid: str, provider_status: str, *, message_id: int | 
             target, SmsMessage.status.in_(lower),
             or_(SmsMessage.provider_sid.is_(None), SmsMessage.provider_sid == provider_sid))
         .values(**values).execution_options(synchronize_session=False))
-    db.session.commit()
     return result.rowcount == 1
 
 

@@ -216,6 +216,7 @@ def office_services(office: Office) -> list[Service]:
 
 # --- counters ----------------------------------------------------------------------------------
 
+@use_case
 def set_counters(office: Office, text: str, staff: StaffUser) -> list[str]:
     """Set the office's counters, one name a line, kept as staff wrote them ("3号窗口", "B2").
 
@@ -229,7 +230,6 @@ def set_counters(office: Office, text: str, staff: StaffUser) -> list[str]:
     office.counters = "\n".join(names)
     audit.record("counters_set", actor="staff", office_id=office.id, staff_user_id=staff.id,
                  counters=names)
-    db.session.commit()
     return names
 
 

@@ -37,6 +37,7 @@ from ..errors import BookingError
 from ..extensions import db
 from ..models import Booking, Office, PhoneOptOut, Slot, SmsNotice, utcnow
 from ..notify import outbox, texts
+from ..uow import use_case
 from ..waiting import holds
 
 MIN_NOTICE = dt.timedelta(hours=2)
@@ -63,8 +64,8 @@ def run_due(now: dt.datetime | None = None) -> Done:
     return done
 
 
-def _hour(key: str, default: int) -> int:
-    return int(current_app.config.get(key, default))
+def _hour(key: str) -> int:
+    return int(current_app.config[key])
 
 
 def _tomorrows_bookings(now: dt.datetime) -> list[Booking]:
@@ -74,7 +75,7 @@ def _tomorrows_bookings(now: dt.datetime) -> list[Booking]:
     found: list[Booking] = []
     for office in db.session.scalars(select(Office).order_by(Office.id)):
         local_now = now.astimezone(office.tz)
-        if local_now.hour < _hour("SMS_REMINDER_HOUR", 18):
+        if local_now.hour < _hour("SMS_REMINDER_HOUR"):
             continue
         tomorrow = local_now.date() + dt.timedelta(days=1)
         found += db.session.scalars(
@@ -96,7 +97,7 @@ def release_deadline(booking: Booking, now: dt.datetime) -> dt.datetime | None:
     office = booking.office
     day_before = scheduling.local_day(office, booking.slot.starts_at) - dt.timedelta(days=1)
     evening = scheduling.local_datetime(office, day_before,
-                                        dt.time(_hour("SMS_RELEASE_HOUR", 21)))
+                                        dt.time(_hour("SMS_RELEASE_HOUR")))
     deadline = max(evening.astimezone(dt.UTC), now + MIN_NOTICE)
     closes = booking.slot.starts_at - dt.timedelta(hours=booking.service.booking_closes_hours)
     return deadline if deadline < closes else None
@@ -110,20 +111,18 @@ def _opted_out(phone: str) -> bool:
     return db.session.get(PhoneOptOut, phone) is not None
 
 
+@use_case
 def _once(booking: Booking, kind: str, deadline: dt.datetime | None, values: dict,
           now: dt.datetime) -> int:
-    """Add the notice and its text in one transaction; 0 if it was already sent."""
+    """Add the notice and its text in one use case; 0 if it was already sent."""
     if _opted_out(booking.phone):
-        db.session.rollback()
         return 0
-    db.session.add(SmsNotice(booking_id=booking.id, kind=kind, created_at=now, deadline=deadline))
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # the notice's key says whether it was sent before
+            db.session.add(SmsNotice(booking_id=booking.id, kind=kind, created_at=now, deadline=deadline))
     except IntegrityError:  # sent before, or by a run racing this one
-        db.session.rollback()
         return 0
     outbox.enqueue(kind, booking.phone, booking.lang, booking, **values)
-    db.session.commit()
     return 1
 
 
@@ -162,6 +161,6 @@ def release_due(now: dt.datetime | None = None) -> int:
         try:
             bookings.release_unconfirmed(booking, deadline=deadline, now=now)
             released += 1
-        except BookingError:  # confirmed or cancelled a moment ago
-            db.session.rollback()
+        except BookingError:  # confirmed or cancelled a moment ago: its use case wrote nothing
+            continue
     return released

@@ -30,6 +30,7 @@ from ..extensions import db
 from ..links import public_url
 from ..models import Booking, InboundMessage, PhoneOptOut, Slot, utcnow
 from ..notify import outbox, texts
+from ..uow import unit_of_work
 from . import compose
 
 KEYWORDS = {
@@ -111,7 +112,10 @@ class Reply:
 
 def handle(message_sid: str, phone: str, body: str, now: dt.datetime | None = None,
            opt_out_type: str | None = None, queue_answer: bool = False) -> Answer:
-    """Act on one inbound text once, and say what to answer. Commits.
+    """Act on one inbound text once, and say what to answer. A use case: the record, the change
+    and a queued answer commit together. When the change is refused (confirmed a moment ago
+    from the web, or checked in) it rolls back and the reply is recorded alone; a copy of a
+    reply already recorded (a webhook retried, in parallel too) answers as the first did.
 
     `opt_out_type` is Twilio's own reading (OptOutType: STOP, START, HELP), which also
     covers opt-out words configured in the Twilio console beyond the standard ones.
@@ -119,6 +123,29 @@ def handle(message_sid: str, phone: str, body: str, now: dt.datetime | None = No
     transaction as the action, and the returned text is "".
     """
     now = now or utcnow()
+    try:
+        with unit_of_work():
+            return _handle(message_sid, phone, body, now, opt_out_type, queue_answer)
+    except _Refused as refused:
+        return _record_only(refused.reply, "not_active", "not_active")
+    except _Duplicate:
+        return _repeat(db.session.get(InboundMessage, message_sid), queue_answer)
+
+
+class _Duplicate(Exception):
+    """The reply is recorded already (its first copy committed a moment ago)."""
+
+
+class _Refused(Exception):
+    """The change a reply asks for was refused; the reply is recorded alone."""
+
+    def __init__(self, reply: Reply):
+        super().__init__(reply.message_sid)
+        self.reply = reply
+
+
+def _handle(message_sid: str, phone: str, body: str, now: dt.datetime, opt_out_type: str | None,
+            queue_answer: bool) -> Answer:
     seen = db.session.get(InboundMessage, message_sid)
     if seen is not None:
         return _repeat(seen, queue_answer)
@@ -137,13 +164,12 @@ def handle(message_sid: str, phone: str, body: str, now: dt.datetime | None = No
     try:
         db.session.flush()  # a parallel copy of this webhook waits here, then fails
     except IntegrityError:
-        return _duplicate(message_sid, queue_answer)
+        raise _Duplicate() from None
     try:
         return _act_on_reply(reply, record)
-    except BookingError:
-        db.session.rollback()  # e.g. confirmed a moment ago from the web, or checked in
-        reply.queued = False  # an answer queued before the change went with the rollback
-        return _record_only(reply, "not_active", "not_active")
+    except BookingError:  # e.g. confirmed a moment ago from the web, or checked in
+        reply.queued = False  # an answer queued before the change goes with the rollback
+        raise _Refused(reply) from None
 
 
 def _repeat(seen: InboundMessage, queue_answer: bool) -> Answer:
@@ -154,20 +180,17 @@ def _repeat(seen: InboundMessage, queue_answer: bool) -> Answer:
     return Answer(text, seen.lang, seen.outcome, duplicate=True)
 
 
-def _duplicate(message_sid: str, queue_answer: bool) -> Answer:
-    db.session.rollback()
-    return _repeat(db.session.get(InboundMessage, message_sid), queue_answer)
-
-
 def _record_only(reply: Reply, outcome: str, reply_kind: str) -> Answer:
-    record = InboundMessage(message_sid=reply.message_sid, phone=reply.phone, keyword=reply.action,
-                            lang=reply.lang, received_at=reply.now,
-                            booking_id=reply.booking.id if reply.booking else None)
-    db.session.add(record)
+    """Record a reply whose change was refused, with its answer: a use case of its own."""
     try:
-        return _commit_reply(reply, record, outcome, reply_kind)
+        with unit_of_work():
+            record = InboundMessage(message_sid=reply.message_sid, phone=reply.phone, keyword=reply.action,
+                                    lang=reply.lang, received_at=reply.now,
+                                    booking_id=reply.booking.id if reply.booking else None)
+            db.session.add(record)
+            return _commit_reply(reply, record, outcome, reply_kind)
     except IntegrityError:
-        return _duplicate(reply.message_sid, reply.queue_answer)
+        return _repeat(db.session.get(InboundMessage, reply.message_sid), reply.queue_answer)
 
 
 def _references(phone: str, now: dt.datetime | None) -> list[str]:
@@ -248,9 +271,9 @@ def _decide_reply(reply: Reply, record: InboundMessage, outcome: str, reply_kind
 
 
 def _commit_reply(reply: Reply, record: InboundMessage, outcome: str, reply_kind: str) -> Answer:
-    """Decide (if not yet) and commit; the answer's text unless it was queued."""
+    """Decide (if not yet; the use case commits it); the answer's text unless it was queued."""
     _decide_reply(reply, record, outcome, reply_kind)
-    db.session.commit()
+    db.session.flush()
     booking = reply.booking if reply_kind != "choose" else None
     text = "" if reply.queue_answer else _render(reply_kind, reply.lang, booking, reply.phone, reply.now)
     return Answer(text, reply.lang, outcome)

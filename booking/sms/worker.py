@@ -42,6 +42,7 @@ from ..links import public_url
 from ..models import Booking, PhoneOptOut, SmsMessage, utcnow
 from ..notify import sealed
 from ..notify.outbox import FROM_TWILIO
+from ..uow import use_case
 from . import compose, reminders
 from .gateway import Gateway, PermanentFailure, SendResult, TemporaryFailure, Text, mask_phone
 from .routing import gateway_for
@@ -69,8 +70,10 @@ def _due(now: dt.datetime):
     )
 
 
+@use_case
 def claim(now: dt.datetime | None = None, batch: int = BATCH) -> list[int]:
-    """Claim up to `batch` due texts for this worker and commit the claim. Returns their ids."""
+    """Claim up to `batch` due texts for this worker: a use case of its own, committed before any
+    provider is called. Returns their ids."""
     now = now or utcnow()
     ids = list(db.session.scalars(
         select(SmsMessage.id).where(_due(now))
@@ -82,17 +85,15 @@ def claim(now: dt.datetime | None = None, batch: int = BATCH) -> list[int]:
             .values(status="sending", claimed_until=now + LEASE,
                     attempts=SmsMessage.attempts + 1, updated_at=utcnow())
             .execution_options(synchronize_session=False))
-    db.session.commit()
     return ids
 
 
 def _finish(message_id: int, **values) -> bool:
-    """Record an outcome, only while the row is still ours (`sending`). Commits."""
+    """Record an outcome, only while the row is still ours (`sending`)."""
     result = db.session.execute(
         update(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.status == "sending")
         .values(claimed_until=None, updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False))
-    db.session.commit()
     return result.rowcount == 1
 
 
@@ -116,6 +117,7 @@ class Claimed:
 FORGET = {"sealed": None, "body": None}
 
 
+@use_case
 def _record_sent(message: Claimed, result: SendResult, now: dt.datetime) -> None:
     # The id is kept even if a status callback overtook us (then the status stays its own).
     db.session.execute(
@@ -126,6 +128,7 @@ def _record_sent(message: Claimed, result: SendResult, now: dt.datetime) -> None
     _finish(message.id, status=FROM_TWILIO.get(result.status, "queued"))
 
 
+@use_case
 def _record_retry(message: Claimed, failure: TemporaryFailure, now: dt.datetime) -> None:
     if message.attempts >= MAX_ATTEMPTS:
         _record_failed(message, failure.code or "gave_up", f"gave up: {failure.reason}")
@@ -138,13 +141,13 @@ def _record_retry(message: Claimed, failure: TemporaryFailure, now: dt.datetime)
                 failure.reason, delay)
 
 
+@use_case
 def _record_failed(message: Claimed, code: str, reason: str) -> None:
     if _finish(message.id, status="failed", error_code=code[:40], error_message=reason[:300],
                route=message.gateway.name, **FORGET):
         booking = db.session.get(Booking, message.booking_id) if message.booking_id else None
         audit.record("sms_failed", actor="system", booking=booking, message=message.id,
                      kind=message.kind, code=code)
-        db.session.commit()
     log.warning("sms %s to %s failed for good: %s", message.kind, mask_phone(message.phone), code)
 
 
@@ -155,10 +158,11 @@ def status_callback_url(message_id: int) -> str | None:
     return public_url(f"/sms/status?m={message_id}")
 
 
+@use_case
 def _opted_out(phone: str) -> bool:
-    found = db.session.get(PhoneOptOut, phone) is not None
-    db.session.commit()  # end the read before the provider is called
-    return found
+    """Whether the number opted out; a use case of its own, so no transaction stays open while
+    the provider is called."""
+    return db.session.get(PhoneOptOut, phone) is not None
 
 
 def deliver(message: Claimed, now: dt.datetime | None = None) -> None:
@@ -194,12 +198,11 @@ def _claimed(row: SmsMessage, gateway: Gateway, now: dt.datetime) -> Claimed:
     return Claimed(row.id, row.phone, row.kind, row.attempts, row.booking_id, route, text, problem)
 
 
+@use_case
 def _load(ids: list[int], gateway: Gateway, now: dt.datetime) -> list[Claimed]:
     rows = db.session.scalars(select(SmsMessage).where(SmsMessage.id.in_(ids))
                               .order_by(SmsMessage.next_attempt_at, SmsMessage.id))
-    claimed = [_claimed(row, gateway, now) for row in rows]
-    db.session.commit()
-    return claimed
+    return [_claimed(row, gateway, now) for row in rows]
 
 
 def run_once(gateway: Gateway | None = None, now: dt.datetime | None = None,
@@ -233,15 +236,15 @@ def run_forever(stop: threading.Event, poll: float = 1.0, reminders_every: float
             try:
                 reminders.run_due()
                 demo.keep_slots_ahead(current_app.config["SLOTS_AHEAD_DAYS"])
-            except Exception:  # a bad reminder run must not stop delivery
-                db.session.rollback()
+            except Exception:  # a bad reminder run must not stop delivery (its use case rolled back)
+                db.session.remove()
                 log.exception("reminder run failed")
             next_reminders = time.monotonic() + reminders_every
         try:
             busy = run_once(gateway)
             db.session.remove()  # nothing long-lived held between batches
         except Exception:
-            db.session.rollback()
+            db.session.remove()  # whatever use case failed has rolled back; start clean
             log.exception("sms worker batch failed; retrying")
             busy = 0
         if not busy:

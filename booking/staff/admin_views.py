@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import accounts, audit
+from .. import accounts
 from ..access import has_role
 from ..extensions import db
 from ..models import STAFF_ROLES, Office, StaffUser
@@ -37,13 +37,11 @@ def accounts_page():
         form = request.form
         try:
             user = accounts.create_staff((form.get("username") or "").strip()[:60], form.get("password") or "",
-                                         form.get("role") or "", form.get("office") or None)
+                                         form.get("role") or "", form.get("office") or None,
+                                         created_by=current_user)
         except accounts.AccountError as error:
             flash(_("The account could not be created: %(why)s", why=str(error)), "error")
         else:
-            audit.record("staff_created", actor="staff", staff_user_id=current_user.id,
-                         office_id=user.office_id, username=user.username, role=user.role)
-            db.session.commit()
             flash(_("Account %(name)s created.", name=user.username), "ok")
             return redirect(url_for("staff.accounts_page"))
     users = db.session.scalars(select(StaffUser).order_by(StaffUser.office_id, StaffUser.username)).all()

@@ -29,6 +29,7 @@ from ..extensions import db
 from ..health.rules import EDITABLE, current_rules, rules_history, update_rules
 from ..i18n import request_lang
 from ..models import HEALTH_CODES, PERSON_LIMITS, Office, Service, StaffUser
+from ..uow import use_case
 from . import bp
 from .admin_views import admin_page
 
@@ -171,8 +172,9 @@ def _text(value) -> str:
     return (value or "").strip()
 
 
+@use_case
 def save_service_settings(service: Service, form: ServiceForm, staff_user) -> dict:
-    """Apply a validated form to the service, with an audit event of what changed. Commits.
+    """Apply a validated form to the service, with an audit event of what changed. A use case.
 
     Returns the changes as {field: [old, new]} (empty when nothing changed: nothing written)."""
     changes = {}
@@ -186,7 +188,6 @@ def save_service_settings(service: Service, form: ServiceForm, staff_user) -> di
     if changes:
         audit.record("service_settings_changed", actor="staff", staff_user_id=staff_user.id,
                      office_id=service.office_id, service=service.code, changes=changes)
-        db.session.commit()
     return changes
 
 

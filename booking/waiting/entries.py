@@ -171,7 +171,8 @@ def _new_entry(service: Service, day: dt.date, phone: str, lang: str, source: st
                people: list, now: dt.datetime) -> WaitingEntry:
     return WaitingEntry(
         reference=bookings.new_reference(), token_salt=secrets.token_hex(8),
-        token_hash="",  # nosec B106 - set from the token by the caller
+        # bandit B106: a placeholder, not a password; the caller sets it from the token
+        token_hash="",  # nosec B106
         office_id=service.office_id, service=service, day=day, phone=phone, lang=lang,
         source=source, party_size=len(people), status="waiting", created_at=now,
         visitors=[WaitingVisitor(position=i, name=v.name, id_type=v.id_type,

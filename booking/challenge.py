@@ -9,7 +9,8 @@ script sending thousands pays thousands of times, in CPU it has to rent.
 When it is required (`required`), from the office's RationingSettings: never ("off"), on the
 listed popular days ("days"), always ("always"), or automatically ("auto") while the service
 is under load: more than CHALLENGE_AUTO_PER_MINUTE code and booking posts in the last minute,
-counted in the rate-limit storage (shared by every process when it is Redis). A code request
+counted in the rate-limit storage (shared by every process when it is Redis). Each process
+reads the offices' rules at most every 5 seconds (CHALLENGE_SETTINGS_SECONDS). A code request
 without a slot (the API's) has no office: it is challenged while under load, or when any
 office has the challenge always on. A solution is good once (ChallengeUse) and for 20 minutes.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import time
 
 import altcha
 from flask import current_app
@@ -31,7 +33,6 @@ from .errors import BookingError
 from .extensions import db, limiter
 from .models import ChallengeUse, RationingSettings, Slot, utcnow
 from .uow import use_case
-from .waiting.holds import settings_for
 
 ALGORITHM = "PBKDF2/SHA-256"
 COST = 5000  # PBKDF2 iterations per try; ~256 tries expected (key prefix 00)
@@ -73,32 +74,53 @@ def under_load() -> bool:
     return limiter.enabled and not limiter.limiter.test(_load_item(), "challenge-load")
 
 
-def where(slot: Slot) -> tuple[int, dt.date]:
-    """(office id, local day) of a slot, as `required` and `check` take them."""
-    return slot.office_id, scheduling.local_day(slot.office, slot.starts_at)
+def _office_rules() -> dict[int, tuple[str, frozenset[str]]]:
+    """Each office's challenge rule (mode, popular days) that has a settings row, read at most
+    every CHALLENGE_SETTINGS_SECONDS (5) per process: the check sits on the booking's hot path."""
+    now = time.monotonic()
+    cached = current_app.extensions.get("challenge_rules")
+    if cached is not None and now < cached[0]:
+        return cached[1]
+    rules = {row.office_id: (row.challenge, frozenset(filter(None, row.challenge_days.split(","))))
+             for row in db.session.scalars(select(RationingSettings))}
+    ttl = float(current_app.config.get("CHALLENGE_SETTINGS_SECONDS", 5))
+    current_app.extensions["challenge_rules"] = (now + ttl, rules)
+    return rules
 
 
-def required(office_id: int | None = None, day: dt.date | None = None) -> bool:
-    """Whether a post for an office's local day (None: a code request without a slot) needs
-    a solution."""
+def forget_rules() -> None:
+    """Read the offices' rules again at the next check (after a change in this process)."""
+    current_app.extensions.pop("challenge_rules", None)
+
+
+def may_be_required() -> bool:
+    """Whether any post could need a solution now; when not, nobody need look up an office."""
+    return under_load() or any(mode in ("always", "days") for mode, _ in _office_rules().values())
+
+
+def required(office_id: int | None = None, day: dt.date | None = None, *,
+             slot: Slot | None = None) -> bool:
+    """Whether a post for an office's local day, or for a slot, needs a solution; with
+    neither (a code request without a slot): while under load or any office has it always on."""
+    rules = _office_rules()
+    if slot is not None:
+        office_id = slot.office_id
     if office_id is None:
-        always = db.session.scalar(select(RationingSettings.office_id)
-                                   .where(RationingSettings.challenge == "always").limit(1))
-        return always is not None or under_load()
-    settings = settings_for(office_id)
-    if settings.challenge == "always":
+        return any(mode == "always" for mode, _ in rules.values()) or under_load()
+    mode, days = rules.get(office_id, ("auto", frozenset()))
+    if mode == "days" and slot is not None:
+        day = scheduling.local_day(slot.office, slot.starts_at)
+    if mode == "always" or (mode == "days" and day is not None and day.isoformat() in days):
         return True
-    if settings.challenge == "days":
-        return day is not None and day.isoformat() in settings.challenge_days.split(",")
-    return settings.challenge == "auto" and under_load()
+    return mode == "auto" and under_load()
 
 
-def check(payload: str | None, office_id: int | None = None, day: dt.date | None = None,
-          now: dt.datetime | None = None) -> None:
+def check(payload: str | None, office_id: int | None = None, day: dt.date | None = None, *,
+          slot: Slot | None = None, now: dt.datetime | None = None) -> None:
     """Let the post through, or raise ChallengeFailed (422, field altcha) when a solution is
-    required and missing, wrong, expired or used before. Counts the post toward the load.
-    A good solution is spent at once (committed), whatever becomes of the post."""
-    needed = required(office_id, day)
+    required (see `required`) and missing, wrong, expired or used before. Counts the post
+    toward the load. A good solution is spent at once (committed), whatever becomes of the post."""
+    needed = required(office_id, day, slot=slot)
     count_post()
     if not needed:
         return

@@ -251,8 +251,8 @@ def create_booking():
     lang = data.choice("lang", LANGUAGES, required=False) or "zh"
     solution = data.string("altcha", max_length=MAX_SOLUTION, required=False)
     data.done()
-    slot = db.session.get(Slot, slot_id)
-    challenge.check(solution, *(challenge.where(slot) if slot else (None, None)))
+    slot = db.session.get(Slot, slot_id) if challenge.may_be_required() else None
+    challenge.check(solution, slot=slot)
     done = bookings.book(slot_id=slot_id, phone=phone, visitors=visitors, lang=lang,
                          source="api", verification=(verification_id, code))
     # Nobody has declared for a booking made just now: not cleared, and nothing to read

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from .. import audit
+from ..challenge import forget_rules
 from ..errors import BookingError
 from ..extensions import db
 from ..models import Office, RationingSettings, Service, StaffUser, WaitingEntry, WaitingHold
@@ -71,6 +72,7 @@ def save_settings(office: Office, *, claim_minutes, holdback_minutes, challenge:
     db.session.add(settings)
     audit.record("rationing_changed", actor="staff", office_id=office.id, staff_user_id=staff.id,
                  claim_minutes=claim, holdback_minutes=holdback, challenge=challenge, days=days)
+    forget_rules()  # this process applies the new rule at once, the others within seconds
     return settings
 
 

@@ -67,7 +67,7 @@ def render_form(slot: Slot, form: BookingForm, errors: dict | None = None, statu
     form.size_to(people)
     return render_template("web/form.html", slot=slot, service=service, office=slot.office, form=form,
                            people=people, errors=errors or {},
-                           challenge_on=challenge.required(*challenge.where(slot)), **extra), status
+                           challenge_on=challenge.required(slot=slot), **extra), status
 
 
 def posted_form(slot_id: int) -> tuple[Slot, BookingForm]:
@@ -111,7 +111,7 @@ def send_code(slot_id: int):
     slot, form = posted_form(slot_id)
     sms_lang = form.lang.data if form.lang.data in LANGUAGES else request_lang()
     try:
-        challenge.check(request.form.get("altcha"), *challenge.where(slot))
+        challenge.check(request.form.get("altcha"), slot=slot)
         form.verification_id.data = verification.start_verification(form.phone.data or "", sms_lang)
     except BookingError as err:
         return render_form(slot, form, error_map(err), err.status)
@@ -129,7 +129,7 @@ def submit(slot_id: int):
     if errors:
         return render_form(slot, form, errors, 422)
     try:
-        challenge.check(request.form.get("altcha"), *challenge.where(slot))
+        challenge.check(request.form.get("altcha"), slot=slot)
         booked = bookings.book(
             slot_id=slot.id, phone=form.phone.data, visitors=form.visitor_data(), lang=form.lang.data,
             verification=(form.verification_id.data, form.code.data.strip()), source="web")

@@ -126,8 +126,8 @@ def local(moment: dt.datetime, office) -> dt.datetime:
 def local_time(moment: dt.datetime, office, lang: str = DEFAULT, form: str = "when") -> str:
     """A moment in the office's zone, in words, 24-hour clock in every language.
 
-    form: "when" 11月24日 09:30 / Tue 24 Nov 09:30 (texts, pages); "clock" 09:30; "stamp"
-    2026-11-24 09:30 (error messages, staff pages); "day" 11月24日 / Tue 24 Nov.
+    form: "when" 11月24日 09:30 / Tue, Nov 24, 09:30 (texts, pages); "clock" 09:30; "stamp"
+    2026-11-24 09:30 (error messages, staff pages); "day" 11月24日 / Tue, Nov 24.
     Raises ValueError for another form.
     """
     here = local(moment, office)
@@ -138,7 +138,7 @@ def local_time(moment: dt.datetime, office, lang: str = DEFAULT, form: str = "wh
     if form == "day":
         return day_text(here.date(), lang)
     if form == "when":
-        return f"{day_text(here.date(), lang)} {here:%H:%M}"
+        return f"{day_text(here.date(), lang)}{',' if lang == 'en' else ''} {here:%H:%M}"
     raise ValueError(f"form must be one of {FORMS}, not {form!r}")
 
 
@@ -155,5 +155,5 @@ def zone_words(office, lang: str = DEFAULT) -> str:
 
 
 def day_text(day: dt.date, lang: str = DEFAULT) -> str:
-    """A local day, short: 11月24日 (both scripts) or Tue 24 Nov."""
-    return day.strftime("%a %d %b") if lang == "en" else f"{day.month}月{day.day}日"
+    """A local day, short: 11月24日 (both scripts) or Tue, Nov 24 (the English pages' format)."""
+    return f"{day:%a}, {day:%b} {day.day}" if lang == "en" else f"{day.month}月{day.day}日"

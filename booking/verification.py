@@ -87,6 +87,8 @@ def check_code(verification_id: str, code: str, *, phone: str, now: dt.datetime 
     marks the verification used (use_code) in its transaction.
     """
     verification_id = safe_text(verification_id, 32)
+    if not isinstance(phone, str):  # a normalised number or nothing: never a guess at the SQL
+        raise VerificationFailed()
     stored = db.session.execute(_SPEND_TRY, {"v_id": verification_id, "v_phone": phone,
                                              "v_now": now or utcnow()}).scalar()
     if stored is None:

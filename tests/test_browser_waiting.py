@@ -15,6 +15,7 @@ from sqlalchemy import select
 from booking import bookings
 from booking.extensions import db
 from booking.models import Booking, RationingSettings, SmsMessage
+from booking.sms.compose import preview
 from tests.factories import visitor
 from tests.waiting_helpers import full_day
 
@@ -23,8 +24,8 @@ PHONE = "13912345678"
 
 def newest_text(app, kind: str) -> str:
     with app.app_context():
-        return db.session.scalars(select(SmsMessage.body).where(SmsMessage.kind == kind)
-                                  .order_by(SmsMessage.id.desc())).first()
+        return preview(db.session.scalars(select(SmsMessage).where(SmsMessage.kind == kind)
+                                          .order_by(SmsMessage.id.desc())).first())
 
 
 def wait_for_check(page) -> float:

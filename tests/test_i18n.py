@@ -38,10 +38,10 @@ def test_local_time_is_one_formatter_for_every_form():
     moment = dt.datetime(2026, 11, 24, 1, 30, tzinfo=dt.UTC)
     assert i18n.local_time(moment, office, "zh") == "11月24日 09:30"
     assert i18n.local_time(moment, office, "zh-Hant") == "11月24日 09:30"
-    assert i18n.local_time(moment, office, "en") == "Tue 24 Nov 09:30"
+    assert i18n.local_time(moment, office, "en") == "Tue, Nov 24, 09:30"
     assert i18n.local_time(moment, office, form="clock") == "09:30"
     assert i18n.local_time(moment, office, form="stamp") == "2026-11-24 09:30"
-    assert i18n.local_time(moment, ZoneInfo("Asia/Shanghai"), "en", form="day") == "Tue 24 Nov"
+    assert i18n.local_time(moment, ZoneInfo("Asia/Shanghai"), "en", form="day") == "Tue, Nov 24"
     with pytest.raises(ValueError):
         i18n.local_time(moment, office, form="soon")
 

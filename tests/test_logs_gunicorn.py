@@ -14,7 +14,7 @@ from pathlib import Path
 from booking.security import redact
 
 from .conftest import _fresh_schema, make_app
-from .test_faults_worker_kill import free_port
+from .gunicorn_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "Zq3xSecretTokenValue9"

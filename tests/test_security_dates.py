@@ -14,6 +14,7 @@ from booking import accounts, date_input
 from booking.extensions import db
 from booking.models import AuditEvent, Closure, utcnow
 from booking.offices import admin as office_admin
+from booking.offices import closures as closure_rules
 from tests.health_factories import answers, book, funeral_slot
 from tests.test_staff_pages import csrf, login
 from tests.test_staff_support import make_office2
@@ -109,9 +110,9 @@ def test_the_domain_refuses_a_closure_outside_the_window_before_committing(app, 
                             staff=accounts.user_for_token(office.supervisor))
         today = utcnow().date()
         with pytest.raises(date_input.DateOutOfRange):
-            office_admin.close(d.office, None, today + dt.timedelta(days=1), dt.date(9999, 12, 31), "x", d.staff)
+            closure_rules.close_days(d.office, None, today + dt.timedelta(days=1), dt.date(9999, 12, 31), "x", d.staff)
         with pytest.raises(date_input.DateOutOfRange):
-            office_admin.close(d.office, None, dt.date.max, dt.date.max, "x", d.staff)
+            closure_rules.close_days(d.office, None, dt.date.max, dt.date.max, "x", d.staff)
     _no_closure_committed(app)
 
 

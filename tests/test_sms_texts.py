@@ -170,4 +170,4 @@ def test_chinese_and_english_dates_in_the_office_time_zone():
 
     moment = dt.datetime(2026, 12, 24, 1, 30, tzinfo=dt.UTC)
     assert texts.when(moment, Office, "zh") == "12月24日 09:30"
-    assert texts.when(moment, Office, "en") == "Thu 24 Dec 09:30"
+    assert texts.when(moment, Office, "en") == "Thu, Dec 24, 09:30"  # as on the pages

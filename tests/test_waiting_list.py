@@ -13,6 +13,7 @@ from booking import bookings
 from booking.errors import IdentityAlreadyBooked, SlotFull
 from booking.extensions import db
 from booking.models import SmsMessage, WaitingHold, utcnow
+from booking.sms.compose import preview
 from booking.waiting import entries, holds
 
 from .factories import make_office, make_service, make_slot, verified, visitor
@@ -20,8 +21,8 @@ from .waiting_helpers import assert_ledger, book, full_day, join
 
 
 def texts_to(phone: str, kind: str) -> list[str]:
-    return list(db.session.scalars(select(SmsMessage.body).where(
-        SmsMessage.phone == phone, SmsMessage.kind == kind).order_by(SmsMessage.id)))
+    return [preview(message) for message in db.session.scalars(select(SmsMessage).where(
+        SmsMessage.phone == phone, SmsMessage.kind == kind).order_by(SmsMessage.id))]
 
 
 def test_joining_a_day_with_places_answers_not_full(any_app):

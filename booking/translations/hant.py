@@ -42,7 +42,7 @@ WORDS = (
     # OpenCC's segmentation slips
     ("人蔘加", "人參加"), ("天后", "天後"), ("併發短信", "並發送短信"),
     # characters: the forms Taiwan and most Hong Kong print use, where s2hk picks a rarer variant
-    ("温", "溫"), ("户", "戶"), ("羣眾", "市民"), ("羣", "群"), ("回復", "回覆"), ("啓", "啟"),
+    ("温", "溫"), ("户", "戶"), ("羣眾", "市民"), ("羣", "群"), ("回復", "回覆"), ("啓", "啟"), ("峯", "峰"),
     ("“", "「"), ("”", "」"),
     # words: the mainland word -> the one readers in Hong Kong, Macau and Taiwan use
     ("短信", "短訊"), ("鏈接", "連結"), ("信息", "資料"), ("在線", "網上"), ("實時", "即時"),

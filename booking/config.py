@@ -5,6 +5,9 @@ import secrets
 from pathlib import Path
 
 TRANSLATIONS = Path(__file__).parent / "translations"
+RATE_LIMIT_SETTINGS = ("WEB_CODE_LIMIT_PER_IP", "WEB_BOOKING_LIMIT_PER_IP", "API_CODE_LIMIT_PER_IP",
+                       "API_BOOKING_LIMIT_PER_IP", "API_AVAILABILITY_LIMIT_PER_IP", "PHONE_ATTEMPT_LIMIT",
+                       "PERSON_ATTEMPT_LIMIT")
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -58,6 +61,8 @@ def load(instance_path: str) -> dict:
         "ALIYUN_SMS_CALLBACK_TOKEN": os.environ.get("ALIYUN_SMS_CALLBACK_TOKEN"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        # Rate limits in Flask-Limiter's notation; unset, booking/ratelimits.py's defaults hold.
+        **{name: os.environ[name] for name in RATE_LIMIT_SETTINGS if os.environ.get(name)},
         # Beyond the contract: sensible defaults, overridable for a deployment.
         "PHONE_DEFAULT_REGION": os.environ.get("PHONE_DEFAULT_REGION", "CN"),
         "MAX_ACTIVE_BOOKINGS_PER_PHONE": int(os.environ.get("MAX_ACTIVE_BOOKINGS_PER_PHONE", "3")),

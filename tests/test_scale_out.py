@@ -71,6 +71,7 @@ def stack(pg_app, postgres_url, tmp_path):
     metrics_dir.mkdir()
     env = {**os.environ, "DATABASE_URL": postgres_url, "SECRET_KEY": pg_app.config["SECRET_KEY"],
            "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_ENABLED": "true", "PROXY_COUNT": "1",
+           "API_CODE_LIMIT_PER_IP": f"{CODE_LIMIT} per minute",
            "SMS_BACKEND": "console", "METRICS_TOKEN": TOKEN, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
            "PUBLIC_BASE_URL": "https://booking.example.gov.cn"}
     env.pop("FLASK_APP", None)

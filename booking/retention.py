@@ -34,6 +34,8 @@ from .models import (
     Slot,
     SmsMessage,
     Visitor,
+    WaitingEntry,
+    WaitingVisitor,
     utcnow,
 )
 from .uow import unit_of_work, use_case
@@ -55,6 +57,7 @@ class Purged:
     bookings: int = 0
     texts: int = 0
     replies: int = 0
+    waiting: int = 0
 
 
 def retention_days() -> int:
@@ -121,6 +124,22 @@ def _purge_bookings(cutoff: dt.datetime, now: dt.datetime) -> int:
 
 
 @use_case
+def _purge_waiting(cutoff: dt.datetime) -> int:
+    """Remove the phone, names and identity data of waiting-list entries for days before the
+    cutoff (the day waited for counts as the visit); how many entries."""
+    day = cutoff.date()
+    ids = db.session.scalars(select(WaitingEntry.id).where(WaitingEntry.day < day,
+                                                           WaitingEntry.phone != "")).all()
+    if ids:
+        db.session.execute(update(WaitingVisitor).where(WaitingVisitor.entry_id.in_(ids))
+                           .values(name="", id_masked="", id_hash="")
+                           .execution_options(synchronize_session=False))
+        db.session.execute(update(WaitingEntry).where(WaitingEntry.id.in_(ids)).values(phone="")
+                           .execution_options(synchronize_session=False))
+    return len(ids)
+
+
+@use_case
 def _purge_texts(cutoff: dt.datetime) -> tuple[int, int]:
     """Empty the values, bodies and phone numbers of final texts, and the phone numbers of
     replies, older than the cutoff; delete phone verifications that old. (texts, replies)."""
@@ -149,7 +168,8 @@ def purge(now: dt.datetime | None = None, days: int | None = None,
     booking_cutoff = now - dt.timedelta(days=booking_days)
     texts, replies = _purge_texts(booking_cutoff)
     return Purged(_in_batches(_purge_declarations, cutoff, now), _purge_refusals(cutoff, now),
-                  _in_batches(_purge_bookings, booking_cutoff, now), texts, replies)
+                  _in_batches(_purge_bookings, booking_cutoff, now), texts, replies,
+                  _purge_waiting(booking_cutoff))
 
 
 @retention_cli.command("purge")
@@ -164,4 +184,5 @@ def purge_command(days, booking_days):
     click.echo(f"Purged health answers of {done.declarations} declarations and the details of "
                f"{done.refusals} door refusals older than {days or retention_days()} days; "
                f"the personal data of {done.bookings} bookings, {done.texts} texts and "
-               f"{done.replies} replies older than {booking_days or booking_retention_days()} days.")
+               f"{done.replies} replies and {done.waiting} waiting-list entries older than "
+               f"{booking_days or booking_retention_days()} days.")

@@ -9,10 +9,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from booking import bookings
+from booking import bookings, retention, scheduling
 from booking.errors import IdentityAlreadyBooked, SlotFull
 from booking.extensions import db
-from booking.models import SmsMessage, WaitingHold, utcnow
+from booking.models import SmsMessage, WaitingEntry, WaitingHold, utcnow
 from booking.sms.compose import preview
 from booking.waiting import entries, holds
 
@@ -151,3 +151,28 @@ def test_the_list_of_a_day_gone_by_ends(any_app):
         holds.run_due(utcnow() + dt.timedelta(days=5))
         db.session.refresh(joined.entry)
         assert joined.entry.status == "expired" and entries.position(joined.entry) is None
+
+
+def test_a_traditional_chinese_party_with_a_long_name_joins(any_app):
+    """The entry keeps zh-Hant (seven characters) and names up to 100, as bookings do."""
+    with any_app.app_context():
+        service, slot, day, _ = full_day()
+        long_name = "阿" * 100
+        entry = entries.join_list(service, day, phone="+8613600000301", lang="zh-Hant",
+                                  visitors=[visitor(601, name=long_name), visitor(602)],
+                                  verification=verified("+8613600000301")).entry
+        db.session.expire_all()
+        assert entry.lang == "zh-Hant" and entry.visitors[0].name == long_name
+        assert "候補" in texts_to("+8613600000301", "waiting_joined")[0]
+
+
+def test_retention_purge_empties_waiting_entries_of_days_long_gone(any_app):
+    with any_app.app_context():
+        service, slot, day, _ = full_day()
+        entry_id = join(service, day, 1).entry.id
+        assert retention.purge(now=utcnow()).waiting == 0, "a day still to come keeps its list"
+        later = scheduling.local_datetime(service.office, day, dt.time(12)) + dt.timedelta(days=91)
+        assert retention.purge(now=later).waiting == 1
+        db.session.expire_all()
+        entry = db.session.get(WaitingEntry, entry_id)
+        assert entry.phone == "" and all((v.name, v.id_masked, v.id_hash) == ("", "", "") for v in entry.visitors)

@@ -18,6 +18,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import LANG_LENGTH, LANGUAGES
 from .core import Office, Service, Slot, UTCDateTime, _in, utcnow
 
 ENTRY_STATUSES = ("waiting", "offered", "claimed", "expired", "left")
@@ -42,7 +43,7 @@ class WaitingEntry(db.Model):
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
     day: Mapped[dt.date] = mapped_column(Date)  # the office-local day waited for
     phone: Mapped[str] = mapped_column(String(20))
-    lang: Mapped[str] = mapped_column(String(5), default="zh")
+    lang: Mapped[str] = mapped_column(String(LANG_LENGTH), default="zh")  # zh-Hant too
     source: Mapped[str] = mapped_column(String(10), default="web")
     party_size: Mapped[int]
     status: Mapped[str] = mapped_column(String(10), default="waiting")
@@ -62,7 +63,7 @@ class WaitingEntry(db.Model):
     __table_args__ = (
         CheckConstraint(_in("status", ENTRY_STATUSES), name="status"),
         CheckConstraint(_in("source", ("web", "api")), name="source"),
-        CheckConstraint(_in("lang", ("zh", "en")), name="lang"),
+        CheckConstraint(_in("lang", LANGUAGES), name="lang"),
         CheckConstraint("party_size >= 1", name="party_size_positive"),
         # The line of one service's day, in order.
         Index("ix_waiting_entry_line", "service_id", "day", "status", "id"),
@@ -77,7 +78,7 @@ class WaitingVisitor(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("waiting_entry.id", ondelete="CASCADE"))
     position: Mapped[int]
-    name: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(100))  # booking.identity.NAME_MAX, as a visitor's
     id_type: Mapped[str] = mapped_column(String(20))
     id_masked: Mapped[str] = mapped_column(String(40))
     id_hash: Mapped[str] = mapped_column(String(64))

@@ -10,6 +10,7 @@ from booking import bookings, health
 from booking.errors import BookingError
 from booking.extensions import db
 from booking.hall import door
+from booking.health.judge import read_temperature
 from booking.models import AuditEvent, Booking, DoorRefusal, Slot
 
 from .factories import make_service
@@ -246,3 +247,12 @@ def test_concurrent_check_ins_never_overfill_the_hall(any_app):
         office = db.session.get(Slot, slot_id).office
         assert door.occupancy(office, now) == 4
         assert db.session.query(DoorRefusal).filter_by(reason="hall_full").count() == 2
+
+
+def test_one_temperature_parser_reads_what_a_clerk_types_and_refuses_slips():
+    """The door, the walk-in form and the declarations read temperatures with one function."""
+    assert read_temperature("３６．８") == 36.8 and read_temperature("36,8") == 36.8
+    assert read_temperature(" 37 ") == 37.0 and read_temperature(36.789) == 36.79
+    for slip in ("", "abc", "nan", "inf", "1e400", True, None, [], 29.9, 45.1):
+        assert read_temperature(slip) is None, slip
+    assert read_temperature(33.0, (34.0, 43.0)) is None  # a declaration's narrower range

@@ -8,7 +8,6 @@ DoorRefused is raised, so the daily report counts every refusal and its reason.
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +16,7 @@ from .. import audit, metrics, scheduling
 from ..errors import BookingError
 from ..extensions import db
 from ..health.declarations import is_cleared, visitor_statuses
-from ..health.judge import format_temperature
+from ..health.judge import format_temperature, read_temperature
 from ..health.rules import current_rules
 from ..i18n import local_time
 from ..models import Booking, DoorDay, DoorRefusal, Office, Service, StaffUser, TicketCounter, utcnow
@@ -27,7 +26,6 @@ ADMITTABLE = ("booked", "confirmed")
 IN_HALL = ("checked_in", "called")
 TICKET_PREFIXES = {"marriage": "J", "divorce": "L", "farewell": "G", "cremation": "H",
                    "ash_collection": "Q", "tomb_sweeping": "S"}
-MEASURABLE = (30.0, 45.0)  # what a door thermometer can show; anything else is a typing slip
 
 REFUSALS = {
     "not_active": ("该预约已取消、已签到或已结束，不能签到。",
@@ -117,20 +115,14 @@ def next_ticket(office: Office, service: Service, day: dt.date) -> str:
 
 # --- the checks, in the order the door applies them ------------------------------------------
 
-def _clean_temperatures(measured) -> list[float]:
+def clean_temperatures(measured, count: int | None = None) -> list[float]:
+    """The measured temperatures (°C), one per visitor when `count` is given; each read by
+    health.judge.read_temperature. TemperaturesInvalid (422) otherwise."""
     if not isinstance(measured, list | tuple):
-        raise TemperaturesInvalid(count="?")
-    values = []
-    for value in measured:
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                value = None
-        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) \
-                or not MEASURABLE[0] <= value <= MEASURABLE[1]:
-            raise TemperaturesInvalid(count="?")
-        values.append(round(float(value), 2))
+        raise TemperaturesInvalid(count=count or "?")
+    values = [read_temperature(value) for value in measured]
+    if None in values or (count is not None and len(values) != count):
+        raise TemperaturesInvalid(count=count or "?")
     return values
 
 
@@ -209,7 +201,7 @@ def admit(booking: Booking, measured_temperatures: list[float], staff: StaffUser
     raises DoorRefused and records nothing (the caller rolls back, then `record_refusal`);
     bad temperatures raise TemperaturesInvalid (422).
     """
-    temperatures = _clean_temperatures(measured_temperatures)
+    temperatures = clean_temperatures(measured_temperatures)
     found = _refusal(booking, temperatures, now)
     if found:
         raise DoorRefused(found[0], **found[1])

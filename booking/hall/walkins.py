@@ -33,24 +33,6 @@ class NoCurrentSlot(NoRoom):
     message_zh, message_en = "当前没有可办理的时段。", "There is no slot running now for this service."
 
 
-class BadTemperature(BookingError):
-    code, field = "invalid_temperature", "temperatures_c"
-    message_zh = "请为每位办事人填写测得的体温（30–45 °C）。"
-    message_en = "Please enter each visitor's measured temperature (30 to 45 °C)."
-
-
-def clean_temperatures(values: list, count: int) -> list[float]:
-    """Measured temperatures, one per visitor, as numbers in a human range (BadTemperature)."""
-    try:
-        result = [float(str(v).replace(",", ".").strip()) for v in values
-                  if not isinstance(v, bool)]
-    except (TypeError, ValueError):
-        raise BadTemperature() from None
-    if len(result) != count or any(not 30.0 <= t <= 45.0 for t in result):
-        raise BadTemperature()
-    return result
-
-
 def current_slot(service: Service, now: dt.datetime | None = None) -> Slot:
     """The service's slot running now (or the next one, if its check-in has opened)."""
     now = now or utcnow()
@@ -69,7 +51,7 @@ def walk_in(office: Office, service: Service, *, phone: str, visitors: list,
             lang: str = "zh", now: dt.datetime | None = None) -> Booking:
     """Book, declare (taken by `staff`) and check in a party at the door, in one transaction.
 
-    Raises NoCurrentSlot / NoRoom (no slot running, or it is full), BadTemperature, the
+    Raises NoCurrentSlot / NoRoom (no slot running, or it is full), TemperaturesInvalid, the
     booking's own errors (party size, identity numbers) and DeclarationInvalid, all changing
     nothing; DoorRefused (fever, not cleared, hall full) is recorded without a booking.
     Returns the checked-in booking, texted once in `lang` with its ticket.
@@ -77,7 +59,7 @@ def walk_in(office: Office, service: Service, *, phone: str, visitors: list,
     if service.office_id != office.id:
         raise NoCurrentSlot()
     bookings.check_party_size(service, len(visitors))
-    temperatures = clean_temperatures(temperatures, len(visitors))  # before any place is taken
+    temperatures = door.clean_temperatures(temperatures, len(visitors))  # before any place is taken
     now = now or utcnow()
     slot = current_slot(service, now)
     try:

@@ -9,6 +9,8 @@ Chinese or English, and still reads well after the purge has removed the values.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -139,6 +141,24 @@ PURGED_TEXTS = {
     "nat_too_old": ("核酸阴性结果超过时限", "Negative test older than the time limit"),
     "nat_missing": ("未提供核酸阴性结果", "No negative nucleic-acid test"),
 }
+
+
+MEASURABLE_C = (30.0, 45.0)  # what a thermometer can show; anything else is a typing slip
+
+
+def read_temperature(value, allowed: tuple[float, float] = MEASURABLE_C) -> float | None:
+    """A temperature in °C as sent or typed: a number, or text with half- or full-width
+    digits and a point or comma for decimals. None when it is not a finite number inside
+    `allowed` (°C, inclusive). Rounded to 0.01: the one parser of the door, the walk-in form
+    and the declarations."""
+    if isinstance(value, str):
+        try:
+            value = float(unicodedata.normalize("NFKC", value).strip().replace(",", "."))
+        except ValueError:
+            return None
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        return None
+    return round(float(value), 2) if allowed[0] <= value <= allowed[1] else None
 
 
 def format_temperature(value: float) -> str:

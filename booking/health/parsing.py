@@ -15,7 +15,7 @@ from .. import date_input
 from ..errors import BookingError
 from ..i18n import choose
 from ..models import HEALTH_CODES, Booking, HealthRules
-from .judge import Answers, asked
+from .judge import Answers, asked, read_temperature
 
 TEMPERATURE_RANGE = (34.0, 43.0)  # a body temperature someone could really have measured
 CLOCK_SKEW = dt.timedelta(minutes=5)  # a phone's clock may run a little ahead
@@ -59,15 +59,10 @@ def _is_number(value) -> bool:
 
 
 def _temperature(value, problems: dict, path: str) -> float | None:
-    if isinstance(value, str):
-        try:
-            value = float(value.strip().replace("，", ".").replace(",", "."))
-        except ValueError:
-            value = None
-    if not _is_number(value) or not TEMPERATURE_RANGE[0] <= value <= TEMPERATURE_RANGE[1]:
+    temperature = read_temperature(value, TEMPERATURE_RANGE)
+    if temperature is None:
         problems[path] = "temperature"
-        return None
-    return round(float(value), 2)
+    return temperature
 
 
 def _tested_at(value, booking: Booking, now: dt.datetime, problems: dict,

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.orm import contains_eager
 
 from .errors import SlotFull
 from .extensions import db
@@ -21,6 +22,21 @@ def local_datetime(office: Office, day: dt.date, time: dt.time) -> dt.datetime:
 
 def local_day(office: Office, moment: dt.datetime) -> dt.date:
     return moment.astimezone(office.tz).date()
+
+
+def find_service(office_code, service_code) -> Service | None:
+    """The service of that code at the office of that code, with its office (one query); None
+    when either is unknown. The one lookup the faces use."""
+    if not isinstance(office_code, str) or not isinstance(service_code, str):
+        return None
+    return db.session.scalars(
+        select(Service).join(Service.office).options(contains_eager(Service.office))
+        .where(Office.code == office_code[:40], Service.code == service_code[:40])).first()
+
+
+def office_service(office: Office, service_code) -> Service | None:
+    """The office's service of that code, None when it has none."""
+    return find_service(office.code, service_code)
 
 
 def days(first: dt.date, last: dt.date) -> Iterable[dt.date]:

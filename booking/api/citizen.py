@@ -10,7 +10,6 @@ import datetime as dt
 
 from flask import Response, current_app, jsonify, request
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 
 from .. import bookings, calendar, challenge, health, scheduling, verification
 from ..database import read_only_transaction
@@ -126,11 +125,8 @@ def offices():
 
 
 def find_service(office_code: str, service_code: str) -> Service:
-    """The service with its office, in one query."""
-    service = db.session.scalars(
-        select(Service).join(Service.office).options(contains_eager(Service.office))
-        .where(Office.code == office_code, Service.code == service_code)
-    ).first()
+    """The service with its office (scheduling.find_service); UnknownOffice / UnknownService."""
+    service = scheduling.find_service(office_code, service_code)
     if service is None:
         if db.session.scalar(select(Office.id).where(Office.code == office_code)) is None:
             raise UnknownOffice()

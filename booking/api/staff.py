@@ -12,7 +12,7 @@ import datetime as dt
 from flask import Response, g, jsonify, request
 from sqlalchemy import select
 
-from .. import date_input
+from .. import date_input, scheduling
 from ..access import CLOSING_LIMIT, DISPLAY_LIMIT, TEXTING_LIMIT, office_by_code, office_for, staff_api, staff_key
 from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
@@ -21,7 +21,6 @@ from ..hall.door import check_in
 from ..health import cleared_many
 from ..i18n import LANGUAGES
 from ..models import Booking
-from ..offices import admin as office_admin
 from ..offices import closures as closure_rules
 from . import bp
 from .errors import InvalidBody, body
@@ -130,7 +129,7 @@ def staff_walk_in():
     lang = data.choice("lang", LANGUAGES, required=False) or "zh"
     data.done()
     office = office_for(g.staff_user, code)
-    service = next((s for s in office_admin.office_services(office) if s.code == service_code), None)
+    service = scheduling.office_service(office, service_code)
     if service is None:
         raise walkins.NoCurrentSlot("service")
     if not all(isinstance(v, dict) for v in visitors):
@@ -154,7 +153,7 @@ def staff_closure():
     office = office_for(g.staff_user, code, "supervisor")
     service = None
     if service_code:
-        service = next((s for s in office_admin.office_services(office) if s.code == service_code), None)
+        service = scheduling.office_service(office, service_code)
         if service is None:
             raise closure_rules.InvalidClosure("service")
     closure, cancelled = closure_rules.close_days(office, service, first, last, reason, g.staff_user,

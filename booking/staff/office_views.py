@@ -31,10 +31,10 @@ def _date(name: str) -> dt.date:
 def _service_or_none(office: Office, code: str | None):
     if not code:
         return None
-    for service in office_admin.office_services(office):
-        if service.code == code:
-            return service
-    raise closure_rules.InvalidClosure("service")
+    service = scheduling.office_service(office, code)
+    if service is None:
+        raise closure_rules.InvalidClosure("service")
+    return service
 
 
 def _closure_request(office: Office):

@@ -22,7 +22,7 @@ from wtforms import BooleanField, FloatField, IntegerField, RadioField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, ValidationError
 
-from .. import audit
+from .. import audit, scheduling
 from ..access import staff_page
 from ..errors import BookingError
 from ..extensions import db
@@ -161,7 +161,7 @@ def _service_of(office: Office) -> Service:
     if not code and remembered[0] == office.code:
         code = remembered[1]
     code = str(code or "")[:40]
-    service = db.session.scalar(select(Service).where(Service.office_id == office.id, Service.code == code))
+    service = scheduling.office_service(office, code)
     if service is None:
         abort(404)
     session["admin_service"] = [office.code, service.code]

@@ -11,6 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import scheduling
 from ..access import TEXTING_LIMIT, staff_key, staff_page
 from ..errors import BookingError
 from ..extensions import limiter
@@ -25,10 +26,7 @@ from .queue_views import report
 
 
 def _service(office: Office, code: str | None):
-    for service in office_admin.office_services(office):
-        if service.code == code:
-            return service
-    return None
+    return scheduling.office_service(office, code)
 
 
 def read_form(office: Office, rows: int) -> tuple[list[dict], list, list[dict]]:

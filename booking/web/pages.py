@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 from flask import abort
 from sqlalchemy import select
 
-from .. import bookings, date_input
+from .. import bookings, date_input, scheduling
 from ..errors import BookingError, NotFound
 from ..extensions import db
 from ..health.rules import default_rules
 from ..i18n import request_lang
 from ..links import ics_url
-from ..models import Booking, HealthRules, Office, Service, Slot
+from ..models import Booking, HealthRules, Service, Slot
 
 
 def closure_reason(closure) -> str:
@@ -24,10 +24,7 @@ def closure_reason(closure) -> str:
 
 
 def load_service(office_code: str, service_code: str) -> Service:
-    service = db.session.scalars(
-        select(Service).join(Office).where(Office.code == office_code,
-                                           Service.code == service_code)
-    ).first()
+    service = scheduling.find_service(office_code, service_code)
     if service is None:
         abort(404)
     return service

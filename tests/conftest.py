@@ -25,6 +25,8 @@ from werkzeug.serving import make_server
 from booking import create_app
 from booking.extensions import db
 
+from .gunicorn_server import gunicorn_server
+
 POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL",
                                  "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 if make_url(POSTGRES_SERVER).password:  # pg_dump and pg_restore (the restore drill) log in too
@@ -156,6 +158,13 @@ def serving(app):
     finally:
         server.shutdown()
         thread.join(5)
+
+
+@pytest.fixture
+def gunicorn(pg_app, postgres_url, tmp_path):
+    """gunicorn -w 2 on this run's PostgreSQL database: (base URL, master process)."""
+    with gunicorn_server(pg_app, postgres_url, tmp_path) as (base, master):
+        yield base, master
 
 
 @pytest.fixture

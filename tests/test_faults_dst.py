@@ -115,7 +115,7 @@ def test_texts_show_the_slots_local_time_after_the_change(ctx):
     done = bookings.book(slot_id=slot.id, phone="+8613812345678", visitors=[visitor(1), visitor(2)],
                          verification=verified_at(now), lang="en", now=now)
     body = preview(db.session.scalars(select(SmsMessage).where(SmsMessage.booking_id == done.booking.id)).one())
-    assert "Sun 28 Mar 08:30" in body
+    assert "Sun, Mar 28, 08:30" in body
     assert "07:30" not in body and "06:30" not in body
 
 

@@ -24,17 +24,11 @@ from booking.extensions import db
 from booking.models import Booking, PhoneVerification, Slot, SmsMessage
 
 from .factories import make_office, make_service, make_slot, verified, visitor
-from .gunicorn_server import children, gunicorn_server, post_json
+from .gunicorn_server import children, post_json
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOKINGS = 90
 CLIENTS = 6
-
-
-@pytest.fixture
-def gunicorn(pg_app, postgres_url, tmp_path):
-    with gunicorn_server(pg_app, postgres_url, tmp_path) as (base, master):
-        yield base, master
 
 
 @pytest.mark.postgres

@@ -24,7 +24,7 @@ from booking.models import Booking, WaitingEntry, utcnow
 from booking.waiting import holds
 
 from .factories import verified, visitor
-from .gunicorn_server import gunicorn, post_json  # noqa: F401  (the fixture)
+from .gunicorn_server import post_json
 from .waiting_helpers import assert_ledger, full_day, join
 
 LEDGER = text("""

@@ -104,6 +104,22 @@ def test_closing_tomorrow_cancels_with_a_text_each_and_reopening_takes_bookings_
     assert db.session.scalar(select(Booking.status).where(Booking.id == booked[0].id)) == "cancelled"
 
 
+def test_reopening_one_closure_keeps_the_days_another_closure_holds(day):
+    tomorrow = queue.today(day.office) + dt.timedelta(days=1)
+    later = tomorrow_slot(day.service, starts_at=day.tomorrow.starts_at + dt.timedelta(days=1),
+                          ends_at=day.tomorrow.ends_at + dt.timedelta(days=1))
+    db.session.commit()
+    week, _ = closure_rules.close_days(day.office, None, tomorrow, tomorrow + dt.timedelta(days=1), "维修",
+                                       day.supervisor)
+    closure_rules.close_days(day.office, day.service, tomorrow, tomorrow, "检查", day.supervisor)
+    closure_rules.reopen(week, day.supervisor)
+    db.session.expire_all()
+    assert (day.tomorrow.status, later.status) == ("closed", "open")
+    with pytest.raises(OfficeClosed):
+        book(day.tomorrow, [7, 8])
+    assert book(later, [9, 10]).status == "booked"
+
+
 @pytest.mark.parametrize("days", [(-1, -1), (2, 1), (1, 400)])
 def test_bad_closure_ranges_are_refused_and_change_nothing(day, days):
     today = queue.today(day.office)

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from .. import audit, bookings, date_input, scheduling, text_rules
 from ..errors import BookingError, NotActive
@@ -193,19 +193,27 @@ def closures_in_force(office: Office, include_past: bool = False,
     return list(db.session.scalars(stmt))
 
 
+def _overlapping(closure: Closure) -> list[Closure]:
+    """The office's other closures in force that share days and services with `closure`."""
+    stmt = select(Closure).where(
+        Closure.office_id == closure.office_id, Closure.id != closure.id, Closure.reopened_at.is_(None),
+        Closure.first_day <= closure.last_day, Closure.last_day >= closure.first_day)
+    if closure.service_id is not None:  # a whole-office closure, or one of the same service
+        stmt = stmt.where(or_(Closure.service_id.is_(None), Closure.service_id == closure.service_id))
+    return list(db.session.scalars(stmt))
+
+
 @use_case
 def reopen(closure: Closure, staff: StaffUser) -> Closure:
     """Lift a closure: its days take bookings again, except where another closure still holds
     them (cancelled bookings stay cancelled). A use case."""
     if closure.reopened_at is None:
         closure.reopened_at = utcnow()
-        db.session.flush()
-        office, service = closure.office, closure.service
-        _mark_slots(office, service, closure.first_day, closure.last_day, "open")
-        for day in scheduling.days(closure.first_day, closure.last_day):
-            for other_service in ([service] if service else office.services):
-                if scheduling.closure_for(other_service, day) is not None:
-                    _mark_slots(office, other_service, day, day, "closed")
+        _mark_slots(closure.office, closure.service, closure.first_day, closure.last_day, "open")
+        for other in _overlapping(closure):  # what another closure still holds stays closed
+            _mark_slots(closure.office, other.service or closure.service,
+                        max(other.first_day, closure.first_day), min(other.last_day, closure.last_day),
+                        "closed")
         audit.record("closure_reopened", actor="staff", office_id=closure.office_id,
                      staff_user_id=staff.id, closure=closure.id)
     return closure

@@ -183,7 +183,8 @@ def test_two_web_and_two_sms_workers_keep_the_invariants_and_their_metrics_agree
                   method="POST", status="201") == len(bookings)
     assert figure(figures, "booking_places_left", office="drill", day=day, unit="people") == free_people == 0
     assert figure(figures, "booking_outbox_backlog", status="pending") == 0
-    # Each process kept its own file: both web workers served, and the sum has the SMS workers'.
+    # Each process kept its own file: two web processes or more served (a worker gunicorn
+    # replaced under load keeps its file, and its counts stay in the sum), and the SMS workers'.
     pids = {int(path.stem.rsplit("_", 1)[1]) for path in metrics_dir.glob("counter_*.db")}
-    assert len(pids & set(children(web.pid))) == 2
+    assert len(pids - {worker.pid for worker in workers} - {web.pid}) >= 2
     assert pids & {worker.pid for worker in workers}, "the SMS workers' sends are in the sum"

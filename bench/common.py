@@ -170,3 +170,56 @@ def latency_summary(seconds: list[float]) -> dict:
     """Count and p50/p95/p99/max in milliseconds."""
     return {"n": len(seconds), **{f"p{p}": round(percentile(seconds, p) * 1000, 1) for p in (50, 95, 99)},
             "max": round(max(seconds, default=0) * 1000, 1)}
+
+
+# --- what the processes spent ---------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat's fields after the command name (which may hold spaces)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def children(pid: int) -> list[int]:
+    """The live processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                if int(_stat(int(entry))[1]) == pid:
+                    found.append(int(entry))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used so far (those gone count 0)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = _stat(pid)
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / _TICK
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def postgres_pids(database_url: str) -> list[int]:
+    """The local PostgreSQL server's processes: the postmaster and all its children (backends of
+    every database and the background writers: what the database spends on our work)."""
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        folder = conn.execute(text("SHOW data_directory")).scalar()
+    engine.dispose()
+    with open(Path(folder) / "postmaster.pid") as f:
+        postmaster = int(f.readline())
+    return [postmaster, *children(postmaster)]

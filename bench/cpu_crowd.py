@@ -1,0 +1,185 @@
+"""What a booking costs the server: CPU per attempt in a crowd with no think time, on PostgreSQL.
+
+    .venv/bin/python -m bench.cpu_crowd                  # ~1 min on 2 cores
+    .venv/bin/python -m bench.cpu_crowd --json out.json --pgbench-seconds 5
+
+Two crowds, each against the product under gunicorn (gunicorn.conf.py, loopback, rate limits
+off, console SMS) on a throw-away PostgreSQL database, with phones verified beforehand:
+
+- **quota**: 48 keep-alive clients race for one quota of 240 places (one slot taking 240
+  bookings) with 370 citizens, one booking attempt each, no think time: the shape used to
+  compare with other systems (pretix's own benchmark crowd). Reports attempts/s.
+- **rush**: 48 clients, no think time, a day with room for everyone: each citizen reads the
+  day's availability and books, so every attempt books. Reports CPU per booking.
+
+For each: the gunicorn processes' own CPU (master and workers, from /proc) and PostgreSQL's
+(the postmaster and all its processes) over the crowd, per attempt; bookings per second per web
+core used; each worker's resident memory afterwards; the invariants (no slot over its limits,
+counters equal bookings, every 201 stored); and, in the same run, the SQL ceiling of
+bench/booking.pgbench, to which the rush's rate is compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `bench` and `booking` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    __package__ = "bench"
+
+import aiohttp  # noqa: E402
+
+from .ceilings import sql_ceiling  # noqa: E402
+from .common import (  # noqa: E402
+    bench_app,
+    children,
+    couple,
+    cpu_seconds,
+    create_schema,
+    dispose,
+    free_port,
+    gunicorn,
+    latency_summary,
+    phone,
+    postgres_pids,
+    rss_mb,
+    server_env,
+    temp_database,
+)
+from .load import Crowd, Tally, hammer, rush, verify_phones  # noqa: E402
+from .scenario import check_invariants, codes_by_phone, load_popular_day  # noqa: E402
+
+QUOTA_CITIZENS = range(3_000_000, 3_000_370)  # numbers no other run uses (common.couple)
+RUSH_CITIZENS = range(3_100_000, 3_100_400)
+
+
+async def quota_rush(base_url: str, slot_id: int, proofs: dict[int, tuple[str, str]],
+                     clients: int) -> Tally:
+    """Every citizen tries once to book the one slot; `clients` keep-alive connections."""
+    tally = Tally()
+    queue = list(proofs)
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector,
+                                     timeout=aiohttp.ClientTimeout(total=120)) as session:
+        async def client():
+            while queue:
+                n = queue.pop()
+                verification_id, code = proofs[n]
+                body = {"slot_id": slot_id, "phone": phone(n), "verification_id": verification_id,
+                        "code": code, "visitors": couple(n), "lang": "zh"}
+                started = time.monotonic()
+                try:
+                    async with session.post(base_url + "/api/v1/bookings", json=body) as answer:
+                        payload = await answer.json(content_type=None)
+                        tally.record("booking", started, f"{answer.status} {payload.get('error', '')}".strip())
+                        if answer.status == 201:
+                            tally.created[payload["reference"]] = payload["slot"]["id"]
+                            tally.last_201_at = time.monotonic()
+                except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+                    tally.record("booking", started, f"exception {type(exc).__name__}")
+        tally.first_at = time.monotonic()
+        await asyncio.gather(*(client() for _ in range(clients)))
+    tally.ended_at = time.monotonic()
+    return tally
+
+
+def measured(server, database_url: str, crowd) -> tuple[Tally, dict]:
+    """Run the crowd (a coroutine factory) and what the web and database processes spent."""
+    web = [server.process.pid, *children(server.process.pid)]
+    database = postgres_pids(database_url)
+    web0, db0, load0 = cpu_seconds(web), cpu_seconds(database), os.getloadavg()[0]
+    started = time.monotonic()
+    tally = asyncio.run(crowd())
+    elapsed = time.monotonic() - started
+    spent = {"elapsed_s": round(elapsed, 3), "web_cpu_s": round(cpu_seconds(web) - web0, 3),
+             "db_cpu_s": round(cpu_seconds(database) - db0, 3),
+             "load_average": [round(load0, 2), round(os.getloadavg()[0], 2)],
+             "worker_rss_mb": [rss_mb(pid) for pid in children(server.process.pid)]}
+    return tally, spent
+
+
+def figures(tally: Tally, spent: dict, attempts: int, workers: int) -> dict:
+    booked = len(tally.created)
+    elapsed = spent["elapsed_s"]
+    return {
+        **spent, "attempts": attempts, "booked": booked,
+        "attempts_per_s": round(attempts / elapsed, 1), "bookings_per_s": round(booked / elapsed, 1),
+        "web_cpu_ms_per_attempt": round(1000 * spent["web_cpu_s"] / attempts, 2),
+        "db_cpu_ms_per_attempt": round(1000 * spent["db_cpu_s"] / attempts, 2),
+        "web_cpu_ms_per_booking": round(1000 * spent["web_cpu_s"] / max(booked, 1), 2),
+        # bookings a second that one fully used web core would make at this cost
+        "bookings_per_web_core_s": round(booked / max(spent["web_cpu_s"], 1e-9), 1),
+        "web_cores_used": round(spent["web_cpu_s"] / elapsed, 2), "workers": workers,
+        "booking_latency_ms": latency_summary(tally.latency["booking"]),
+        "availability_latency_ms": latency_summary(tally.latency["availability"]),
+        "statuses": dict(sorted(tally.statuses.items())),
+    }
+
+
+def run(args) -> dict:
+    result: dict = {"cpus": os.cpu_count(), "clients": args.clients}
+    with temp_database("postgres") as url, tempfile.TemporaryDirectory(prefix="bench-logs-") as logs:
+        app = bench_app(url)
+        create_schema(app)
+        quota = load_popular_day(app, "quota", 1, 240)
+        day = load_popular_day(app, "rush", 48, 10)
+        extra = {"WEB_CONCURRENCY": str(args.workers), "GUNICORN_THREADS": str(args.threads)}
+        env = server_env(url, free_port(), extra)
+        with gunicorn("wsgi:app", env, "/healthz", Path(logs)) as server:
+            everyone = [*QUOTA_CITIZENS, *RUSH_CITIZENS]
+            ids = asyncio.run(verify_phones(server.url, everyone))
+            codes = codes_by_phone(app, [phone(n) for n in everyone])
+            proofs = {n: (ids[n], codes[phone(n)]) for n in everyone}
+            asyncio.run(hammer(server.url + "/healthz", 20, 0.5))  # every worker connected
+            tally, spent = measured(server, url, lambda: quota_rush(
+                server.url, quota.slot_ids[0], {n: proofs[n] for n in QUOTA_CITIZENS}, args.clients))
+            result["quota"] = figures(tally, spent, len(QUOTA_CITIZENS), args.workers)
+            result["quota"]["invariants"] = _invariants(app, quota, tally, len(QUOTA_CITIZENS))
+            crowd = Crowd(server.url, day.office, day.service, day.day.isoformat(),
+                          {n: proofs[n] for n in RUSH_CITIZENS}, args.clients, 120, think_s=0.0)
+            tally, spent = measured(server, url, lambda: rush(crowd))
+            result["rush"] = figures(tally, spent, len(RUSH_CITIZENS), args.workers)
+            result["rush"]["invariants"] = _invariants(app, day, tally, len(RUSH_CITIZENS))
+        if args.pgbench_seconds:
+            result["sql_ceiling"] = sql_ceiling(url, [1, args.workers, args.workers * args.threads],
+                                                args.pgbench_seconds, 48)
+            result["rush_ratio_to_sql"] = round(
+                result["rush"]["bookings_per_s"] / result["sql_ceiling"]["bookings_per_s"], 3)
+        dispose(app)
+    return result
+
+
+def _invariants(app, popular, tally: Tally, demand: int) -> dict:
+    checks = {name: ok for name, (ok, _) in check_invariants(app, popular, tally.created, demand).items()}
+    checks["no_5xx"] = tally.server_errors == 0
+    return checks
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=48)
+    parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--pgbench-seconds", type=float, default=5.0, help="0 skips the SQL ceiling")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    result = run(args)
+    print(json.dumps(result, indent=1, ensure_ascii=False))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    failed = [f"{crowd}.{name}" for crowd in ("quota", "rush")
+              for name, ok in result[crowd]["invariants"].items() if not ok]
+    if failed:
+        print("FAILED:", ", ".join(failed), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

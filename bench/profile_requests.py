@@ -1,0 +1,136 @@
+"""Where a rush request's CPU goes: the hot requests through the whole WSGI app, in process.
+
+    .venv/bin/python -m bench.profile_requests --db postgres --n 300 [--profile]
+
+On a throw-away database with the popular day of bench/scenario.py it sends N requests of each
+hot kind through the Flask app as gunicorn would call it (werkzeug's test client runs the
+whole WSGI stack: request hooks, rate-limit decorators, metrics, JSON), and reports per
+request the statements sent, the process's CPU and wall time (PostgreSQL's CPU is not in it:
+it runs in its own processes). `--profile` adds a cProfile of the bookings grouped by package
+(sqlalchemy, psycopg, flask/werkzeug, booking, ...): docs/benchmarks.md has the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `bench` and `booking` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    __package__ = "bench"
+
+from sqlalchemy import event  # noqa: E402
+
+from .common import bench_app, couple, create_schema, dispose, phone, temp_database  # noqa: E402
+from .scenario import load_popular_day, verify_in_process  # noqa: E402
+
+PACKAGES = ("sqlalchemy", "psycopg", "flask", "werkzeug", "flask_limiter", "limits",
+            "prometheus_client", "jinja2", "json", "stdnum", "phonenumbers", "booking")
+
+
+def _package(filename: str) -> str:
+    """The package a profiled function belongs to (site-packages, the product or the stdlib)."""
+    parts = Path(filename).parts
+    for name in PACKAGES:
+        if name in parts:
+            return name
+    if "site-packages" in parts:
+        return parts[parts.index("site-packages") + 1].split(".")[0]
+    return "python" if filename.startswith(("<", "~")) or "lib/python" in filename else "other"
+
+
+def by_package(profile: cProfile.Profile) -> dict[str, float]:
+    """Own time (tottime) per package, as a share of the whole."""
+    totals: Counter = Counter()
+    for (filename, _, _), (_, _, tottime, _, _) in pstats.Stats(profile).stats.items():
+        totals[_package(filename)] += tottime
+    whole = sum(totals.values()) or 1.0
+    return {name: round(100 * value / whole, 1) for name, value in totals.most_common()}
+
+
+class StatementCounter:
+    def __init__(self, engine):
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args):
+        self.count += 1
+
+
+def measure(client, requests, profile: cProfile.Profile | None = None) -> dict:
+    """Send each (method, url, json) once; CPU and wall per request in ms and statuses."""
+    statuses: Counter = Counter()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    if profile:
+        profile.enable()
+    for method, url, body in requests:
+        statuses[client.open(url, method=method, json=body).status_code] += 1
+    if profile:
+        profile.disable()
+    n = max(len(requests), 1)
+    return {"cpu_ms": round(1000 * (time.process_time() - cpu0) / n, 3),
+            "wall_ms": round(1000 * (time.perf_counter() - wall0) / n, 3),
+            "statuses": dict(statuses)}
+
+
+def run(kind: str, n: int, with_profile: bool) -> dict:
+    with temp_database(kind) as url:
+        app = bench_app(url)
+        create_schema(app)
+        popular = load_popular_day(app, "prof", 48, max(1, (2 * n) // 48 + 1))
+        citizens = list(range(10_000, 10_000 + 2 * n))
+        proofs = verify_in_process(app, [phone(c) for c in citizens])
+        day = popular.day.isoformat()
+        client = app.test_client()
+        from booking.extensions import db
+
+        with app.app_context():
+            counter = StatementCounter(db.engine)
+
+        def bookings(people):
+            return [("POST", "/api/v1/bookings",
+                     {"slot_id": popular.slot_ids[i % len(popular.slot_ids)], "phone": phone(c),
+                      "verification_id": proofs[phone(c)][0], "code": proofs[phone(c)][1],
+                      "visitors": couple(c), "lang": "zh"}) for i, c in enumerate(people)]
+
+        availability = [("GET", f"/api/v1/availability?office=prof&service=marriage&from={day}&to={day}",
+                         None)] * n
+        verifications = [("POST", "/api/v1/phone-verifications", {"phone": phone(9_000_000 + i)})
+                         for i in range(n)]
+        result = {}
+        measure(client, bookings(citizens[:20]))  # warm: caches, pool, prepared statements
+        for name, requests in (("booking", bookings(citizens[20:n])),
+                               ("availability", availability),
+                               ("phone_verification", verifications)):
+            before = counter.count
+            result[name] = measure(client, requests)
+            result[name]["statements"] = round((counter.count - before) / len(requests), 2)
+        if with_profile:
+            profile = cProfile.Profile()
+            measure(client, bookings(citizens[n:2 * n]), profile)
+            result["booking_profile"] = by_package(profile)
+            stats = pstats.Stats(profile)
+            stats.sort_stats("cumulative").print_stats(40)
+        dispose(app)
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="postgres")
+    parser.add_argument("--n", type=int, default=300, help="requests of each kind")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args(argv)
+    result = run(args.db, args.n, args.profile)
+    for name, figures in result.items():
+        print(name, figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy import Date, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from . import audit, metrics, scheduling
+from . import audit, metrics, reference, scheduling
 from .errors import (
     BookingClosed,
     DuplicateVisitor,
@@ -45,9 +47,10 @@ from .extensions import db
 from .i18n import LANGUAGES
 from .identity import clean_name, identity_hash, mask_identity, normalize_phone, read_document, safe_text
 from .links import manage_url
-from .models import ACTIVE_STATUSES, Booking, IdentityClaim, Service, Slot, Visitor, utcnow
+from .models import ACTIVE_STATUSES, Booking, Closure, IdentityClaim, Office, Service, Slot, UTCDateTime, utcnow
 from .notify import outbox, texts
 from .parties import check_parties
+from .prepared import Prepared
 from .uow import use_case
 from .verification import check_code, use_code
 from .waiting import holds
@@ -68,9 +71,76 @@ class VisitorInput:
 
 
 @dataclass(frozen=True)
+class VisitorRow:
+    """A visitor as stored: the identity number masked and hashed, never in clear."""
+
+    position: int
+    name: str
+    id_type: str
+    id_masked: str
+    id_hash: str
+
+
+@dataclass(frozen=True)
+class SlotSeen:
+    """A slot as a booking reads it, in one statement without the ORM, with its service (and
+    office) and the closures in force from the process's reference data (booking.reference)."""
+
+    id: int
+    service_id: int
+    office_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    max_bookings: int
+    max_people: int
+    booked_bookings: int
+    booked_people: int
+    status: str
+    service: Service
+    reference: reference.ServiceReference
+
+
+@dataclass(frozen=True)
+class BookingMade:
+    """A booking just written (place_booking), with what its answer and its texts show: the
+    same attributes as a Booking for booking_json and text_values, and nothing to reload."""
+
+    id: int
+    reference: str
+    token_salt: str
+    phone: str
+    lang: str
+    party_size: int
+    source: str
+    slot: Slot | SlotSeen
+    service: Service
+    office: Office
+    visitors: tuple[VisitorRow, ...]
+    created_at: dt.datetime
+    status: str = "booked"
+    cancelled_at: dt.datetime | None = None
+
+    @property
+    def office_id(self) -> int:
+        return self.office.id
+
+    @property
+    def service_id(self) -> int:
+        return self.service.id
+
+
+@dataclass(frozen=True)
 class Booked:
-    booking: Booking
+    """What booking gives back: the booking as written (`made`: no reload) and its manage token.
+    `booking` is the stored Booking, loaded on first use, for operations that go on with it
+    (a walk-in's admission, a test)."""
+
+    made: BookingMade
     token: str
+
+    @functools.cached_property
+    def booking(self) -> Booking:
+        return db.session.get(Booking, self.made.id)
 
 
 # --- references and tokens ---------------------------------------------------------------
@@ -85,9 +155,12 @@ def manage_token(booking: Booking) -> str:
     Derived rather than only random so that later texts (reminders) can carry the link; only
     its hash is stored, and a new salt revokes every earlier link.
     """
+    return _manage_token(booking.reference, booking.token_salt)
+
+
+def _manage_token(reference_: str, salt: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, f"manage:{booking.reference}:{booking.token_salt}".encode(),
-                      hashlib.sha256).digest()
+    digest = hmac.new(key, f"manage:{reference_}:{salt}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode()[:22]
 
 
@@ -120,15 +193,20 @@ def check_window(service: Service, slot: Slot, now: dt.datetime) -> None:
         raise BookingClosed()
 
 
-def check_open(service: Service, slot: Slot) -> None:
-    """The service runs and the slot's day is not closed."""
+def check_open(service: Service, slot: Slot | SlotSeen, closure: Closure | None) -> None:
+    """The service runs and the slot's day is not closed (`closure`: the one in force on the
+    slot's day, closure_of or the reference data)."""
     if service.suspended:
         raise ServiceSuspended()
-    closure = scheduling.closure_for(service, scheduling.local_day(service.office, slot.starts_at))
     if closure is not None:  # its slots are closed too: the reason says why
         raise OfficeClosed(reason=closure.reason)
     if slot.status != "open":
         raise SlotClosed()
+
+
+def closure_of(service: Service, slot: Slot) -> Closure | None:
+    """The closure in force on the slot's local day, read from the database."""
+    return scheduling.closure_for(service, scheduling.local_day(service.office, slot.starts_at))
 
 
 def check_room(slot: Slot, people: int) -> None:
@@ -143,11 +221,11 @@ def check_party_size(service: Service, size: int) -> None:
         raise PartySizeInvalid(min=service.party_size_min, max=service.party_size_max)
 
 
-_ACTIVE_BOOKINGS_OF_PHONE = (
-    select(func.count(Booking.id)).join(Slot, Booking.slot_id == Slot.id)
-    .where(Booking.phone == bindparam("phone"), Booking.status.in_(ACTIVE_STATUSES),
-           Slot.ends_at > bindparam("now"))
-)
+_ACTIVE = ", ".join(f"'{status}'" for status in ACTIVE_STATUSES)
+_ACTIVE_BOOKINGS_OF_PHONE = Prepared(
+    "SELECT count(b.id) FROM booking b JOIN slot s ON b.slot_id = s.id"
+    f" WHERE b.phone = :phone AND b.status IN ({_ACTIVE}) AND s.ends_at > :now",
+    params={"now": UTCDateTime()})
 
 
 def check_phone_limit(phone: str, now: dt.datetime) -> None:
@@ -155,8 +233,7 @@ def check_phone_limit(phone: str, now: dt.datetime) -> None:
 
     The caller holds lock_booker, so parallel bookings of one phone count one after another."""
     limit = current_app.config["MAX_ACTIVE_BOOKINGS_PER_PHONE"]
-    active = db.session.scalar(_ACTIVE_BOOKINGS_OF_PHONE, {"phone": phone, "now": now})
-    if active >= limit:
+    if _ACTIVE_BOOKINGS_OF_PHONE.scalar(phone=phone, now=now) >= limit:
         raise TooManyBookings(limit=limit)
 
 
@@ -189,16 +266,20 @@ def _visitor_input(raw, field: str) -> VisitorInput:
     return VisitorInput(raw.get("name"), raw.get("id_type"), raw.get("id_number"))
 
 
-_CLAIMS_OF_PEOPLE = select(IdentityClaim.booking_id).where(
-    IdentityClaim.id_hash.in_(bindparam("hashes", expanding=True)),
-    IdentityClaim.service_id == bindparam("service_id"), IdentityClaim.day == bindparam("day"))
+# The people's identity hashes go in as one JSON array, whatever their number.
+_HASHES = {"postgresql": "SELECT jsonb_array_elements_text(CAST(:hashes AS jsonb))",
+           "sqlite": "SELECT value FROM json_each(:hashes)"}
+_CLAIMS_OF_PEOPLE = Prepared({
+    dialect: "SELECT booking_id FROM identity_claim"
+             f" WHERE id_hash IN ({hashes}) AND service_id = :service_id AND day = :day"
+    for dialect, hashes in _HASHES.items()}, params={"day": Date()})
 # Whatever the day: the people's claims on this service whose booking is active and to come.
-_ACTIVE_CLAIMS_OF_PEOPLE = (
-    select(IdentityClaim.booking_id).join(Booking, Booking.id == IdentityClaim.booking_id)
-    .join(Slot, Slot.id == Booking.slot_id)
-    .where(IdentityClaim.id_hash.in_(bindparam("hashes", expanding=True)),
-           IdentityClaim.service_id == bindparam("service_id"),
-           Booking.status.in_(ACTIVE_STATUSES), Slot.ends_at > bindparam("now")))
+_ACTIVE_CLAIMS_OF_PEOPLE = Prepared({
+    dialect: "SELECT c.booking_id FROM identity_claim c JOIN booking b ON b.id = c.booking_id"
+             " JOIN slot s ON s.id = b.slot_id"
+             f" WHERE c.id_hash IN ({hashes}) AND c.service_id = :service_id"
+             f" AND b.status IN ({_ACTIVE}) AND s.ends_at > :now"
+    for dialect, hashes in _HASHES.items()}, params={"now": UTCDateTime()})
 
 
 def check_identities_free(service: Service, day: dt.date, hashes: list[str],
@@ -206,14 +287,14 @@ def check_identities_free(service: Service, day: dt.date, hashes: list[str],
     """One active booking per identity per service: per local day (the claim table's key holds
     it), or whatever the day where the service says so (marriage, divorce: the caller holds
     lock_booker). IdentityAlreadyBooked / IdentityHasActiveBooking (409)."""
-    params = {"hashes": hashes, "service_id": service.id}
+    people = json.dumps(hashes)
     if service.person_limit == "service":
-        taken = db.session.scalars(_ACTIVE_CLAIMS_OF_PEOPLE, {**params, "now": utcnow()}).all()
+        taken = _ACTIVE_CLAIMS_OF_PEOPLE.all(hashes=people, service_id=service.id, now=utcnow())
         error = IdentityHasActiveBooking
     else:
-        taken = db.session.scalars(_CLAIMS_OF_PEOPLE, {**params, "day": day}).all()
+        taken = _CLAIMS_OF_PEOPLE.all(hashes=people, service_id=service.id, day=day)
         error = IdentityAlreadyBooked
-    if any(other != booking_id for other in taken):
+    if any(other != booking_id for (other,) in taken):
         raise error()
 
 
@@ -228,16 +309,36 @@ def lock_booker(service: Service, phone: str, hashes: list[str]) -> None:
     keys = [f"bookings-of-phone:{phone}"]
     if service.person_limit == "service":
         keys += [f"person:{service.id}:{digest}" for digest in set(hashes)]
-    db.session.execute(_LOCK_KEYS, {"keys": sorted(keys)})
+    _LOCK_KEYS.all(keys=sorted(keys))
 
 
 # One statement for the phone and the whole party (the hot path counts statements:
 # tests/test_query_counts.py).
-_LOCK_KEYS = text("SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k")
+_LOCK_KEYS = Prepared({"postgresql": "SELECT pg_advisory_xact_lock(hashtext(k))"
+                                     " FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k"})
+
+# The slot and the reference version in one statement; its service, office and closures come
+# from the process's copy of that version (booking.reference).
+_SLOT_SEEN = Prepared(
+    "SELECT id, service_id, office_id, starts_at, ends_at, max_bookings, max_people, booked_bookings,"
+    " booked_people, status, (SELECT version FROM reference_version WHERE id = 1) AS version"
+    " FROM slot WHERE id = :slot_id",
+    columns={"starts_at": UTCDateTime(), "ends_at": UTCDateTime()})
 
 
-# The slot with its service and office in one query: every booking reads all three. Like the
-# other statements of a booking, built once: building one costs about as much as running it.
+def _see_slot(slot_id) -> SlotSeen:
+    """The slot to book, UnknownSlot when there is none (or the id is no id)."""
+    try:
+        row = _SLOT_SEEN.first(slot_id=int(slot_id)) if 0 < int(slot_id) < 2**63 else None
+    except (TypeError, ValueError, OverflowError):
+        row = None
+    found = row and reference.service_reference(row[1], row[10] or 0)
+    if not found:
+        raise UnknownSlot()
+    return SlotSeen(*row[:10], service=found.service, reference=found)
+
+
+# A slot with its service and office, through the ORM: for operations on a stored booking.
 _SLOT_WITH_SERVICE = (select(Slot).where(Slot.id == bindparam("slot_id"))
                       .options(joinedload(Slot.service).joinedload(Service.office)))
 
@@ -252,12 +353,14 @@ def _load_slot(slot_id) -> Slot:
     return slot
 
 
-def _claim_identities(booking: Booking, hashes: list[str], day: dt.date) -> None:
-    for digest in hashes:
-        db.session.add(IdentityClaim(id_hash=digest, service_id=booking.service_id, day=day,
-                                     booking_id=booking.id))
+_INSERT_CLAIM = Prepared("INSERT INTO identity_claim (id_hash, service_id, day, booking_id)"
+                         " VALUES (:id_hash, :service_id, :day, :booking_id)", params={"day": Date()})
+
+
+def _claim_identities(booking: Booking | BookingMade, hashes: list[str], day: dt.date) -> None:
     try:
-        db.session.flush()
+        _INSERT_CLAIM.many([{"id_hash": digest, "service_id": booking.service_id, "day": day,
+                             "booking_id": booking.id} for digest in hashes])
     except IntegrityError:
         # Another request claimed the same person between our check and our insert; the
         # use case rolls back.
@@ -283,26 +386,27 @@ def book(**fields) -> Booked:
     return metrics.count_booking_outcome(_book, **fields)
 
 
-@use_case(keep_loaded=True)
+@use_case
 def _book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str = "web",
-         verification: tuple[str, str] | None = None, now: dt.datetime | None = None) -> Booked:
+          verification: tuple[str, str] | None = None, now: dt.datetime | None = None) -> Booked:
     """Book a slot for visitors, texting the phone. A use case; raises a BookingError otherwise.
 
     `verification` (id, code) proves the phone; only staff-entered walk-ins go without one.
+    The hot path of a rush: every statement is a Prepared one (tests/test_query_counts.py).
     """
     now = now or utcnow()
     if lang not in LANGUAGES:
         raise InvalidLanguage()
     phone = normalize_phone(phone, current_app.config["PHONE_DEFAULT_REGION"])
     people = clean_visitors(visitors)
-    slot = _load_slot(slot_id)
+    slot = _see_slot(slot_id)
     service = slot.service
+    day = scheduling.local_day(service.office, slot.starts_at)
     check_party_size(service, len(people))
-    check_open(service, slot)
+    check_open(service, slot, slot.reference.closure_on(day))
     if source != "walk_in":  # walk-ins take the running slot at the door (queue.walk_in)
         check_window(service, slot, now)
     check_room(slot, len(people))
-    day = scheduling.local_day(service.office, slot.starts_at)
     check_parties(service.kind, [visitor for visitor, _ in people], day)
     hashes = [digest for _, digest in people]
     # The code first: whether a person or a phone already has bookings is told only to
@@ -313,50 +417,72 @@ def _book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str 
     check_phone_limit(phone, now)
     if proof is not None:
         use_code(proof, now)
-    visitor_rows = [
-        Visitor(position=i, name=v.name, id_type=v.id_type, id_masked=mask_identity(v.id_number),
-                id_hash=digest)
-        for i, (v, digest) in enumerate(people)
-    ]
-    return place_booking(slot, phone=phone, lang=lang, source=source, visitors=visitor_rows, now=now)
+    rows = [VisitorRow(i, v.name, v.id_type, mask_identity(v.id_number), digest)
+            for i, (v, digest) in enumerate(people)]
+    return place_booking(slot, phone=phone, lang=lang, source=source, visitors=rows, now=now)
 
 
-def place_booking(slot: Slot, *, phone: str, lang: str, source: str, visitors: list[Visitor],
-                  now: dt.datetime) -> Booked:
+_INSERT_BOOKING = Prepared(
+    "INSERT INTO booking (reference, token_salt, token_hash, slot_id, service_id, office_id, phone,"
+    " lang, party_size, status, source, created_at, updated_at, ics_sequence) VALUES (:reference,"
+    " :token_salt, :token_hash, :slot_id, :service_id, :office_id, :phone, :lang, :party_size,"
+    " 'booked', :source, :now, :now, 0) RETURNING id",
+    params={"now": UTCDateTime()})
+_INSERT_VISITOR = Prepared(
+    "INSERT INTO visitor (booking_id, position, name, id_type, id_masked, id_hash)"
+    " VALUES (:booking_id, :position, :name, :id_type, :id_masked, :id_hash)")
+_INSERT_TEXT = Prepared(
+    "INSERT INTO sms_message (booking_id, phone, lang, kind, params, sealed, status, attempts,"
+    " next_attempt_at, created_at, updated_at) VALUES (:booking_id, :phone, :lang, :kind, :params,"
+    " :sealed, 'pending', 0, :now, :now, :now)",
+    params={"now": UTCDateTime()})
+_INSERT_AUDIT = Prepared(
+    "INSERT INTO audit_event (at, actor, staff_user_id, office_id, booking_id, action, detail)"
+    " VALUES (:now, :actor, :staff_user_id, :office_id, :booking_id, :action, :detail)",
+    params={"now": UTCDateTime()})
+
+
+def place_booking(slot: Slot | SlotSeen, *, phone: str, lang: str, source: str,
+                  visitors: list[VisitorRow], now: dt.datetime) -> Booked:
     """Write a booking whose rules were checked: its visitors (masked, hashed), identity
     claims, text (a walk-in's comes once admitted, from hall.walkins) and audit event, and take
     its places last. Part of the caller's use case; SlotFull or IdentityAlreadyBooked roll it
-    back. book() and a waiting-list claim (waiting/entries.py) both end here."""
+    back. book() and a waiting-list claim (waiting/entries.py) both end here.
+
+    Written with Prepared statements, not the ORM: the answer carries a BookingMade; an
+    operation that goes on with the stored Booking uses Booked.booking, which loads it.
+    """
     service = slot.service
-    booking = Booking(
-        reference=new_reference(), token_salt=secrets.token_hex(8),
-        # bandit B106: a placeholder, not a password; set from the token just below
-        token_hash="",  # nosec B106
-        slot=slot, service=service, office_id=service.office_id, phone=phone, lang=lang,
-        party_size=len(visitors), source=source, created_at=now,
-    )
-    token = manage_token(booking)
-    booking.token_hash = _token_hash(token)
-    booking.visitors = visitors
-    db.session.add(booking)
-    db.session.flush()
-    _claim_identities(booking, [v.id_hash for v in visitors],
-                      scheduling.local_day(service.office, slot.starts_at))
+    office = service.office
+    reference_, salt = new_reference(), secrets.token_hex(8)
+    token = _manage_token(reference_, salt)
+    booking_id = _INSERT_BOOKING.scalar(
+        reference=reference_, token_salt=salt, token_hash=_token_hash(token), slot_id=slot.id,
+        service_id=service.id, office_id=office.id, phone=phone, lang=lang,
+        party_size=len(visitors), source=source, now=now)
+    booking = BookingMade(booking_id, reference_, salt, phone, lang, len(visitors), source, slot,
+                          service, office, tuple(visitors), now)
+    _INSERT_VISITOR.many([{"booking_id": booking_id, "position": v.position, "name": v.name,
+                           "id_type": v.id_type, "id_masked": v.id_masked, "id_hash": v.id_hash}
+                          for v in visitors])
+    _claim_identities(booking, [v.id_hash for v in visitors], scheduling.local_day(office, slot.starts_at))
     if source != "walk_in":  # a walk-in is texted once admitted, by hall.walkins
-        outbox.enqueue("booked", phone, lang, booking, **text_values(booking, token))
-    audit.record("booked", actor="staff" if source == "walk_in" else "citizen", booking=booking,
-                 source=source)
-    db.session.flush()
+        _INSERT_TEXT.rowcount(now=now, **outbox.message_values(
+            "booked", phone, lang, booking_id, **text_values(booking, token)))
+    _INSERT_AUDIT.rowcount(now=now, **audit.event_values(
+        "booked", actor="staff" if source == "walk_in" else "citizen", booking_id=booking_id,
+        office_id=office.id, source=source))
     _take_places(slot, len(visitors))
     return Booked(booking, token)
 
 
-def _take_places(slot: Slot, people: int) -> None:
+def _take_places(slot: Slot | SlotSeen, people: int) -> None:
     """Reserve the places last, just before the commit: on PostgreSQL the popular slot's row
     stays locked from this UPDATE to the commit, so everything else is written before it.
     If the slot is full, the use case rolls the booking back."""
     scheduling.reserve(slot.id, people)
-    db.session.expire(slot, ["booked_bookings", "booked_people"])  # the UPDATE changed them
+    if isinstance(slot, Slot):
+        db.session.expire(slot, ["booked_bookings", "booked_people"])  # the UPDATE changed them
 
 
 def _set_status(booking: Booking, allowed: tuple[str, ...], *conditions, **values) -> None:
@@ -437,7 +563,7 @@ def reschedule(booking: Booking, new_slot_id, *, now: dt.datetime | None = None)
     if booking.status not in CANCELLABLE:
         raise NotActive()
     service = booking.service
-    check_open(service, slot)
+    check_open(service, slot, closure_of(service, slot))
     check_window(service, slot, now)
     day = scheduling.local_day(service.office, slot.starts_at)
     hashes = [visitor.id_hash for visitor in booking.visitors]

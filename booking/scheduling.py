@@ -13,6 +13,7 @@ from sqlalchemy.orm import contains_eager
 from .errors import SlotFull
 from .extensions import db
 from .models import Booking, Closure, Office, OpeningHours, Service, Slot, utcnow
+from .prepared import Prepared
 
 
 def local_datetime(office: Office, day: dt.date, time: dt.time) -> dt.datetime:
@@ -175,25 +176,20 @@ def _bookable(service: Service, slots: list[Slot], closed: dict[dt.date, Closure
     return result
 
 
-_TAKE_PLACES = (
-    update(Slot)
-    .where(Slot.id == bindparam("slot_id"), Slot.status == "open",
-           Slot.booked_bookings + 1 <= Slot.max_bookings,
-           Slot.booked_people + bindparam("people") <= Slot.max_people)
-    .values(booked_bookings=Slot.booked_bookings + 1,
-            booked_people=Slot.booked_people + bindparam("people"))
-    .execution_options(synchronize_session=False)
-)
+_TAKE_PLACES = Prepared(
+    "UPDATE slot SET booked_bookings = booked_bookings + 1, booked_people = booked_people + :people"
+    " WHERE id = :slot_id AND status = 'open' AND booked_bookings + 1 <= max_bookings"
+    " AND booked_people + :people <= max_people")
 
 
 def reserve(slot_id: int, people: int) -> None:
     """Take one booking and `people` places in a slot, or raise SlotFull.
 
     One conditional UPDATE: the database checks and changes the counters in one step, so two
-    racing requests can never both take the last place, on SQLite or PostgreSQL.
+    racing requests can never both take the last place, on SQLite or PostgreSQL. Objects the
+    session holds for the slot are not refreshed: the caller expires what it keeps.
     """
-    result = db.session.execute(_TAKE_PLACES, {"slot_id": slot_id, "people": people})
-    if result.rowcount != 1:
+    if _TAKE_PLACES.rowcount(slot_id=slot_id, people=people) != 1:
         raise SlotFull()
 
 

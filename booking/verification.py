@@ -8,13 +8,14 @@ import hmac
 import secrets
 
 from flask import current_app
-from sqlalchemy import bindparam, text, update
+from sqlalchemy import text
 
 from .errors import TooManyCodes, VerificationFailed
 from .extensions import db
 from .identity import ascii_digits, normalize_phone, safe_text
-from .models import PhoneVerification, utcnow
+from .models import PhoneVerification, UTCDateTime, utcnow
 from .notify import outbox
+from .prepared import Prepared
 from .uow import keeping_writes, use_case
 
 CODE_VALID_FOR = dt.timedelta(minutes=10)
@@ -68,12 +69,12 @@ def codes_sent_since(phone: str, since: dt.datetime) -> int:
 
 # A try is spent before the code is compared, in one conditional UPDATE: parallel guesses at one
 # code queue on its row, and no more than MAX_TRIES comparisons are ever made.
-_SPEND_TRY = (update(PhoneVerification)
-              .where(PhoneVerification.id == bindparam("v_id"), PhoneVerification.phone == bindparam("v_phone"),
-                     PhoneVerification.used_at.is_(None), PhoneVerification.expires_at > bindparam("v_now"),
-                     PhoneVerification.attempts < MAX_TRIES)
-              .values(attempts=PhoneVerification.attempts + 1)
-              .returning(PhoneVerification.code_hash))
+_SPEND_TRY = Prepared(
+    "UPDATE phone_verification SET attempts = attempts + 1 WHERE id = :v_id AND phone = :v_phone"
+    f" AND used_at IS NULL AND expires_at > :v_now AND attempts < {MAX_TRIES} RETURNING code_hash",
+    params={"v_now": UTCDateTime()})
+_USE_CODE = Prepared("UPDATE phone_verification SET used_at = :now WHERE id = :v_id AND used_at IS NULL",
+                     params={"now": UTCDateTime()})
 
 
 def check_code(verification_id: str, code: str, *, phone: str, now: dt.datetime | None = None) -> str:
@@ -89,8 +90,7 @@ def check_code(verification_id: str, code: str, *, phone: str, now: dt.datetime 
     verification_id = safe_text(verification_id, 32)
     if not isinstance(phone, str):  # a normalised number or nothing: never a guess at the SQL
         raise VerificationFailed()
-    stored = db.session.execute(_SPEND_TRY, {"v_id": verification_id, "v_phone": phone,
-                                             "v_now": now or utcnow()}).scalar()
+    stored = _SPEND_TRY.scalar(v_id=verification_id, v_phone=phone, v_now=now or utcnow())
     if stored is None:
         raise VerificationFailed()
     # Typed as １２３４５６ on a full-width keyboard, it is the same code: judged as ASCII digits.
@@ -102,9 +102,5 @@ def check_code(verification_id: str, code: str, *, phone: str, now: dt.datetime 
 
 def use_code(verification_id: str, now: dt.datetime) -> None:
     """Mark the code used, once: VerificationFailed if another request used it first."""
-    result = db.session.execute(
-        update(PhoneVerification)
-        .where(PhoneVerification.id == verification_id, PhoneVerification.used_at.is_(None))
-        .values(used_at=now).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if _USE_CODE.rowcount(v_id=verification_id, now=now) != 1:
         raise VerificationFailed()

@@ -253,10 +253,10 @@ def create_booking():
                          source="api", verification=(verification_id, code))
     # Nobody has declared for a booking made just now: not cleared, and nothing to read
     # after the commit (which would take a connection and a transaction of its own).
-    answer = booking_json(done.booking, done.token, cleared=False)
+    answer = booking_json(done.made, done.token, cleared=False)
     answer["token"] = done.token
     response = jsonify(answer)
-    response.headers["Location"] = f"/api/v1/bookings/{done.booking.reference}"
+    response.headers["Location"] = f"/api/v1/bookings/{done.made.reference}"
     return response, 201
 
 

@@ -75,7 +75,7 @@ def show_waiting_entry(reference: str):
 def claim_waiting_place(reference: str):
     """Book the place offered; 201 with the booking, as POST /bookings answers."""
     done = entries.claim_offer(entries.find_entry(reference, _token()), source="api")
-    answer_ = booking_json(done.booking, done.token, cleared=False) | {"token": done.token}
+    answer_ = booking_json(done.made, done.token, cleared=False) | {"token": done.token}
     return jsonify(answer_), 201
 
 

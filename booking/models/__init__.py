@@ -5,6 +5,7 @@
 - health.py   health rules, declarations, door refusals, door days, ticket counters
 - staff.py    capacity reviews
 - notify.py   inbound replies, opt-outs, notices sent once
+- reference.py the reference data's version (moved by triggers)
 - waiting.py  the waiting list: entries, their visitors, held places, rationing settings,
               proof-of-work challenges used
 
@@ -37,10 +38,13 @@ from .core import (
 )
 from .health import HEALTH_CODES, REFUSAL_REASONS, DoorDay, DoorRefusal, HealthDeclaration, HealthRules, TicketCounter
 from .notify import InboundMessage, PhoneOptOut, SmsNotice
+from .reference import REFERENCE_TABLES, ReferenceVersion
 from .staff import CapacityReview
 from .waiting import ChallengeUse, RationingSettings, WaitingEntry, WaitingHold, WaitingVisitor
 
 __all__ = [
+    "REFERENCE_TABLES",
+    "ReferenceVersion",
     "ACTIVE_STATUSES", "BOOKING_STATUSES", "ID_TYPES", "PERSON_LIMITS", "SERVICE_KINDS", "STAFF_ROLES", "ApiToken",
     "AuditEvent", "Booking", "Closure", "IdentityClaim", "Office", "OpeningHours", "PhoneVerification",
     "Service", "Slot", "SmsMessage", "StaffUser", "UTCDateTime", "Visitor", "utcnow",

@@ -34,23 +34,28 @@ def enqueue(kind: str, phone: str, lang: str, booking: Booking | None = None,
             **values) -> SmsMessage:
     """Add the text of `kind` owed to `phone` to the session (the caller commits).
 
-    `values` are the kind's template values (texts.TEXTS), as strings. What is stored: the
-    non-secret ones as JSON; a `link` of a kind in texts.LINKS not at all (the worker derives
-    it from the booking at send time); other secret ones (a verification code) sealed. The
-    gateway renders the text when it sends it. Raises KeyError for an unknown kind.
+    `values` are the kind's template values (texts.TEXTS), as strings: see message_values
+    for what is stored. Raises KeyError for an unknown kind.
     """
+    message = SmsMessage(**message_values(kind, phone, lang, booking.id if booking else None, **values))
+    db.session.add(message)
+    return message
+
+
+def message_values(kind: str, phone: str, lang: str, booking_id: int | None, **values) -> dict:
+    """A text's columns as the outbox stores it: the non-secret values as JSON; a `link` of a
+    kind in texts.LINKS not at all (the worker derives it from the booking at send time);
+    other secret ones (a verification code) sealed. The gateway renders the text when it sends
+    it. KeyError for an unknown kind. enqueue() and the booking's own insert
+    (bookings.place_booking) both store these."""
     texts.TEXTS[kind]  # noqa: B018 - an unknown kind fails here, in the caller's transaction
     public = {k: str(v) for k, v in values.items() if k not in SECRET_VALUES}
     secret = {k: str(v) for k, v in values.items() if k in SECRET_VALUES}
-    if booking is not None and kind in texts.LINKS:
+    if booking_id is not None and kind in texts.LINKS:
         secret.pop("link", None)
-    message = SmsMessage(
-        kind=kind, phone=phone, lang=lang, params=json.dumps(public, ensure_ascii=False),
-        sealed=sealed.seal(secret, phone) if secret else None,
-        booking_id=booking.id if booking else None,
-    )
-    db.session.add(message)
-    return message
+    return {"kind": kind, "phone": phone, "lang": lang,
+            "params": json.dumps(public, ensure_ascii=False),
+            "sealed": sealed.seal(secret, phone) if secret else None, "booking_id": booking_id}
 
 
 @use_case

@@ -24,7 +24,7 @@ from ..errors import BookingClosed, BookingError, InvalidLanguage, NotFound, Not
 from ..extensions import db
 from ..i18n import LANGUAGES, day_text
 from ..identity import mask_identity, normalize_phone, safe_text
-from ..models import Service, Visitor, WaitingEntry, WaitingVisitor, utcnow
+from ..models import Service, WaitingEntry, WaitingVisitor, utcnow
 from ..notify import outbox
 from ..uow import use_case
 from ..verification import check_code, use_code
@@ -199,7 +199,7 @@ def claim_offer(entry: WaitingEntry, *, source: str = "web", now: dt.datetime | 
     if taken.rowcount != 1 or not holds.claim_hold(entry.hold_id, now):
         raise NoOffer()
     done = _book_held(entry, source, now)
-    entry.booking_id = done.booking.id
+    entry.booking_id = done.made.id
     return done
 
 
@@ -207,14 +207,14 @@ def _book_held(entry: WaitingEntry, source: str, now: dt.datetime) -> bookings.B
     """The booking rules at claim time, then the booking itself (bookings.place_booking)."""
     slot = entry.hold.slot
     service = slot.service
-    bookings.check_open(service, slot)
+    bookings.check_open(service, slot, bookings.closure_of(service, slot))
     bookings.check_window(service, slot, now)
     hashes = [v.id_hash for v in entry.visitors]
     bookings.lock_booker(service, entry.phone, hashes)
     bookings.check_identities_free(service, entry.day, hashes)
     bookings.check_phone_limit(entry.phone, now)
-    visitors = [Visitor(position=v.position, name=v.name, id_type=v.id_type,
-                        id_masked=v.id_masked, id_hash=v.id_hash) for v in entry.visitors]
+    visitors = [bookings.VisitorRow(v.position, v.name, v.id_type, v.id_masked, v.id_hash)
+                for v in entry.visitors]
     return bookings.place_booking(slot, phone=entry.phone, lang=entry.lang, source=source,
                           visitors=visitors, now=now)
 

@@ -91,7 +91,7 @@ def visitors_form(slot_id: int):
 def bookable_now(slot: Slot) -> dict[str, str]:
     """Say at once when a slot can no longer be booked (a stale link), by the booking rules."""
     try:
-        bookings.check_open(slot.service, slot)
+        bookings.check_open(slot.service, slot, bookings.closure_of(slot.service, slot))
         bookings.check_window(slot.service, slot, utcnow())
     except BookingError as err:
         return error_map(err)
@@ -137,7 +137,7 @@ def submit(slot_id: int):
         return just_taken(slot, form, err)
     except BookingError as err:
         return render_form(slot, form, error_map(err), err.status)
-    return redirect(url_for("web.booked", reference=booked.booking.reference, token=booked.token), 303)
+    return redirect(url_for("web.booked", reference=booked.made.reference, token=booked.token), 303)
 
 
 def precheck(form: BookingForm) -> dict[str, str]:

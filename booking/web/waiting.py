@@ -101,7 +101,7 @@ def waiting_claim(reference: str, token: str):
         done = entries.claim_offer(entry, source="web")
     except BookingError as err:
         return entry_page(entry, token, error_map(err), err.status)
-    return redirect(url_for("web.booked", reference=done.booking.reference, token=done.token), 303)
+    return redirect(url_for("web.booked", reference=done.made.reference, token=done.token), 303)
 
 
 @bp.post("/w/<reference>/<token>/leave")

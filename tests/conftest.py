@@ -31,6 +31,9 @@ POSTGRES_SERVER = os.environ.get("TEST_POSTGRES_URL",
                                  "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 if make_url(POSTGRES_SERVER).password:  # pg_dump and pg_restore (the restore drill) log in too
     os.environ.setdefault("PGPASSWORD", make_url(POSTGRES_SERVER).password)
+# The benchmarks' throw-away databases (bench/common.py, tests/test_bench_smoke.py) go on the same
+# server as this role: its maintenance database, not the superuser that only trusts local logins.
+os.environ.setdefault("BENCH_POSTGRES_URL", POSTGRES_SERVER.rsplit("/", 1)[0] + "/postgres")
 # xdist worker "gw3" -> Redis database 12: workers never share keys (nor FLUSHDB each other).
 WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - WORKER % 12}")

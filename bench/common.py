@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, exc, text
 from stdnum.cn import ric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,11 +186,10 @@ def _stat(pid: int) -> list[str]:
 def children(pid: int) -> list[int]:
     """The live processes whose parent is `pid` (Linux /proc)."""
     found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError, IndexError):
-                if int(_stat(int(entry))[1]) == pid:
-                    found.append(int(entry))
+    for child in _all_pids():
+        with contextlib.suppress(OSError, IndexError):
+            if int(_stat(child)[1]) == pid:
+                found.append(child)
     return found
 
 
@@ -215,11 +214,27 @@ def rss_mb(pid: int) -> float:
 
 def postgres_pids(database_url: str) -> list[int]:
     """The local PostgreSQL server's processes: the postmaster and all its children (backends of
-    every database and the background writers: what the database spends on our work)."""
+    every database and the background writers: what the database spends on our work). A role
+    that may not read the data directory's place gets every process named postgres instead."""
     engine = create_engine(database_url)
-    with engine.connect() as conn:
-        folder = conn.execute(text("SHOW data_directory")).scalar()
-    engine.dispose()
-    with open(Path(folder) / "postmaster.pid") as f:
-        postmaster = int(f.readline())
-    return [postmaster, *children(postmaster)]
+    try:
+        with engine.connect() as conn:
+            folder = conn.execute(text("SHOW data_directory")).scalar()
+        with open(Path(folder) / "postmaster.pid") as f:
+            postmaster = int(f.readline())
+        return [postmaster, *children(postmaster)]
+    except (OSError, ValueError, exc.DBAPIError):
+        return [pid for pid in _all_pids() if _comm(pid) == "postgres"]
+    finally:
+        engine.dispose()
+
+
+def _all_pids() -> list[int]:
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+
+
+def _comm(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    return ""

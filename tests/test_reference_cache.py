@@ -26,6 +26,14 @@ def book(slot_id: int, n: int):
                          verification=verified(phone))
 
 
+def close_by_sql(office_id: int, day: dt.date) -> None:
+    """A whole-office closure for one day, written as an operator would in SQL; committed."""
+    db.session.execute(text("INSERT INTO closure (office_id, service_id, first_day, last_day, reason,"
+                            " reason_en, created_at) VALUES (:office, NULL, :day, :day, '停电检修', '', :now)"),
+                       {"office": office_id, "day": day, "now": dt.datetime(2026, 1, 1)})
+    db.session.commit()
+
+
 def two_slots():
     service = make_service(make_office())
     first, second = make_slot(service, days_ahead=2), make_slot(service, days_ahead=3)
@@ -37,12 +45,7 @@ def two_slots():
 def test_every_change_to_a_reference_table_moves_the_version(any_app, table):
     with any_app.app_context():
         service, slot, _ = two_slots()
-        db.session.execute(text("INSERT INTO closure (office_id, service_id, first_day, last_day,"
-                                " reason, reason_en, created_at) VALUES (:office, NULL, :day, :day,"
-                                " 'x', '', :now)"),
-                           {"office": service.office_id, "day": dt.date(2030, 1, 1),
-                            "now": dt.datetime(2026, 1, 1)})
-        db.session.commit()
+        close_by_sql(service.office_id, dt.date(2030, 1, 1))
         column = {"office": "hall_limit", "service": "slot_minutes", "opening_hours": "weekday",
                   "closure": "first_day"}[table]
         before = version()
@@ -70,12 +73,7 @@ def test_a_closure_made_after_the_copy_refuses_bookings_on_its_days(any_app):
         service, first, second = two_slots()
         book(first.id, 0)
         day = second.starts_at.astimezone(service.office.tz).date()
-        # Written as an operator would in SQL: the slot itself stays open, the closure refuses.
-        db.session.execute(text("INSERT INTO closure (office_id, service_id, first_day, last_day,"
-                                " reason, reason_en, created_at) VALUES (:office, NULL, :day, :day,"
-                                " '停电检修', '', :now)"),
-                           {"office": service.office_id, "day": day, "now": dt.datetime(2026, 1, 1)})
-        db.session.commit()
+        close_by_sql(service.office_id, day)  # the slot itself stays open: the closure refuses
         with pytest.raises(OfficeClosed):
             book(second.id, 1)
 

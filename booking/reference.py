@@ -67,9 +67,10 @@ def service_reference(service_id: int, version: int) -> ServiceReference | None:
 
 
 def _load(service_id: int) -> ServiceReference | None:
-    """Read the version and the service, office and closures in one read-only transaction of
-    their own (never the caller's, which may hold SQLite's write lock), then detach them."""
-    with Session(db.engine.execution_options(read_only=True), expire_on_commit=False) as session:
+    """Read the version, then the service, office and closures, on the caller's own connection
+    and transaction (a second connection per request could exhaust the pool: every holder
+    waiting for another), through a session of their own, which leaves them detached."""
+    with Session(bind=db.session.connection(), expire_on_commit=False) as session:
         version = session.scalar(select(ReferenceVersion.version).where(ReferenceVersion.id == 1)) or 0
         service = session.scalars(select(Service).where(Service.id == service_id)
                                   .options(joinedload(Service.office))).first()

@@ -10,13 +10,13 @@ each rule lives in one place. Every change that a race could break is one condit
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import Date, bindparam, delete, select, update
@@ -59,7 +59,7 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read al
 CANCELLABLE = ("booked", "confirmed")
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class VisitorInput:
     """A visitor as typed; once cleaned, with what the document's digits say (None: nothing)."""
 
@@ -70,7 +70,7 @@ class VisitorInput:
     sex: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class VisitorRow:
     """A visitor as stored: the identity number masked and hashed, never in clear."""
 
@@ -81,7 +81,7 @@ class VisitorRow:
     id_hash: str
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class SlotSeen:
     """A slot as a booking reads it, in one statement without the ORM, with its service (and
     office) and the closures in force from the process's reference data (booking.reference)."""
@@ -100,7 +100,7 @@ class SlotSeen:
     reference: reference.ServiceReference
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class BookingMade:
     """A booking just written (place_booking), with what its answer and its texts show: the
     same attributes as a Booking for booking_json and text_values, and nothing to reload."""
@@ -129,7 +129,7 @@ class BookingMade:
         return self.service.id
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Booked:
     """What booking gives back: the booking as written (`made`: no reload) and its manage token.
     `booking` is the stored Booking, loaded on first use, for operations that go on with it
@@ -360,7 +360,7 @@ _INSERT_CLAIM = Prepared("INSERT INTO identity_claim (id_hash, service_id, day, 
                          " VALUES (:id_hash, :service_id, :day, :booking_id)", params={"day": Date()})
 
 
-def _claim_identities(booking: Booking | BookingMade, hashes: list[str], day: dt.date) -> None:
+def _claim_identities(booking: Booking, hashes: list[str], day: dt.date) -> None:
     try:
         _INSERT_CLAIM.many([{"id_hash": digest, "service_id": booking.service_id, "day": day,
                              "booking_id": booking.id} for digest in hashes])
@@ -445,48 +445,104 @@ _INSERT_AUDIT = Prepared(
     params={"now": UTCDateTime()})
 
 
+# PostgreSQL: the booking's writes in one statement (data-modifying WITH queries, PostgreSQL's
+# documentation 7.8.4). The places are taken first, in the same statement, and every row
+# hangs on that UPDATE: a full slot writes nothing and the statement returns no id.
+_WRITE_BOOKING = Prepared({"postgresql": """
+WITH places AS (
+  UPDATE slot SET booked_bookings = booked_bookings + 1, booked_people = booked_people + :party_size
+  WHERE id = :slot_id AND status = 'open' AND booked_bookings + 1 <= max_bookings
+    AND booked_people + :party_size <= max_people
+  RETURNING id),
+booking_row AS (
+  INSERT INTO booking (reference, token_salt, token_hash, slot_id, service_id, office_id, phone, lang,
+                       party_size, status, source, created_at, updated_at, ics_sequence)
+  SELECT :reference, :token_salt, :token_hash, places.id, :service_id, :office_id, :phone, :lang,
+         :party_size, 'booked', :source, :now, :now, 0 FROM places
+  RETURNING id),
+people AS (
+  SELECT * FROM jsonb_to_recordset(CAST(:visitors AS jsonb))
+    AS p(position int, name text, id_type text, id_masked text, id_hash text)),
+visitor_rows AS (
+  INSERT INTO visitor (booking_id, position, name, id_type, id_masked, id_hash)
+  SELECT booking_row.id, people.position, people.name, people.id_type, people.id_masked, people.id_hash
+  FROM booking_row, people),
+claim_rows AS (
+  INSERT INTO identity_claim (id_hash, service_id, day, booking_id)
+  SELECT people.id_hash, :service_id, :day, booking_row.id FROM booking_row, people),
+text_row AS (
+  INSERT INTO sms_message (booking_id, phone, lang, kind, params, sealed, status, attempts,
+                           next_attempt_at, created_at, updated_at)
+  SELECT booking_row.id, :phone, :lang, :text_kind, :text_params, :text_sealed, 'pending', 0,
+         :written, :written, :written FROM booking_row WHERE :texted),
+event_row AS (
+  INSERT INTO audit_event (at, actor, staff_user_id, office_id, booking_id, action, detail)
+  SELECT :written, :actor, NULL, :office_id, booking_row.id, :action, :detail FROM booking_row)
+SELECT id FROM booking_row"""}, params={"now": UTCDateTime(), "written": UTCDateTime(), "day": Date()})
+
+
 def place_booking(slot: Slot | SlotSeen, *, phone: str, lang: str, source: str,
                   visitors: list[VisitorRow], now: dt.datetime) -> Booked:
     """Write a booking whose rules were checked: its visitors (masked, hashed), identity
-    claims, text (a walk-in's comes once admitted, from hall.walkins) and audit event, and take
-    its places last. Part of the caller's use case; SlotFull or IdentityAlreadyBooked roll it
-    back. book() and a waiting-list claim (waiting/entries.py) both end here.
+    claims, text (a walk-in's comes once admitted, from hall.walkins) and audit event, and its
+    places. Part of the caller's use case; SlotFull or IdentityAlreadyBooked roll it back.
+    book() and a waiting-list claim (waiting/entries.py) both end here.
 
-    Written with Prepared statements, not the ORM: the answer carries a BookingMade; an
-    operation that goes on with the stored Booking uses Booked.booking, which loads it.
+    Written with Prepared statements, not the ORM: on PostgreSQL in one statement, on SQLite
+    one after another (it has no writing WITH queries), the places last. The answer carries a
+    BookingMade; an operation that goes on with the stored Booking uses Booked.booking.
     """
-    service = slot.service
-    office = service.office
+    service, office = slot.service, slot.service.office
     reference_, salt = new_reference(), secrets.token_hex(8)
     token = _manage_token(reference_, salt)
-    booking_id = _INSERT_BOOKING.scalar(
-        reference=reference_, token_salt=salt, token_hash=_token_hash(token), slot_id=slot.id,
-        service_id=service.id, office_id=office.id, phone=phone, lang=lang,
-        party_size=len(visitors), source=source, now=now)
-    booking = BookingMade(booking_id, reference_, salt, phone, lang, len(visitors), source, slot,
-                          service, office, tuple(visitors), now)
-    _INSERT_VISITOR.many([{"booking_id": booking_id, "position": v.position, "name": v.name,
-                           "id_type": v.id_type, "id_masked": v.id_masked, "id_hash": v.id_hash}
-                          for v in visitors])
-    _claim_identities(booking, [v.id_hash for v in visitors], scheduling.local_day(office, slot.starts_at))
+    day = scheduling.local_day(office, slot.starts_at)
+    row = {"reference": reference_, "token_salt": salt, "token_hash": _token_hash(token),
+           "slot_id": slot.id, "service_id": service.id, "office_id": office.id, "phone": phone,
+           "lang": lang, "party_size": len(visitors), "source": source, "now": now}
+    booking = BookingMade(0, reference_, salt, phone, lang, len(visitors), source, slot, service,
+                          office, tuple(visitors), now)
+    # The id comes from the insert; 0 stands for "a booking's text" (its link is not stored).
+    text = (outbox.message_values("booked", phone, lang, 0, **text_values(booking, token))
+            if source != "walk_in" else None)  # a walk-in is texted once admitted, by hall.walkins
+    event = audit.event_values("booked", actor="staff" if source == "walk_in" else "citizen",
+                               booking_id=0, office_id=office.id, source=source)
     written = utcnow()  # the text's and the event's own time (`now` may be a test's or the door's)
-    if source != "walk_in":  # a walk-in is texted once admitted, by hall.walkins
-        _INSERT_TEXT.rowcount(now=written, **outbox.message_values(
-            "booked", phone, lang, booking_id, **text_values(booking, token)))
-    _INSERT_AUDIT.rowcount(now=written, **audit.event_values(
-        "booked", actor="staff" if source == "walk_in" else "citizen", booking_id=booking_id,
-        office_id=office.id, source=source))
-    _take_places(slot, len(visitors))
-    return Booked(booking, token)
-
-
-def _take_places(slot: Slot | SlotSeen, people: int) -> None:
-    """Reserve the places last, just before the commit: on PostgreSQL the popular slot's row
-    stays locked from this UPDATE to the commit, so everything else is written before it.
-    If the slot is full, the use case rolls the booking back."""
-    scheduling.reserve(slot.id, people)
+    write = _write_at_once if db.session.get_bind().dialect.name == "postgresql" else _write_in_steps
+    try:
+        booking_id = write(row, visitors, day, text, event, written)
+    except IntegrityError:
+        # Another request claimed the same person between our check and our insert; the
+        # use case rolls back.
+        raise IdentityAlreadyBooked() from None
     if isinstance(slot, Slot):
-        db.session.expire(slot, ["booked_bookings", "booked_people"])  # the UPDATE changed them
+        db.session.expire(slot, ["booked_bookings", "booked_people"])  # the places changed
+    return Booked(dataclasses.replace(booking, id=booking_id), token)
+
+
+def _write_at_once(row: dict, visitors: list[VisitorRow], day: dt.date, text: dict | None,
+                   event: dict, written: dt.datetime) -> int:
+    people = json.dumps([dataclasses.asdict(v) for v in visitors], ensure_ascii=False)
+    text = text or {"kind": None, "params": None, "sealed": None}
+    booking_id = _WRITE_BOOKING.scalar(
+        **row, visitors=people, day=day, texted=bool(text["kind"]), text_kind=text["kind"],
+        text_params=text["params"], text_sealed=text["sealed"], written=written,
+        actor=event["actor"], action=event["action"], detail=event["detail"])
+    if booking_id is None:
+        raise SlotFull()
+    return booking_id
+
+
+def _write_in_steps(row: dict, visitors: list[VisitorRow], day: dt.date, text: dict | None,
+                    event: dict, written: dt.datetime) -> int:
+    booking_id = _INSERT_BOOKING.scalar(**row)
+    _INSERT_VISITOR.many([{"booking_id": booking_id, **dataclasses.asdict(v)} for v in visitors])
+    _INSERT_CLAIM.many([{"id_hash": v.id_hash, "service_id": row["service_id"], "day": day,
+                         "booking_id": booking_id} for v in visitors])
+    if text is not None:
+        _INSERT_TEXT.rowcount(now=written, **{**text, "booking_id": booking_id})
+    _INSERT_AUDIT.rowcount(now=written, **{**event, "booking_id": booking_id})
+    scheduling.reserve(row["slot_id"], row["party_size"])  # last: SQLite runs one writer at a time
+    return booking_id
 
 
 def _set_status(booking: Booking, allowed: tuple[str, ...], *conditions, **values) -> None:

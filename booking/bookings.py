@@ -434,11 +434,6 @@ _INSERT_BOOKING = Prepared(
 _INSERT_VISITOR = Prepared(
     "INSERT INTO visitor (booking_id, position, name, id_type, id_masked, id_hash)"
     " VALUES (:booking_id, :position, :name, :id_type, :id_masked, :id_hash)")
-_INSERT_TEXT = Prepared(
-    "INSERT INTO sms_message (booking_id, phone, lang, kind, params, sealed, status, attempts,"
-    " next_attempt_at, created_at, updated_at) VALUES (:booking_id, :phone, :lang, :kind, :params,"
-    " :sealed, 'pending', 0, :now, :now, :now)",
-    params={"now": UTCDateTime()})
 _INSERT_AUDIT = Prepared(
     "INSERT INTO audit_event (at, actor, staff_user_id, office_id, booking_id, action, detail)"
     " VALUES (:now, :actor, :staff_user_id, :office_id, :booking_id, :action, :detail)",
@@ -539,7 +534,7 @@ def _write_in_steps(row: dict, visitors: list[VisitorRow], day: dt.date, text: d
     _INSERT_CLAIM.many([{"id_hash": v.id_hash, "service_id": row["service_id"], "day": day,
                          "booking_id": booking_id} for v in visitors])
     if text is not None:
-        _INSERT_TEXT.rowcount(now=written, **{**text, "booking_id": booking_id})
+        outbox.insert({**text, "booking_id": booking_id}, written)
     _INSERT_AUDIT.rowcount(now=written, **{**event, "booking_id": booking_id})
     scheduling.reserve(row["slot_id"], row["party_size"])  # last: SQLite runs one writer at a time
     return booking_id

@@ -8,12 +8,11 @@ import hmac
 import secrets
 
 from flask import current_app
-from sqlalchemy import text
 
 from .errors import TooManyCodes, VerificationFailed
 from .extensions import db
 from .identity import ascii_digits, normalize_phone, safe_text
-from .models import PhoneVerification, UTCDateTime, utcnow
+from .models import UTCDateTime, utcnow
 from .notify import outbox
 from .prepared import Prepared
 from .uow import keeping_writes, use_case
@@ -42,12 +41,20 @@ def start_verification(phone: str, lang: str = "zh", now: dt.datetime | None = N
         raise TooManyCodes()
     verification_id = secrets.token_hex(16)
     code = f"{secrets.randbelow(10**6):06d}"
-    db.session.add(PhoneVerification(
-        id=verification_id, phone=phone, code_hash=_code_hash(verification_id, code),
-        created_at=now, expires_at=now + CODE_VALID_FOR,
-    ))
-    outbox.enqueue("verification_code", phone, lang, code=code)
+    _INSERT_CODE.rowcount(id=verification_id, phone=phone, code_hash=_code_hash(verification_id, code),
+                          now=now, expires_at=now + CODE_VALID_FOR)
+    outbox.insert(outbox.message_values("verification_code", phone, lang, None, code=code), utcnow())
     return verification_id
+
+
+# The hot statements of a code request, written once (booking.prepared).
+_INSERT_CODE = Prepared(
+    "INSERT INTO phone_verification (id, phone, code_hash, created_at, expires_at, attempts)"
+    " VALUES (:id, :phone, :code_hash, :now, :expires_at, 0)",
+    params={"now": UTCDateTime(), "expires_at": UTCDateTime()})
+_LOCK_PHONE = Prepared({"postgresql": "SELECT pg_advisory_xact_lock(hashtext(:phone))"})
+_CODES_SINCE = Prepared("SELECT count(*) FROM phone_verification WHERE phone = :phone AND created_at >= :since",
+                        params={"since": UTCDateTime()})
 
 
 def lock_phone(phone: str) -> None:
@@ -57,14 +64,12 @@ def lock_phone(phone: str) -> None:
     a transaction-scoped advisory lock on the number.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:phone))"),
-                           {"phone": phone})
+        _LOCK_PHONE.all(phone=phone)
 
 
 def codes_sent_since(phone: str, since: dt.datetime) -> int:
     """How many codes a phone was sent since a moment (for the per-phone limit)."""
-    return db.session.query(PhoneVerification).filter(
-        PhoneVerification.phone == phone, PhoneVerification.created_at >= since).count()
+    return _CODES_SINCE.scalar(phone=phone, since=since)
 
 
 # A try is spent before the code is compared, in one conditional UPDATE: parallel guesses at one

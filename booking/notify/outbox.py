@@ -7,12 +7,14 @@ so Twilio's callbacks may arrive late, twice or out of order.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from sqlalchemy import or_, select, update
 
 from ..extensions import db
-from ..models import Booking, SmsMessage, utcnow
+from ..models import Booking, SmsMessage, UTCDateTime, utcnow
+from ..prepared import Prepared
 from ..uow import use_case
 from . import sealed, texts
 
@@ -40,6 +42,21 @@ def enqueue(kind: str, phone: str, lang: str, booking: Booking | None = None,
     message = SmsMessage(**message_values(kind, phone, lang, booking.id if booking else None, **values))
     db.session.add(message)
     return message
+
+
+# The outbox row written by the hot paths without the ORM (bookings.place_booking on SQLite,
+# verification.start_verification): the same columns enqueue() stores.
+_INSERT = Prepared(
+    "INSERT INTO sms_message (booking_id, phone, lang, kind, params, sealed, status, attempts,"
+    " next_attempt_at, created_at, updated_at) VALUES (:booking_id, :phone, :lang, :kind, :params,"
+    " :sealed, 'pending', 0, :now, :now, :now)",
+    params={"now": UTCDateTime()})
+
+
+def insert(values: dict, now: dt.datetime) -> None:
+    """Write a text row now, in the caller's transaction: `values` as message_values gives
+    them, due at `now`."""
+    _INSERT.rowcount(now=now, **values)
 
 
 def message_values(kind: str, phone: str, lang: str, booking_id: int | None, **values) -> dict:

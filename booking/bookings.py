@@ -19,7 +19,7 @@ import json
 import secrets
 
 from flask import current_app
-from sqlalchemy import Date, bindparam, delete, select, update
+from sqlalchemy import Date, String, TypeDecorator, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -211,7 +211,8 @@ def closure_of(service: Service, slot: Slot) -> Closure | None:
 
 def check_room(slot: Slot, people: int) -> None:
     """A slot seen full is refused before the other checks: in a rush most refusals are these.
-    scheduling.reserve (one conditional UPDATE) still decides who gets the places left."""
+    One conditional UPDATE still decides who gets the places left (scheduling.reserve, or the
+    same condition inside the booking's one statement on PostgreSQL: place_booking)."""
     if slot.booked_bookings + 1 > slot.max_bookings or slot.booked_people + people > slot.max_people:
         raise SlotFull()
 
@@ -267,22 +268,32 @@ def _visitor_input(raw, field: str) -> VisitorInput:
     return VisitorInput(raw.get("name"), raw.get("id_type"), raw.get("id_number"))
 
 
-# The people's identity hashes go in as one JSON array, whatever their number.
-_HASHES = {"postgresql": "SELECT jsonb_array_elements_text(CAST(:hashes AS jsonb))",
-           "sqlite": "SELECT value FROM json_each(:hashes)"}
+class HashList(TypeDecorator):
+    """The people's identity hashes as one parameter, whatever their number: an array for
+    PostgreSQL (`= ANY`, which its claim key's index serves), a JSON array for SQLite."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return json.dumps(list(value)) if dialect.name == "sqlite" else list(value)
+
+
+_HASHES = {"postgresql": "id_hash = ANY(CAST(:hashes AS text[]))",
+           "sqlite": "id_hash IN (SELECT value FROM json_each(:hashes))"}
 _CLAIMS_OF_PEOPLE = Prepared({
     dialect: "SELECT booking_id FROM identity_claim"
              # bandit B608: built from this module's constants only, never from input
-             f" WHERE id_hash IN ({hashes}) AND service_id = :service_id AND day = :day"  # nosec B608
-    for dialect, hashes in _HASHES.items()}, params={"day": Date()})
+             f" WHERE {hashes} AND service_id = :service_id AND day = :day"  # nosec B608
+    for dialect, hashes in _HASHES.items()}, params={"day": Date(), "hashes": HashList()})
 # Whatever the day: the people's claims on this service whose booking is active and to come.
 _ACTIVE_CLAIMS_OF_PEOPLE = Prepared({
     dialect: "SELECT c.booking_id FROM identity_claim c JOIN booking b ON b.id = c.booking_id"
              " JOIN slot s ON s.id = b.slot_id"
              # bandit B608: built from this module's constants only, never from input
-             f" WHERE c.id_hash IN ({hashes}) AND c.service_id = :service_id"  # nosec B608
+             f" WHERE c.{hashes} AND c.service_id = :service_id"  # nosec B608
              f" AND b.status IN ({_ACTIVE}) AND s.ends_at > :now"
-    for dialect, hashes in _HASHES.items()}, params={"now": UTCDateTime()})
+    for dialect, hashes in _HASHES.items()}, params={"now": UTCDateTime(), "hashes": HashList()})
 
 
 def check_identities_free(service: Service, day: dt.date, hashes: list[str],
@@ -290,12 +301,11 @@ def check_identities_free(service: Service, day: dt.date, hashes: list[str],
     """One active booking per identity per service: per local day (the claim table's key holds
     it), or whatever the day where the service says so (marriage, divorce: the caller holds
     lock_booker). IdentityAlreadyBooked / IdentityHasActiveBooking (409)."""
-    people = json.dumps(hashes)
     if service.person_limit == "service":
-        taken = _ACTIVE_CLAIMS_OF_PEOPLE.all(hashes=people, service_id=service.id, now=utcnow())
+        taken = _ACTIVE_CLAIMS_OF_PEOPLE.all(hashes=hashes, service_id=service.id, now=utcnow())
         error = IdentityHasActiveBooking
     else:
-        taken = _CLAIMS_OF_PEOPLE.all(hashes=people, service_id=service.id, day=day)
+        taken = _CLAIMS_OF_PEOPLE.all(hashes=hashes, service_id=service.id, day=day)
         error = IdentityAlreadyBooked
     if any(other != booking_id for (other,) in taken):
         raise error()
@@ -441,8 +451,8 @@ _INSERT_AUDIT = Prepared(
 
 
 # PostgreSQL: the booking's writes in one statement (data-modifying WITH queries, PostgreSQL's
-# documentation 7.8.4). The places are taken first, in the same statement, and every row
-# hangs on that UPDATE: a full slot writes nothing and the statement returns no id.
+# documentation 7.8.4). The places are taken first, with scheduling.reserve's condition, and
+# every row hangs on that UPDATE: a full slot writes nothing and the statement returns no id.
 _WRITE_BOOKING = Prepared({"postgresql": """
 WITH places AS (
   UPDATE slot SET booked_bookings = booked_bookings + 1, booked_people = booked_people + :party_size

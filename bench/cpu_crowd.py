@@ -56,8 +56,7 @@ from .common import (  # noqa: E402
 from .load import Crowd, Tally, hammer, rush, verify_phones  # noqa: E402
 from .scenario import check_invariants, codes_by_phone, load_popular_day  # noqa: E402
 
-QUOTA_CITIZENS = range(3_000_000, 3_000_370)  # numbers no other run uses (common.couple)
-RUSH_CITIZENS = range(3_100_000, 3_100_400)
+QUOTA_FROM, RUSH_FROM = 3_000_000, 3_100_000  # citizen numbers no other run uses (common.couple)
 
 
 async def quota_rush(base_url: str, slot_id: int, proofs: dict[int, tuple[str, str]],
@@ -128,28 +127,30 @@ def run(args) -> dict:
     with temp_database("postgres") as url, tempfile.TemporaryDirectory(prefix="bench-logs-") as logs:
         app = bench_app(url)
         create_schema(app)
-        quota = load_popular_day(app, "quota", 1, 240)
-        day = load_popular_day(app, "rush", 48, 10)
+        quota = load_popular_day(app, "quota", 1, args.quota)
+        day = load_popular_day(app, "rush", args.rush_slots, 10)
+        quota_citizens = range(QUOTA_FROM, QUOTA_FROM + args.quota_citizens)
+        rush_citizens = range(RUSH_FROM, RUSH_FROM + args.rush_citizens)
         extra = {"WEB_CONCURRENCY": str(args.workers), "GUNICORN_THREADS": str(args.threads)}
         env = server_env(url, free_port(), extra)
         with gunicorn("wsgi:app", env, "/healthz", Path(logs)) as server:
-            everyone = [*QUOTA_CITIZENS, *RUSH_CITIZENS]
+            everyone = [*quota_citizens, *rush_citizens]
             ids = asyncio.run(verify_phones(server.url, everyone))
             codes = codes_by_phone(app, [phone(n) for n in everyone])
             proofs = {n: (ids[n], codes[phone(n)]) for n in everyone}
             asyncio.run(hammer(server.url + "/healthz", 20, 0.5))  # every worker connected
             tally, spent = measured(server, url, lambda: quota_rush(
-                server.url, quota.slot_ids[0], {n: proofs[n] for n in QUOTA_CITIZENS}, args.clients))
-            result["quota"] = figures(tally, spent, len(QUOTA_CITIZENS), args.workers)
-            result["quota"]["invariants"] = _invariants(app, quota, tally, len(QUOTA_CITIZENS))
+                server.url, quota.slot_ids[0], {n: proofs[n] for n in quota_citizens}, args.clients))
+            result["quota"] = figures(tally, spent, len(quota_citizens), args.workers)
+            result["quota"]["invariants"] = _invariants(app, quota, tally, len(quota_citizens))
             crowd = Crowd(server.url, day.office, day.service, day.day.isoformat(),
-                          {n: proofs[n] for n in RUSH_CITIZENS}, args.clients, 120, think_s=0.0)
+                          {n: proofs[n] for n in rush_citizens}, args.clients, 120, think_s=0.0)
             tally, spent = measured(server, url, lambda: rush(crowd))
-            result["rush"] = figures(tally, spent, len(RUSH_CITIZENS), args.workers)
-            result["rush"]["invariants"] = _invariants(app, day, tally, len(RUSH_CITIZENS))
+            result["rush"] = figures(tally, spent, len(rush_citizens), args.workers)
+            result["rush"]["invariants"] = _invariants(app, day, tally, len(rush_citizens))
         if args.pgbench_seconds:
             result["sql_ceiling"] = sql_ceiling(url, [1, args.workers, args.workers * args.threads],
-                                                args.pgbench_seconds, 48)
+                                                args.pgbench_seconds, args.rush_slots)
             result["rush_ratio_to_sql"] = round(
                 result["rush"]["bookings_per_s"] / result["sql_ceiling"]["bookings_per_s"], 3)
         dispose(app)
@@ -165,6 +166,10 @@ def _invariants(app, popular, tally: Tally, demand: int) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=48)
+    parser.add_argument("--quota", type=int, default=240, help="places in the one quota")
+    parser.add_argument("--quota-citizens", type=int, default=370, help="attempts at the quota")
+    parser.add_argument("--rush-slots", type=int, default=48, help="slots of 10 places in the rush's day")
+    parser.add_argument("--rush-citizens", type=int, default=400, help="citizens in the rush")
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--pgbench-seconds", type=float, default=5.0, help="0 skips the SQL ceiling")

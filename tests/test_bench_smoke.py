@@ -12,7 +12,7 @@ import json
 import pytest
 from sqlalchemy import create_engine, text
 
-from bench import flash_crowd, growth
+from bench import cpu_crowd, flash_crowd, growth, profile_requests
 from bench.common import POSTGRES_ADMIN, temp_database
 
 
@@ -93,3 +93,28 @@ def test_the_sql_ceiling_runs_the_booking_statements_through_pgbench_on_our_sche
     assert result["failed"] == 0 and result["bookings_per_s"] > 0
     assert set(result["by_clients"]) == {1, 2}
     assert bookings > 0 and visitors == 2 * bookings and texts == bookings and taken == bookings
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_tiny_cpu_crowd_sells_the_quota_and_counts_the_processes_cpu(tmp_path):
+    out = tmp_path / "cpu.json"
+    status = cpu_crowd.main(["--clients", "4", "--quota", "3", "--quota-citizens", "5", "--rush-slots", "2",
+                             "--rush-citizens", "6", "--workers", "1", "--threads", "2",
+                             "--pgbench-seconds", "0", "--json", str(out)])
+    results = json.loads(out.read_text())
+    assert status == 0
+    quota, rush = results["quota"], results["rush"]
+    assert quota["statuses"] == {"booking 201": 3, "booking 409 slot_full": 2}
+    assert rush["booked"] == 6 and all(rush["invariants"].values())
+    for crowd in (quota, rush):  # the server and the database did work, and it was counted
+        assert crowd["web_cpu_s"] > 0 and crowd["db_cpu_s"] >= 0 and len(crowd["worker_rss_mb"]) == 1
+
+
+@pytest.mark.postgres
+def test_the_request_profile_counts_statements_and_cpu_per_request():
+    result = profile_requests.run("postgres", 25, with_profile=True)
+    assert result["booking"]["statuses"] == {201: 5}
+    assert result["booking"]["statements"] == 7 and result["booking"]["cpu_ms"] > 0
+    assert result["availability"]["statuses"] == {200: 25}
+    assert "psycopg" in result["booking_profile"]

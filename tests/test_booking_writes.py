@@ -30,14 +30,20 @@ def place(slot: Slot, visitors: list[bookings.VisitorRow], source: str = "api") 
                                       visitors=visitors, now=utcnow())
 
 
+def farewell_slot(**fields) -> Slot:
+    """A slot of a farewell service (one person may book it once a day), committed."""
+    slot = make_slot(make_service(make_office(), kind="farewell", code="farewell"), **fields)
+    db.session.commit()
+    return slot
+
+
 def counts() -> dict[str, int]:
     return {model.__name__: db.session.scalar(select(func.count()).select_from(model)) for model in ROWS}
 
 
 def test_a_booking_writes_its_rows_and_answers_with_the_stored_id(any_app):
     with any_app.app_context():
-        slot = make_slot(make_service(make_office(), kind="farewell", code="farewell"))
-        db.session.commit()
+        slot = farewell_slot()
         done = place(slot, party(0))
         stored = db.session.get(Booking, done.made.id)
         assert (stored.reference, stored.slot_id, stored.party_size, stored.status) == (
@@ -56,8 +62,7 @@ def test_a_booking_writes_its_rows_and_answers_with_the_stored_id(any_app):
 
 def test_a_walk_in_is_written_without_its_text(any_app):
     with any_app.app_context():
-        slot = make_slot(make_service(make_office(), kind="farewell", code="farewell"))
-        db.session.commit()
+        slot = farewell_slot()
         done = place(slot, party(0), source="walk_in")
         assert db.session.scalar(select(func.count()).select_from(SmsMessage)) == 0
         assert db.session.get(Booking, done.made.id).source == "walk_in"
@@ -65,9 +70,7 @@ def test_a_walk_in_is_written_without_its_text(any_app):
 
 def test_a_full_slot_writes_nothing(any_app):
     with any_app.app_context():
-        slot = make_slot(make_service(make_office(), kind="farewell", code="farewell"),
-                         max_bookings=1, max_people=5)
-        db.session.commit()
+        slot = farewell_slot(max_bookings=1, max_people=5)
         place(slot, party(0))
         before = counts()
         with pytest.raises(SlotFull):
@@ -78,8 +81,7 @@ def test_a_full_slot_writes_nothing(any_app):
 def test_a_person_claimed_meanwhile_rolls_the_whole_booking_back(any_app):
     """The rule's read (check_identities_free) missed them: the claim's key refuses the insert."""
     with any_app.app_context():
-        slot = make_slot(make_service(make_office(), kind="farewell", code="farewell"))
-        db.session.commit()
+        slot = farewell_slot()
         place(slot, party(0))
         before = counts()
         with pytest.raises(IdentityAlreadyBooked):

@@ -14,6 +14,7 @@ from booking.errors import OfficeClosed, ServiceSuspended
 from booking.extensions import db
 from booking.models import REFERENCE_TABLES
 from tests.factories import make_office, make_service, make_slot, verified, visitor
+from tests.test_query_counts import counting
 
 
 def version() -> int:
@@ -51,10 +52,8 @@ def test_every_change_to_a_reference_table_moves_the_version(any_app, table):
         before = version()
         db.session.execute(text(f"UPDATE {table} SET {column} = {column}"))  # an operator's SQL
         db.session.commit()
-        after_update = version()
-        db.session.execute(text(f"DELETE FROM {table} WHERE id = -1"))  # no row: PostgreSQL still moves
-        db.session.commit()
-    assert after_update > before
+        after = version()
+    assert after > before
 
 
 def test_a_service_suspended_by_sql_refuses_the_next_booking(any_app):
@@ -79,8 +78,6 @@ def test_a_closure_made_after_the_copy_refuses_bookings_on_its_days(any_app):
 
 
 def test_the_copy_is_reused_while_the_version_stands(any_app):
-    from tests.test_query_counts import counting
-
     with any_app.app_context():
         _, first, second = two_slots()
         book(first.id, 0)

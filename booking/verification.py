@@ -9,8 +9,9 @@ import secrets
 
 from flask import current_app
 
-from .errors import TooManyCodes, VerificationFailed
+from .errors import InvalidLanguage, TooManyCodes, VerificationFailed
 from .extensions import db
+from .i18n import LANGUAGES
 from .identity import ascii_digits, normalize_phone, safe_text
 from .models import UTCDateTime, utcnow
 from .notify import outbox
@@ -34,6 +35,8 @@ def start_verification(phone: str, lang: str = "zh", now: dt.datetime | None = N
     At most five codes per phone per hour. The count is kept in the database, so every
     server process sees the same count (per-address limits sit in front, in Flask-Limiter).
     """
+    if lang not in LANGUAGES:  # the text's language: refused here, never stored
+        raise InvalidLanguage()
     phone = normalize_phone(phone, current_app.config["PHONE_DEFAULT_REGION"])
     now = now or utcnow()
     lock_phone(phone)

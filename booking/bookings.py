@@ -342,9 +342,10 @@ _SLOT_SEEN = Prepared(
 def _see_slot(slot_id) -> SlotSeen:
     """The slot to book, UnknownSlot when there is none (or the id is no id)."""
     try:
-        row = _SLOT_SEEN.first(slot_id=int(slot_id)) if 0 < int(slot_id) < 2**63 else None
+        slot_id = int(slot_id)
     except (TypeError, ValueError, OverflowError):
-        row = None
+        raise UnknownSlot() from None
+    row = _SLOT_SEEN.first(slot_id=slot_id) if 0 < slot_id < 2**63 else None
     found = row and reference.service_reference(row[1], row[10] or 0)
     if not found:
         raise UnknownSlot()
@@ -370,10 +371,10 @@ _INSERT_CLAIM = Prepared("INSERT INTO identity_claim (id_hash, service_id, day, 
                          " VALUES (:id_hash, :service_id, :day, :booking_id)", params={"day": Date()})
 
 
-def _claim_identities(booking: Booking, hashes: list[str], day: dt.date) -> None:
+def _claim_identities(booking_id: int, service_id: int, hashes: list[str], day: dt.date) -> None:
     try:
-        _INSERT_CLAIM.many([{"id_hash": digest, "service_id": booking.service_id, "day": day,
-                             "booking_id": booking.id} for digest in hashes])
+        _INSERT_CLAIM.many([{"id_hash": digest, "service_id": service_id, "day": day,
+                             "booking_id": booking_id} for digest in hashes])
     except IntegrityError:
         # Another request claimed the same person between our check and our insert; the
         # use case rolls back.
@@ -541,8 +542,7 @@ def _write_in_steps(row: dict, visitors: list[VisitorRow], day: dt.date, text: d
                     event: dict, written: dt.datetime) -> int:
     booking_id = _INSERT_BOOKING.scalar(**row)
     _INSERT_VISITOR.many([{"booking_id": booking_id, **dataclasses.asdict(v)} for v in visitors])
-    _INSERT_CLAIM.many([{"id_hash": v.id_hash, "service_id": row["service_id"], "day": day,
-                         "booking_id": booking_id} for v in visitors])
+    _claim_identities(booking_id, row["service_id"], [v.id_hash for v in visitors], day)
     if text is not None:
         outbox.insert({**text, "booking_id": booking_id}, written)
     _INSERT_AUDIT.rowcount(now=written, **{**event, "booking_id": booking_id})
@@ -641,7 +641,7 @@ def reschedule(booking: Booking, new_slot_id, *, now: dt.datetime | None = None)
                 ics_sequence=booking.ics_sequence + 1)
     holds.free_place(old_slot, booking.party_size, now)
     db.session.execute(delete(IdentityClaim).where(IdentityClaim.booking_id == booking.id))
-    _claim_identities(booking, hashes, day)
+    _claim_identities(booking.id, booking.service_id, hashes, day)
     outbox.enqueue("rescheduled", booking.phone, booking.lang, booking, **text_values(booking))
     audit.record("rescheduled", actor="citizen", booking=booking, from_slot=old_slot_id,
                  to_slot=slot.id)

@@ -19,9 +19,10 @@ import threading
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from . import scheduling
 from .extensions import db
 from .models import Closure, ReferenceVersion, Service
 
@@ -77,9 +78,8 @@ def _load(service_id: int) -> ServiceReference | None:
         if service is None:
             return None
         yesterday = dt.date.today() - dt.timedelta(days=2)  # every zone's today is after it
-        closures = tuple(session.scalars(select(Closure).where(
-            Closure.office_id == service.office_id, Closure.reopened_at.is_(None),
-            or_(Closure.service_id.is_(None), Closure.service_id == service.id),
-            Closure.last_day >= yesterday)))
+        closures = tuple(session.scalars(scheduling.CLOSURES_BETWEEN, {
+            "office_id": service.office_id, "service_id": service.id, "first": yesterday,
+            "last": dt.date.max}))
     # closing the session (not rolling back, which would expire them) leaves them loaded, detached
     return ServiceReference(version, service, closures)

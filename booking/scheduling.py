@@ -56,7 +56,7 @@ def booking_window(service: Service, slot: Slot) -> tuple[dt.datetime, dt.dateti
 
 # Statements run on every booking or availability answer are built once, with bind
 # parameters: building one costs about as much as running it.
-_CLOSURES_BETWEEN = select(Closure).where(
+CLOSURES_BETWEEN = select(Closure).where(
     Closure.office_id == bindparam("office_id"),
     Closure.reopened_at.is_(None),
     or_(Closure.service_id.is_(None), Closure.service_id == bindparam("service_id")),
@@ -65,7 +65,7 @@ _CLOSURES_BETWEEN = select(Closure).where(
 
 
 def _closures(service: Service, first: dt.date, last: dt.date):
-    return db.session.scalars(_CLOSURES_BETWEEN, {"office_id": service.office_id,
+    return db.session.scalars(CLOSURES_BETWEEN, {"office_id": service.office_id,
                                                   "service_id": service.id, "first": first, "last": last})
 
 

@@ -505,8 +505,10 @@ def place_booking(slot: Slot | SlotSeen, *, phone: str, lang: str, source: str,
     row = {"reference": reference_, "token_salt": salt, "token_hash": _token_hash(token),
            "slot_id": slot.id, "service_id": service.id, "office_id": office.id, "phone": phone,
            "lang": lang, "party_size": len(visitors), "source": source, "now": now}
-    booking = BookingMade(0, reference_, salt, phone, lang, len(visitors), source, slot, service,
-                          office, tuple(visitors), now)
+    made = functools.partial(BookingMade, reference=reference_, token_salt=salt, phone=phone, lang=lang,
+                             party_size=len(visitors), source=source, slot=slot, service=service,
+                             office=office, visitors=tuple(visitors), created_at=now)
+    booking = made(id=0)
     # The id comes from the insert; 0 stands for "a booking's text" (its link is not stored).
     text = (outbox.message_values("booked", phone, lang, 0, **text_values(booking, token))
             if source != "walk_in" else None)  # a walk-in is texted once admitted, by hall.walkins
@@ -522,12 +524,12 @@ def place_booking(slot: Slot | SlotSeen, *, phone: str, lang: str, source: str,
         raise IdentityAlreadyBooked() from None
     if isinstance(slot, Slot):
         db.session.expire(slot, ["booked_bookings", "booked_people"])  # the places changed
-    return Booked(dataclasses.replace(booking, id=booking_id), token)
+    return Booked(made(id=booking_id), token)
 
 
 def _write_at_once(row: dict, visitors: list[VisitorRow], day: dt.date, text: dict | None,
                    event: dict, written: dt.datetime) -> int:
-    people = json.dumps([dataclasses.asdict(v) for v in visitors], ensure_ascii=False)
+    people = json.dumps([vars(v) for v in visitors], ensure_ascii=False)
     text = text or {"kind": None, "params": None, "sealed": None}
     booking_id = _WRITE_BOOKING.scalar(
         **row, visitors=people, day=day, texted=bool(text["kind"]), text_kind=text["kind"],
@@ -541,7 +543,7 @@ def _write_at_once(row: dict, visitors: list[VisitorRow], day: dt.date, text: di
 def _write_in_steps(row: dict, visitors: list[VisitorRow], day: dt.date, text: dict | None,
                     event: dict, written: dt.datetime) -> int:
     booking_id = _INSERT_BOOKING.scalar(**row)
-    _INSERT_VISITOR.many([{"booking_id": booking_id, **dataclasses.asdict(v)} for v in visitors])
+    _INSERT_VISITOR.many([{"booking_id": booking_id, **vars(v)} for v in visitors])
     _claim_identities(booking_id, row["service_id"], [v.id_hash for v in visitors], day)
     if text is not None:
         outbox.insert({**text, "booking_id": booking_id}, written)

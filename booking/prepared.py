@@ -83,6 +83,7 @@ class _Compiled:
                      if (proc := type_._cached_bind_processor(dialect)) is not None}
         self.result = {name: proc for name, type_ in prepared._columns.items()
                        if (proc := type_._cached_result_processor(dialect, None)) is not None}
+        self._converters: list[tuple[int, object]] | None = None
 
     def parameters(self, values: Mapping):
         if self.bind:
@@ -96,13 +97,39 @@ class _Compiled:
         rows = cursor.fetchall()
         if not self.result:
             return rows
-        converters = [self.result.get(column[0]) for column in cursor.description]
-        return [tuple(value if convert is None else convert(value)
-                      for convert, value in zip(converters, row, strict=True)) for row in rows]
+        converters = self._converters
+        if converters is None:  # the columns' order is the statement's: found once
+            converters = self._converters = [(i, self.result[column[0]]) for i, column
+                                             in enumerate(cursor.description) if column[0] in self.result]
+        converted = []
+        for row in rows:
+            row = list(row)
+            for i, convert in converters:
+                row[i] = convert(row[i])
+            converted.append(tuple(row))
+        return converted
+
+
+_CONNECTION = "prepared.connection"  # session.info key: (root transaction, its Connection)
+
+
+def _connection():
+    """The Connection of the session's transaction, begun if it was not. Asking the session
+    each time costs more than the statement's own Python (its state machine), so it is kept
+    in session.info beside the transaction it belongs to, and used while that transaction
+    is active."""
+    session = db.session()
+    transaction = session.get_transaction()
+    kept = session.info.get(_CONNECTION)
+    if kept is not None and transaction is kept[0] and transaction.is_active:
+        return kept[1]
+    connection = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    return connection
 
 
 def _run(prepared: Prepared, values: list[Mapping], fetch: bool) -> tuple[list[tuple], int]:
-    connection = db.session.connection()  # the use case's transaction (begun if it was not)
+    connection = _connection()  # the use case's transaction (begun if it was not)
     dialect = connection.dialect
     compiled = prepared.compiled(dialect)
     parameters = [compiled.parameters(v) for v in values]
@@ -117,7 +144,7 @@ def _run(prepared: Prepared, values: list[Mapping], fetch: bool) -> tuple[list[t
             cursor.executemany(compiled.sql, parameters)
         else:
             cursor.execute(compiled.sql, parameters[0])
-        rows = compiled.rows(cursor) if fetch and cursor.description else []
+        rows = compiled.rows(cursor) if fetch else []
         return rows, cursor.rowcount
     except dialect.loaded_dbapi.Error as error:
         lost = dialect.is_disconnect(error, raw, cursor)

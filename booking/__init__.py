@@ -11,7 +11,7 @@ from . import config, ratelimits
 from .database import configure_engine
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import select_locale
-from .microcache import MicroCache
+from .microcache import MicroCache, SharedAnswers
 from .reference import ReferenceCache
 
 
@@ -49,6 +49,8 @@ def register_extensions(app: Flask) -> None:
     ratelimits.init_app(app)  # every 429 says when to try again (Retry-After)
     babel.init_app(app, locale_selector=select_locale)
     app.extensions["availability_cache"] = MicroCache(app.config["AVAILABILITY_CACHE_SECONDS"])
+    app.extensions["shared_availability"] = SharedAnswers(app.config["AVAILABILITY_CACHE_URL"],
+                                                          app.config["AVAILABILITY_CACHE_SECONDS"])
     app.extensions["reference_cache"] = ReferenceCache()  # services, offices, closures (booking.reference)
     from . import auth  # noqa: F401  (registers the user loader)
 

@@ -17,6 +17,18 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def availability_cache_url() -> str | None:
+    """AVAILABILITY_CACHE_URL; unset, the rate limits' Redis when they have one (a deployment
+    that runs Redis shares answers without another setting); `none` shares nothing."""
+    value = os.environ.get("AVAILABILITY_CACHE_URL", "").strip()
+    if value.lower() == "none":
+        return None
+    if value:
+        return value
+    limits = os.environ.get("RATELIMIT_STORAGE_URI", "")
+    return limits if limits.startswith(("redis://", "rediss://", "unix://")) else None
+
+
 def _secret_key(instance_path: str) -> str:
     """SECRET_KEY from the environment, else one generated once into the instance folder."""
     if os.environ.get("SECRET_KEY"):
@@ -83,8 +95,10 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Staff sessions end after a working day (hours), and at logout.
         "PERMANENT_SESSION_LIFETIME": 3600 * int(os.environ.get("STAFF_SESSION_HOURS", "8")),
-        # How old a GET /api/v1/availability answer may be (per process; 0 = always fresh).
+        # How old a GET /api/v1/availability answer may be (0 = always fresh), and the Redis
+        # through which processes share answers (booking/microcache.py).
         "AVAILABILITY_CACHE_SECONDS": float(os.environ.get("AVAILABILITY_CACHE_SECONDS", "1")),
+        "AVAILABILITY_CACHE_URL": availability_cache_url(),
         "NO_SHOW_GRACE_MINUTES": int(os.environ.get("NO_SHOW_GRACE_MINUTES", "15")),
         # hide_parameters: error messages (and so logs) never carry phone numbers or names.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

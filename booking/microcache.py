@@ -4,6 +4,9 @@ When a popular day opens, thousands ask for the same day's availability within a
 answer up to a second old is safe to give: scheduling.reserve decides every booking with a
 conditional UPDATE, so a stale list costs at most one more 409, never an extra place.
 
+With several processes (AVAILABILITY_CACHE_URL, a Redis), a process that has no answer takes
+another's from Redis before it reads the database (SharedAnswers).
+
 Keys must be few: a key that varies with every detail of a request (any from/to pair of
 dates) lets a client make each request new and reach the database every time. aligned_range()
 widens a range of dates to whole blocks, so every range inside the same blocks shares one key.
@@ -11,12 +14,27 @@ widens a range of dates to whole blocks, so every range inside the same blocks s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
 
-from cachetools import TTLCache
+import redis
+from cachetools import TLRUCache
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Kept:
+    """A value and the moment (on the cache's clock, seconds) after which it is too old. A value
+    made from another kept value keeps that one's moment: an answer cut from a block read a
+    moment ago is as old as the block."""
+
+    value: object
+    until: float
 
 
 class MicroCache:
@@ -24,20 +42,85 @@ class MicroCache:
 
     def __init__(self, seconds: float, max_entries: int = 4096,
                  clock: Callable[[], float] = time.monotonic):
-        self._entries = TTLCache(max_entries, seconds, timer=clock) if seconds > 0 else None
+        self.seconds, self.clock = seconds, clock
+        self._entries = (TLRUCache(max_entries, ttu=lambda _key, kept, _now: kept.until, timer=clock)
+                         if seconds > 0 else None)
         self._lock = threading.Lock()  # cachetools caches are not thread-safe
 
-    def get_or_make(self, key: Hashable, make: Callable[[], object]) -> object:
-        """The value kept for key, else make() (kept unless it raises)."""
+    def keep(self, key: Hashable, make: Callable[[], object]) -> Kept:
+        """The Kept for key, else make()'s result: a Kept (kept until its own moment) or a bare
+        value (kept `seconds` from now). Nothing is kept when make() raises."""
         if self._entries is None:
-            return make()
+            return _kept(make(), self.clock() + self.seconds)
         with self._lock:
-            value = self._entries.get(key)
-        if value is None:
-            value = make()
+            found = self._entries.get(key)
+        if found is not None:
+            return found
+        made = _kept(make(), self.clock() + self.seconds)
+        if made.until > self.clock():
             with self._lock:
-                self._entries[key] = value
-        return value
+                self._entries[key] = made
+        return made
+
+    def get_or_make(self, key: Hashable, make: Callable[[], object]) -> object:
+        """The value kept for key, else make() (kept for `seconds` unless it raises)."""
+        return self.keep(key, make).value
+
+
+def _kept(made: object, until: float) -> Kept:
+    return made if isinstance(made, Kept) else Kept(made, until)
+
+
+class SharedAnswers:
+    """Ready answers (bytes) shared by every process through Redis, between a process's own
+    micro-cache and the database: with many web processes, one of them reads the database for
+    a crowd's question and the others take its answer. Each answer expires in Redis at the
+    moment it is too old (`Kept.until`), so sharing never makes it older.
+
+    `url` None (or `seconds` 0): nothing is shared, every call makes its answer. Redis being
+    unreachable is no outage: the answer is made from the database, the error logged, and
+    Redis left alone for `rest` seconds so a dead server costs no request its timeout.
+    """
+
+    PREFIX = "booking:availability:"
+
+    def __init__(self, url: str | None, seconds: float, clock: Callable[[], float] = time.monotonic,
+                 timeout: float = 0.2, rest: float = 5.0):
+        self._redis = (redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+                       if url and seconds > 0 else None)
+        self.clock, self._rest = clock, rest
+        self._resting_until = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        return self._redis is not None
+
+    def keep(self, key: str, make: Callable[[], Kept]) -> Kept:
+        """The shared answer for key with its moment, else make()'s, which is then shared."""
+        if self._redis is None or self.clock() < self._resting_until:
+            return make()
+        name = self.PREFIX + key
+        try:
+            with self._redis.pipeline(transaction=False) as pipe:
+                value, left_ms = pipe.get(name).pttl(name).execute()
+        except redis.RedisError as error:
+            self._resting(error)
+            return make()
+        if value is not None and left_ms > 0:
+            return Kept(value, self.clock() + left_ms / 1000)
+        made = make()
+        left_ms = int((made.until - self.clock()) * 1000)
+        if left_ms > 0:
+            try:
+                self._redis.set(name, made.value, px=left_ms)
+            except redis.RedisError as error:
+                self._resting(error)
+        return made
+
+    def _resting(self, error: Exception) -> None:
+        self._resting_until = self.clock() + self._rest
+        log.warning("shared availability cache unreachable (%s); reading the database for %.0f s",
+                    type(error).__name__, self._rest)
 
 
 BLOCK_DAYS = 7

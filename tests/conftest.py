@@ -75,6 +75,7 @@ def make_app(database_url: str, **overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
         # Tests see every change at once; tests/test_availability_cache.py tests the cache.
         "AVAILABILITY_CACHE_SECONDS": 0,
+        "AVAILABILITY_CACHE_URL": None,
     }
     config.update(overrides)
     return create_app(config)

@@ -4,14 +4,20 @@ place; and on SQLite, availability reads do not wait for the write lock."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import socket
 import sqlite3
+import time
 
+import redis
 from sqlalchemy import select
 
 from booking import bookings
+from booking.config import availability_cache_url
 from booking.extensions import db
-from booking.microcache import MicroCache
+from booking.microcache import MicroCache, SharedAnswers
 from booking.models import Booking, Office, Slot
+from tests.conftest import REDIS_URL, make_app
 from tests.factories import make_office, make_service, make_slot, verified, visitor
 from tests.test_query_counts import counting
 
@@ -180,3 +186,78 @@ def test_sqlite_availability_reads_while_another_connection_holds_the_write_lock
     finally:
         writer.close()
     assert remaining(client.get(path)) == 1
+
+
+def test_an_answer_cut_from_a_block_is_as_old_as_the_block(sqlite_app):
+    """A day's answer cut from its week's block, read 0.9 s before, may live 0.1 s more: not a
+    whole second more, which made answers up to twice AVAILABILITY_CACHE_SECONDS old."""
+    slot_id, path = one_slot_day(sqlite_app)
+    clock = cached(sqlite_app, seconds=1.0)
+    client = sqlite_app.test_client()
+    day = dt.date.fromisoformat(path.rsplit("=", 1)[1])
+    monday = day - dt.timedelta(days=day.weekday())
+    week = f"{path.split('&from=')[0]}&from={monday}&to={monday + dt.timedelta(days=6)}"
+    assert remaining(client.get(week)) == 2  # the block is read now
+    book(sqlite_app, slot_id, 0)
+    clock.now += 0.9
+    assert remaining(client.get(path)) == 2  # cut from the block: 0.9 s old, allowed
+    clock.now += 0.2
+    assert remaining(client.get(path)) == 1  # the block and its cut are 1.1 s old: read again
+
+
+def share(app, seconds: float, url: str = REDIS_URL) -> None:
+    """The app's caches on the real clock, sharing answers through `url`."""
+    app.extensions["availability_cache"] = MicroCache(seconds)
+    app.extensions["shared_availability"] = SharedAnswers(url, seconds)
+
+
+def test_processes_share_answers_through_redis_and_no_answer_grows_older(sqlite_app):
+    """Two apps on one database stand for two gunicorn workers: the second takes the first's
+    answer from Redis without a statement, and keeps it only until the first's would expire."""
+    slot_id, path = one_slot_day(sqlite_app)
+    other = make_app(sqlite_app.config["SQLALCHEMY_DATABASE_URI"])
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    share(sqlite_app, 2.0)
+    share(other, 2.0)
+    made = time.monotonic()
+    assert remaining(sqlite_app.test_client().get(path)) == 2
+    book(sqlite_app, slot_id, 0)
+    time.sleep(1.2)
+    with counting(other) as statements:
+        assert remaining(other.test_client().get(path)) == 2  # the first worker's answer
+    assert statements == []
+    time.sleep(max(0.0, made + 2.05 - time.monotonic()))
+    with counting(other) as statements:
+        assert remaining(other.test_client().get(path)) == 1  # expired with the first's: read afresh
+    assert statements
+    with other.app_context():
+        db.engine.dispose()
+
+
+def test_an_unreachable_redis_answers_from_the_database_and_warns_once(sqlite_app, caplog):
+    slot_id, path = one_slot_day(sqlite_app)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sqlite_app.extensions["availability_cache"] = MicroCache(0)  # every request asks Redis
+    sqlite_app.extensions["shared_availability"] = SharedAnswers(f"redis://127.0.0.1:{port}/0", 60.0)
+    client = sqlite_app.test_client()
+    with caplog.at_level(logging.WARNING, logger="booking.microcache"):
+        assert remaining(client.get(path)) == 2
+        book(sqlite_app, slot_id, 0)
+        assert remaining(client.get(path)) == 1
+        assert remaining(client.get(path)) == 1
+    warnings = [r for r in caplog.records if r.name == "booking.microcache"]
+    assert len(warnings) == 1 and "ConnectionError" in warnings[0].getMessage()
+
+
+def test_answers_are_shared_through_the_rate_limits_redis_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("AVAILABILITY_CACHE_URL", raising=False)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    assert availability_cache_url() is None
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://cache.internal:6379/2")
+    assert availability_cache_url() == "redis://cache.internal:6379/2"
+    monkeypatch.setenv("AVAILABILITY_CACHE_URL", "redis://other:6379/0")
+    assert availability_cache_url() == "redis://other:6379/0"
+    monkeypatch.setenv("AVAILABILITY_CACHE_URL", "none")
+    assert availability_cache_url() is None

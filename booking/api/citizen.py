@@ -7,6 +7,7 @@ functions as the web pages (bookings, verification, scheduling) and shape the an
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from flask import Response, current_app, jsonify, request
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from ..extensions import db, limiter
 from ..i18n import LANGUAGES
 from ..identity import NAME_MAX, NUMBER_MAX
 from ..links import ics_url, manage_url
-from ..microcache import aligned_range
+from ..microcache import Kept, aligned_range
 from ..models import ID_TYPES, Booking, Office, Service, Slot
 from ..ratelimits import ADDRESS_BACKSTOP, person_limits
 from . import bp, public_bp
@@ -155,18 +156,27 @@ def availability():
     query.done()
     check_range(first, last)  # before the caches: a cached block must never answer a bad range
     cache = current_app.extensions["availability_cache"]
-    answer = cache.get_or_make(  # the crowd's exact question: its ready bytes
-        ("answer", office_code, service_code, first, last),
-        lambda: _answer_from_block(cache, office_code, service_code, first, last))
-    return current_app.response_class(answer, mimetype="application/json")
+    shared = current_app.extensions["shared_availability"]
+    question = (office_code, service_code, first, last)
+    answer = cache.keep(  # the crowd's exact question: its ready bytes, here, else from Redis
+        ("answer", *question),
+        lambda: shared.keep(_shared_key(*question), lambda: _answer_from_block(cache, *question)))
+    return current_app.response_class(answer.value, mimetype="application/json")
 
 
-def _answer_from_block(cache, office_code: str, service_code: str, first: dt.date, last: dt.date) -> bytes:
+def _shared_key(office_code: str, service_code: str, first: dt.date, last: dt.date) -> str:
+    # The codes are the client's text (a wrong one raises before anything is kept): as JSON,
+    # no choice of codes can make two questions one key.
+    return json.dumps([office_code, service_code, first.isoformat(), last.isoformat()], ensure_ascii=False)
+
+
+def _answer_from_block(cache, office_code: str, service_code: str, first: dt.date, last: dt.date) -> Kept:
     """Any other range is cut from the kept answer of its week-aligned block (one key for
-    every range inside the same weeks: varied dates do not reach the database each time)."""
-    block = cache.get_or_make(("block", office_code, service_code, *aligned_range(first, last)),
-                              lambda: availability_data(office_code, service_code, first, last))
-    return jsonify(_cut(block, first, last)).get_data()
+    every range inside the same weeks: varied dates do not reach the database each time).
+    The answer is as old as its block, and kept no longer."""
+    block = cache.keep(("block", office_code, service_code, *aligned_range(first, last)),
+                       lambda: availability_data(office_code, service_code, first, last))
+    return Kept(jsonify(_cut(block.value, first, last)).get_data(), block.until)
 
 
 def _cut(data: dict, first: dt.date, last: dt.date) -> dict:

@@ -4,8 +4,9 @@
   gunicorn config and loaded by the same client code: what HTTP + gunicorn + Flask cost.
 - database: the booking transaction alone, bookings.book() called in a tight loop by as many
   processes as gunicorn has workers, no HTTP: what the database and our domain code cost.
-- SQL (PostgreSQL): the same transaction's statements alone, run by pgbench
-  (bench/booking.pgbench): what PostgreSQL itself can do on this machine, with no Python at all.
+- SQL (PostgreSQL): the same transaction's statements alone, run by pgbench: what PostgreSQL
+  itself can do on this machine, with no Python at all. bench/booking_lean.pgbench is the
+  booking as it is sent now (issue 19); bench/booking.pgbench as the ORM sent it before.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .common import bench_app, couple, dispose, gunicorn, latency_summary, phone, server_env
+from .common import bench_app, children, couple, cpu_seconds, dispose, gunicorn, latency_summary, phone, server_env
 from .load import hammer
 from .scenario import load_popular_day, verify_in_process
 
@@ -26,12 +27,17 @@ CEILING_CITIZENS_FROM = 1_000_000  # citizen numbers of the database ceiling (ow
 
 
 def framework_ceiling(clients: int, seconds: float, port: int, env_extra: dict, log_dir: Path) -> dict:
-    """Requests per second of the trivial endpoint under the crowd's concurrency."""
+    """Requests per second of the trivial endpoint under the crowd's concurrency, and the CPU
+    the gunicorn processes spend on each: the floor under every request of ours."""
     env = server_env("sqlite:///unused.db", port, env_extra)
     with gunicorn("bench.trivial_app:app", env, "/ping", log_dir) as server:
         asyncio.run(hammer(server.url + "/ping", min(clients, 20), 1.0))  # warm up
+        web = [server.process.pid, *children(server.process.pid)]
+        cpu0 = cpu_seconds(web)
         elapsed, latencies, statuses = asyncio.run(hammer(server.url + "/ping", clients, seconds))
+        cpu = cpu_seconds(web) - cpu0
     return {"requests_per_s": round(len(latencies) / elapsed, 1), "latency_ms": latency_summary(latencies),
+            "web_cpu_ms_per_request": round(1000 * cpu / max(len(latencies), 1), 3),
             "statuses": dict(statuses)}
 
 
@@ -105,36 +111,39 @@ def _book_loop(database_url: str, jobs: list, ready, results, start) -> None:
                  "latencies": latencies})
 
 
-PGBENCH_SCRIPT = Path(__file__).with_name("booking.pgbench")
+LEAN_SCRIPT = Path(__file__).with_name("booking_lean.pgbench")  # the booking's SQL now
+ORM_SCRIPT = Path(__file__).with_name("booking.pgbench")  # as the ORM sent it, before issue 19
 
 
-def sql_ceiling(database_url: str, client_counts: list[int], seconds: float, slots: int) -> dict:
-    """Bookings per second of the booking's SQL run by pgbench, for each number of clients;
-    the best is the ceiling. On its own day of `slots` slots that never fill."""
+def sql_ceiling(database_url: str, client_counts: list[int], seconds: float, slots: int,
+                script: Path = LEAN_SCRIPT, office_code: str = "pgbench") -> dict:
+    """Bookings per second of the booking's SQL (`script`) run by pgbench, for each number of
+    clients; the best is the ceiling. On its own day of `slots` slots that never fill (one slot:
+    every client queues on the same row, as a crowd at one quota does)."""
     from sqlalchemy import text
 
     from booking.extensions import db
 
     app = bench_app(database_url)
-    popular = load_popular_day(app, "pgbench", slots, 1_000_000)
+    popular = load_popular_day(app, office_code, slots, 1_000_000)
     with app.app_context():
         office, service = db.session.execute(text(
             "SELECT office.id, service.id FROM office JOIN service ON service.office_id = office.id"
-            " WHERE office.code = 'pgbench'")).one()
+            " WHERE office.code = :code"), {"code": office_code}).one()
     dispose(app)
     variables = {"office": office, "service": service, "first_slot": min(popular.slot_ids),
                  "last_slot": max(popular.slot_ids),
                  "day": (popular.day - dt.date(1970, 1, 1)).days}  # pgbench has no quoting
-    runs = {clients: _pgbench(database_url, clients, seconds, variables)
+    runs = {clients: _pgbench(database_url, script, clients, seconds, variables)
             for clients in sorted(set(client_counts))}
     best = max(runs, key=lambda clients: runs[clients]["bookings_per_s"])
     return {**runs[best], "clients": best,
             "by_clients": {clients: run["bookings_per_s"] for clients, run in runs.items()}}
 
 
-def _pgbench(database_url: str, clients: int, seconds: float, variables: dict) -> dict:
+def _pgbench(database_url: str, script: Path, clients: int, seconds: float, variables: dict) -> dict:
     libpq_url = database_url.replace("postgresql+psycopg://", "postgresql://")
-    command = ["pgbench", "--no-vacuum", "--file", str(PGBENCH_SCRIPT), "--client", str(clients),
+    command = ["pgbench", "--no-vacuum", "--file", str(script), "--client", str(clients),
                "--jobs", str(min(clients, 2)), "--time", str(max(1, round(seconds)))]
     command += [arg for name, value in variables.items() for arg in ("--define", f"{name}={value}")]
     out = subprocess.run([*command, libpq_url], capture_output=True, text=True, timeout=seconds + 120)

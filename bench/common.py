@@ -195,12 +195,18 @@ def children(pid: int) -> list[int]:
 
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU seconds the processes have used so far (those gone count 0)."""
-    total = 0
+    return sum(cpu_split(pids))
+
+
+def cpu_split(pids: list[int]) -> tuple[float, float]:
+    """(user, system) CPU seconds the processes have used so far (those gone count 0)."""
+    user = system = 0
     for pid in pids:
         with contextlib.suppress(OSError):
             fields = _stat(pid)
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / _TICK
+            user += int(fields[11])  # utime (field 14 of /proc/<pid>/stat)
+            system += int(fields[12])  # stime (field 15)
+    return user / _TICK, system / _TICK
 
 
 def rss_mb(pid: int) -> float:

@@ -15,8 +15,11 @@ off, console SMS) on a throw-away PostgreSQL database, with phones verified befo
 For each: the gunicorn processes' own CPU (master and workers, from /proc) and PostgreSQL's
 (the postmaster and all its processes) over the crowd, per attempt; bookings per second per web
 core used; each worker's resident memory afterwards; the invariants (no slot over its limits,
-counters equal bookings, every 201 stored); and, in the same run, the SQL ceiling of
-bench/booking.pgbench, to which the rush's rate is compared.
+counters equal bookings, every 201 stored); and, in the same run, the ceilings: the booking's
+SQL alone through pgbench (bench/booking_lean.pgbench, the statements sent now, on the rush's
+slots and on one slot as the quota's crowd queues on it; bench/booking.pgbench, those the ORM
+sent before issue 19), and the framework's floor: the CPU gunicorn and Flask spend on a request
+to an endpoint that does nothing (bench/trivial_app.py).
 """
 
 from __future__ import annotations
@@ -36,12 +39,13 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `booking` imp
 
 import aiohttp  # noqa: E402
 
-from .ceilings import sql_ceiling  # noqa: E402
+from .ceilings import ORM_SCRIPT, framework_ceiling, sql_ceiling  # noqa: E402
 from .common import (  # noqa: E402
     bench_app,
     children,
     couple,
     cpu_seconds,
+    cpu_split,
     create_schema,
     dispose,
     free_port,
@@ -93,12 +97,17 @@ def measured(server, database_url: str, crowd) -> tuple[Tally, dict]:
     """Run the crowd (a coroutine factory) and what the web and database processes spent."""
     web = [server.process.pid, *children(server.process.pid)]
     database = postgres_pids(database_url)
-    web0, db0, load0 = cpu_seconds(web), cpu_seconds(database), os.getloadavg()[0]
+    web0, db0, load0 = cpu_split(web), cpu_seconds(database), os.getloadavg()[0]
+    client0 = time.process_time()
     started = time.monotonic()
     tally = asyncio.run(crowd())
     elapsed = time.monotonic() - started
-    spent = {"elapsed_s": round(elapsed, 3), "web_cpu_s": round(cpu_seconds(web) - web0, 3),
+    client = time.process_time() - client0
+    web1 = cpu_split(web)
+    spent = {"elapsed_s": round(elapsed, 3), "web_cpu_s": round(sum(web1) - sum(web0), 3),
+             "web_system_share": round((web1[1] - web0[1]) / max(sum(web1) - sum(web0), 1e-9), 2),
              "db_cpu_s": round(cpu_seconds(database) - db0, 3),
+             "load_generator_cpu_s": round(client, 3),
              "load_average": [round(load0, 2), round(os.getloadavg()[0], 2)],
              "worker_rss_mb": [rss_mb(pid) for pid in children(server.process.pid)]}
     return tally, spent
@@ -112,6 +121,7 @@ def figures(tally: Tally, spent: dict, attempts: int, workers: int) -> dict:
         "attempts_per_s": round(attempts / elapsed, 1), "bookings_per_s": round(booked / elapsed, 1),
         "web_cpu_ms_per_attempt": round(1000 * spent["web_cpu_s"] / attempts, 2),
         "db_cpu_ms_per_attempt": round(1000 * spent["db_cpu_s"] / attempts, 2),
+        "load_generator_cpu_ms_per_attempt": round(1000 * spent["load_generator_cpu_s"] / attempts, 2),
         "web_cpu_ms_per_booking": round(1000 * spent["web_cpu_s"] / max(booked, 1), 2),
         # bookings a second that one fully used web core would make at this cost
         "bookings_per_web_core_s": round(booked / max(spent["web_cpu_s"], 1e-9), 1),
@@ -149,10 +159,20 @@ def run(args) -> dict:
             result["rush"] = figures(tally, spent, len(rush_citizens), args.workers)
             result["rush"]["invariants"] = _invariants(app, day, tally, len(rush_citizens))
         if args.pgbench_seconds:
-            result["sql_ceiling"] = sql_ceiling(url, [1, args.workers, args.workers * args.threads],
-                                                args.pgbench_seconds, args.rush_slots)
+            seconds, best = args.pgbench_seconds, [1, args.workers, args.workers * args.threads]
+            result["sql_ceiling"] = sql_ceiling(url, best, seconds, args.rush_slots)
+            result["sql_ceiling_orm"] = sql_ceiling(url, best, seconds, args.rush_slots, ORM_SCRIPT, "pgbench_orm")
+            # the quota's shape: every client queues on one slot's row
+            result["quota_sql_ceiling"] = sql_ceiling(url, [1, args.workers * args.threads, args.clients],
+                                                      seconds, 1, office_code="pgbench_quota")
             result["rush_ratio_to_sql"] = round(
                 result["rush"]["bookings_per_s"] / result["sql_ceiling"]["bookings_per_s"], 3)
+            result["quota_ratio_to_sql"] = round(
+                result["quota"]["attempts_per_s"] / result["quota_sql_ceiling"]["bookings_per_s"], 3)
+            result["framework_floor"] = framework_ceiling(
+                args.clients, seconds, free_port(), extra, Path(logs))
+            result["framework_floor"]["rush_requests_per_booking"] = round(
+                sum(result["rush"]["statuses"].values()) / max(result["rush"]["booked"], 1), 2)
         dispose(app)
     return result
 

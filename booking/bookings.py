@@ -42,6 +42,7 @@ from .errors import (
     SlotFull,
     TooManyBookings,
     UnknownSlot,
+    VerificationFailed,
 )
 from .extensions import db
 from .i18n import LANGUAGES
@@ -429,11 +430,9 @@ def _book(*, slot_id, phone: str, visitors: list, lang: str = "zh", source: str 
     lock_booker(service, phone, hashes)
     check_identities_free(service, day, hashes)
     check_phone_limit(phone, now)
-    if proof is not None:
-        use_code(proof, now)
     rows = [VisitorRow(i, v.name, v.id_type, mask_identity(v.id_number), digest)
             for i, (v, digest) in enumerate(people)]
-    return place_booking(slot, phone=phone, lang=lang, source=source, visitors=rows, now=now)
+    return place_booking(slot, phone=phone, lang=lang, source=source, visitors=rows, now=now, code=proof)
 
 
 _INSERT_BOOKING = Prepared(
@@ -483,16 +482,21 @@ text_row AS (
          :written, :written, :written FROM booking_row WHERE :texted),
 event_row AS (
   INSERT INTO audit_event (at, actor, staff_user_id, office_id, booking_id, action, detail)
-  SELECT :written, :actor, NULL, :office_id, booking_row.id, :action, :detail FROM booking_row)
-SELECT id FROM booking_row"""}, params={"now": UTCDateTime(), "written": UTCDateTime(), "day": Date()})
+  SELECT :written, :actor, NULL, :office_id, booking_row.id, :action, :detail FROM booking_row),
+code_use AS (
+  UPDATE phone_verification SET used_at = :now WHERE id = :code AND used_at IS NULL RETURNING id)
+SELECT id, (SELECT count(*) FROM code_use) FROM booking_row"""},
+    params={"now": UTCDateTime(), "written": UTCDateTime(), "day": Date()})
 
 
 def place_booking(slot: Slot | SlotSeen, *, phone: str, lang: str, source: str,
-                  visitors: list[VisitorRow], now: dt.datetime) -> Booked:
+                  visitors: list[VisitorRow], now: dt.datetime, code: str | None = None) -> Booked:
     """Write a booking whose rules were checked: its visitors (masked, hashed), identity
     claims, text (a walk-in's comes once admitted, from hall.walkins) and audit event, and its
-    places. Part of the caller's use case; SlotFull or IdentityAlreadyBooked roll it back.
-    book() and a waiting-list claim (waiting/entries.py) both end here.
+    places; `code`, a verification check_code proved, is marked used with them
+    (verification.use_code). Part of the caller's use case; SlotFull, IdentityAlreadyBooked or
+    VerificationFailed roll it back. book() and a waiting-list claim (waiting/entries.py) both
+    end here.
 
     Written with Prepared statements, not the ORM: on PostgreSQL in one statement, on SQLite
     one after another (it has no writing WITH queries), the places last. The answer carries a
@@ -517,7 +521,7 @@ def place_booking(slot: Slot | SlotSeen, *, phone: str, lang: str, source: str,
     written = utcnow()  # the text's and the event's own time (`now` may be a test's or the door's)
     write = _write_at_once if db.session.get_bind().dialect.name == "postgresql" else _write_in_steps
     try:
-        booking_id = write(row, visitors, day, text, event, written)
+        booking_id = write(row, visitors, day, text, event, written, code)
     except IntegrityError:
         # Another request claimed the same person between our check and our insert; the
         # use case rolls back.
@@ -528,20 +532,25 @@ def place_booking(slot: Slot | SlotSeen, *, phone: str, lang: str, source: str,
 
 
 def _write_at_once(row: dict, visitors: list[VisitorRow], day: dt.date, text: dict | None,
-                   event: dict, written: dt.datetime) -> int:
+                   event: dict, written: dt.datetime, code: str | None) -> int:
     people = json.dumps([vars(v) for v in visitors], ensure_ascii=False)
     text = text or {"kind": None, "params": None, "sealed": None}
-    booking_id = _WRITE_BOOKING.scalar(
+    written_row = _WRITE_BOOKING.first(
         **row, visitors=people, day=day, texted=bool(text["kind"]), text_kind=text["kind"],
         text_params=text["params"], text_sealed=text["sealed"], written=written,
-        actor=event["actor"], action=event["action"], detail=event["detail"])
-    if booking_id is None:
+        actor=event["actor"], action=event["action"], detail=event["detail"], code=code)
+    if written_row is None:
         raise SlotFull()
+    booking_id, codes_used = written_row
+    if code is not None and codes_used != 1:  # check_code holds its row: only a bug gets here
+        raise VerificationFailed()
     return booking_id
 
 
 def _write_in_steps(row: dict, visitors: list[VisitorRow], day: dt.date, text: dict | None,
-                    event: dict, written: dt.datetime) -> int:
+                    event: dict, written: dt.datetime, code: str | None) -> int:
+    if code is not None:
+        use_code(code, row["now"])
     booking_id = _INSERT_BOOKING.scalar(**row)
     _INSERT_VISITOR.many([{"booking_id": booking_id, **vars(v)} for v in visitors])
     _claim_identities(booking_id, row["service_id"], [v.id_hash for v in visitors], day)

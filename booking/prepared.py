@@ -110,31 +110,30 @@ class _Compiled:
         return converted
 
 
-_CONNECTION = "prepared.connection"  # session.info key: (root transaction, its Connection)
+_KEPT = "prepared.connection"  # session.info key: (root transaction, Connection, DBAPI cursor)
 
 
-def _connection():
-    """The Connection of the session's transaction, begun if it was not. Asking the session
-    each time costs more than the statement's own Python (its state machine), so it is kept
-    in session.info beside the transaction it belongs to, and used while that transaction
-    is active."""
+def _connection_and_cursor():
+    """The Connection of the session's transaction (begun if it was not) and a DBAPI cursor on
+    it. Asking the session each time costs more than the statement's own Python (its state
+    machine), and so does a new psycopg cursor (its adapters' map): both are kept in
+    session.info beside the transaction they belong to, and used while it is active."""
     session = db.session()
     transaction = session.get_transaction()
-    kept = session.info.get(_CONNECTION)
+    kept = session.info.get(_KEPT)
     if kept is not None and transaction is kept[0] and transaction.is_active:
-        return kept[1]
+        return kept[1], kept[2]
     connection = session.connection()
-    session.info[_CONNECTION] = (session.get_transaction(), connection)
-    return connection
+    cursor = connection.connection.driver_connection.cursor()
+    session.info[_KEPT] = (session.get_transaction(), connection, cursor)
+    return connection, cursor
 
 
 def _run(prepared: Prepared, values: list[Mapping], fetch: bool) -> tuple[list[tuple], int]:
-    connection = _connection()  # the use case's transaction (begun if it was not)
+    connection, cursor = _connection_and_cursor()  # the use case's transaction
     dialect = connection.dialect
     compiled = prepared.compiled(dialect)
     parameters = [compiled.parameters(v) for v in values]
-    raw = connection.connection.driver_connection
-    cursor = raw.cursor()
     many = len(parameters) > 1
     if connection._has_events or connection.engine._has_events:
         connection.dispatch.before_cursor_execute(connection, cursor, compiled.sql,
@@ -147,10 +146,8 @@ def _run(prepared: Prepared, values: list[Mapping], fetch: bool) -> tuple[list[t
         rows = compiled.rows(cursor) if fetch else []
         return rows, cursor.rowcount
     except dialect.loaded_dbapi.Error as error:
-        lost = dialect.is_disconnect(error, raw, cursor)
+        lost = dialect.is_disconnect(error, connection.connection.driver_connection, cursor)
         if lost:
             connection.invalidate(error)
         raise exc.DBAPIError.instance(compiled.sql, parameters, error, dialect.loaded_dbapi.Error,
                                       connection_invalidated=lost, dialect=dialect) from error
-    finally:
-        cursor.close()

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from booking import bookings, scheduling
-from booking.errors import IdentityAlreadyBooked, SlotFull
+from booking.errors import IdentityAlreadyBooked, SlotFull, VerificationFailed
 from booking.extensions import db
-from booking.models import AuditEvent, Booking, IdentityClaim, Slot, SmsMessage, Visitor, utcnow
+from booking.models import AuditEvent, Booking, IdentityClaim, PhoneVerification, Slot, SmsMessage, Visitor, utcnow
 from booking.uow import unit_of_work
-from tests.factories import make_office, make_service, make_slot
+from tests.factories import make_office, make_service, make_slot, verified
 
 ROWS = (Booking, Visitor, IdentityClaim, SmsMessage, AuditEvent)
 
@@ -24,10 +24,16 @@ def party(first: int) -> list[bookings.VisitorRow]:
                                 f"{first + i:064d}") for i in range(2)]
 
 
-def place(slot: Slot, visitors: list[bookings.VisitorRow], source: str = "api") -> bookings.Booked:
+def place(slot: Slot, visitors: list[bookings.VisitorRow], source: str = "api",
+          code: str | None = None) -> bookings.Booked:
     with unit_of_work():
         return bookings.place_booking(slot, phone="+8613800138000", lang="zh", source=source,
-                                      visitors=visitors, now=utcnow())
+                                      visitors=visitors, now=utcnow(), code=code)
+
+
+def code_used(verification_id: str) -> bool:
+    db.session.expire_all()
+    return db.session.get(PhoneVerification, verification_id).used_at is not None
 
 
 def farewell_slot(**fields) -> Slot:
@@ -89,3 +95,28 @@ def test_a_person_claimed_meanwhile_rolls_the_whole_booking_back(any_app):
         assert counts() == before
         db.session.refresh(slot)
         assert (slot.booked_bookings, slot.booked_people) == (1, 2)
+
+
+def test_the_code_is_used_with_the_writes_and_only_with_them(any_app):
+    """On PostgreSQL the code's use is part of the one statement; a full slot rolls it back,
+    and a code used meanwhile refuses the booking and writes nothing."""
+    with any_app.app_context():
+        slot = farewell_slot(max_bookings=1, max_people=5)
+        first, _ = verified("+8613800138000")
+        db.session.commit()
+        place(slot, party(0), code=first)
+        assert code_used(first)
+
+        second, _ = verified("+8613800138000")
+        db.session.commit()
+        before = counts()
+        with pytest.raises(SlotFull):
+            place(slot, party(10), code=second)
+        assert counts() == before and not code_used(second)
+
+        other = make_slot(slot.service, days_ahead=3)
+        db.session.commit()
+        before = counts()
+        with pytest.raises(VerificationFailed):
+            place(other, party(20), code=first)  # used by the first booking
+        assert counts() == before

@@ -170,14 +170,16 @@ def content_security_policy_header(app: Flask) -> str:
 
 
 def add_security_headers(response):
+    """Each header a view did not set itself. Werkzeug's Headers looks a name up by walking
+    the list, so the names present are read once (every response pays for this)."""
     headers = response.headers
-    headers.setdefault(content_security_policy_header(current_app), CONTENT_SECURITY_POLICY)
-    for name, value in FIXED_HEADERS.items():
-        headers.setdefault(name, value)
+    present = {name.lower() for name, _ in headers.to_wsgi_list()}
+    wanted = [(content_security_policy_header(current_app), CONTENT_SECURITY_POLICY), *FIXED_HEADERS.items()]
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", HSTS)
-    if request.endpoint != "static" and "Cache-Control" not in headers:
-        headers["Cache-Control"] = "no-store"
+        wanted.append(("Strict-Transport-Security", HSTS))
+    if request.endpoint != "static":
+        wanted.append(("Cache-Control", "no-store"))
+    headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
     return response
 
 

@@ -158,6 +158,9 @@ def run(args) -> dict:
             tally, spent = measured(server, url, lambda: rush(crowd))
             result["rush"] = figures(tally, spent, len(rush_citizens), args.workers)
             result["rush"]["invariants"] = _invariants(app, day, tally, len(rush_citizens))
+            if args.pgbench_seconds:
+                result["rush"]["posts"] = _posts_alone(server, day, result["rush"], args.clients,
+                                                        args.pgbench_seconds)
         if args.pgbench_seconds:
             seconds, best = args.pgbench_seconds, [1, args.workers, args.workers * args.threads]
             result["sql_ceiling"] = sql_ceiling(url, best, seconds, args.rush_slots)
@@ -175,6 +178,25 @@ def run(args) -> dict:
                 sum(result["rush"]["statuses"].values()) / max(result["rush"]["booked"], 1), 2)
         dispose(app)
     return result
+
+
+def _posts_alone(server, day, rush_figures: dict, clients: int, seconds: float) -> dict:
+    """The rush's CPU split by request: its day's availability (the same cached answer) asked
+    alone by `clients` for `seconds`, CPU per request; what is left of the rush's web CPU is
+    its booking posts' (201s and 409s)."""
+    url = (f"{server.url}/api/v1/availability?office={day.office}&service={day.service}"
+           f"&from={day.day.isoformat()}&to={day.day.isoformat()}")
+    web = [server.process.pid, *children(server.process.pid)]
+    cpu0 = cpu_seconds(web)
+    _, latencies, _ = asyncio.run(hammer(url, clients, seconds))
+    per_read = (cpu_seconds(web) - cpu0) / max(len(latencies), 1)
+    statuses = rush_figures["statuses"]
+    reads = sum(n for status, n in statuses.items() if status.startswith("availability"))
+    posts = sum(n for status, n in statuses.items() if status.startswith("booking"))
+    return {"availability_cpu_ms_per_request": round(1000 * per_read, 3),
+            "post_cpu_ms_per_request": round(1000 * (rush_figures["web_cpu_s"] - reads * per_read) / max(posts, 1), 3),
+            "posts_per_booking": round(posts / max(rush_figures["booked"], 1), 2),
+            "availability_reads_per_booking": round(reads / max(rush_figures["booked"], 1), 2)}
 
 
 def _invariants(app, popular, tally: Tally, demand: int) -> dict:

@@ -62,10 +62,6 @@ class MicroCache:
                 self._entries[key] = made
         return made
 
-    def get_or_make(self, key: Hashable, make: Callable[[], object]) -> object:
-        """The value kept for key, else make() (kept for `seconds` unless it raises)."""
-        return self.keep(key, make).value
-
 
 def _kept(made: object, until: float) -> Kept:
     return made if isinstance(made, Kept) else Kept(made, until)
@@ -90,10 +86,6 @@ class SharedAnswers:
                        if url and seconds > 0 else None)
         self.clock, self._rest = clock, rest
         self._resting_until = 0.0
-
-    @property
-    def enabled(self) -> bool:
-        return self._redis is not None
 
     def keep(self, key: str, make: Callable[[], Kept]) -> Kept:
         """The shared answer for key with its moment, else make()'s, which is then shared."""

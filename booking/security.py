@@ -173,7 +173,7 @@ def add_security_headers(response):
     """Each header a view did not set itself. Werkzeug's Headers looks a name up by walking
     the list, so the names present are read once (every response pays for this)."""
     headers = response.headers
-    present = {name.lower() for name, _ in headers.to_wsgi_list()}
+    present = {name.lower() for name, _ in headers}
     wanted = [(content_security_policy_header(current_app), CONTENT_SECURITY_POLICY), *FIXED_HEADERS.items()]
     if request.is_secure:
         wanted.append(("Strict-Transport-Security", HSTS))

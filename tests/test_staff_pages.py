@@ -152,7 +152,8 @@ def test_the_hall_display_is_public_and_keeps_its_script_in_a_file(client, day):
     assert "正在叫号" in page and re.findall(r"<script(?![^>]*\bsrc=)", page) == []
     state = client.get("/api/v1/display/registry-a").get_json()
     assert state["calling"] == [] and state["limit"] == 30 and state["occupancy"] == 0
-    assert client.get("/display/nowhere").status_code == 404
+    missing = client.get("/display/nowhere")  # a display set up with a mistyped office code
+    assert missing.status_code == 404 and "找不到该页面、办事处或预约" in missing.get_data(as_text=True)
     assert client.get("/api/v1/display/nowhere").status_code == 404
 
 

@@ -1,5 +1,6 @@
 """Staff error pages in the clerk's language (not Flask's English defaults): 403 and 404 raised
-by a staff view, or an address under /staff/ that is no page, with the way back."""
+by a staff view or the hall display, or an address under /staff/ that is no page, with the way
+back."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from flask import abort, render_template
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from . import bp
+from . import bp, display_bp, staff_context
 
 
 def _page(status: int, title: str, message: str):
-    return render_template("staff/error.html", office=None, title=title, message=message,
-                           status=status), status
+    # staff_context given here too: the display's blueprint has no staff context of its own
+    return render_template("staff/error.html", **staff_context(), office=None, title=title,
+                           message=message, status=status), status
 
 
 @bp.errorhandler(403)
@@ -22,6 +24,7 @@ def forbidden(_error):
 
 
 @bp.errorhandler(404)
+@display_bp.errorhandler(404)  # a hall display set up with a mistyped office code
 def not_found(_error):
     return _page(404, _("Page not found"),
                  _("There is no such page, office or booking. Check the address, or go back to the queue."))

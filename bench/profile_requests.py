@@ -140,8 +140,11 @@ def run(kind: str, n: int, with_profile: bool, only: tuple[str, ...] = KINDS, so
     with temp_database(kind) as url:
         app = bench_app(url)
         create_schema(app)
-        popular = load_popular_day(app, "prof", 48, max(1, (2 * n) // 48 + 1))
-        citizens = list(range(10_000, 10_000 + 2 * n))
+        # Room for every booking of the three passes (measured, statements alone, profiled),
+        # each with citizens of its own and each starting at the first slot: a pass that found
+        # the slots full would measure refusals.
+        popular = load_popular_day(app, "prof", 48, (3 * n) // 48 + 4)
+        citizens = list(range(10_000, 10_000 + 3 * n))
         proofs = verify_in_process(app, [phone(c) for c in citizens])
         day = popular.day.isoformat()
         from booking.extensions import db
@@ -174,7 +177,7 @@ def run(kind: str, n: int, with_profile: bool, only: tuple[str, ...] = KINDS, so
             result["statements_alone"] = statements_alone(app, popular, citizens[n:2 * n])
         if with_profile:
             profile = cProfile.Profile(time.process_time)  # CPU, not the wait for PostgreSQL
-            measure(app, bookings(citizens[n:2 * n]), profile)
+            result["booking_profile_statuses"] = measure(app, bookings(citizens[2 * n:3 * n]), profile)["statuses"]
             result["booking_profile"] = by_package(profile)
             stats = pstats.Stats(profile)
             stats.sort_stats(sort).print_stats(30)

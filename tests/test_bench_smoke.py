@@ -119,5 +119,6 @@ def test_the_request_profile_counts_statements_and_cpu_per_request():
     assert result["booking"]["statuses"] == {201: 5}
     assert result["booking"]["statements"] == 6 and result["booking"]["cpu_ms"] > 0
     assert result["statements_alone"]["cpu_ms"] > 0  # the six statements ran without error
+    assert result["booking_profile_statuses"] == {201: 25}  # the profile is of bookings, not refusals
     assert result["availability"]["statuses"] == {200: 25}
     assert "psycopg" in result["booking_profile"]

@@ -74,8 +74,9 @@ class SharedAnswers:
     moment it is too old (`Kept.until`), so sharing never makes it older.
 
     `url` None (or `seconds` 0): nothing is shared, every call makes its answer. Redis being
-    unreachable is no outage: the answer is made from the database, the error logged, and
-    Redis left alone for `rest` seconds so a dead server costs no request its timeout.
+    unreachable is no outage: the answer is made from the database and Redis is left alone for
+    `rest` seconds at a time, so a dead server costs no request its timeout. A warning says
+    when it became unreachable and a line when it answers again, once each per process.
     """
 
     PREFIX = "booking:availability:"
@@ -86,6 +87,7 @@ class SharedAnswers:
                        if url and seconds > 0 else None)
         self.clock, self._rest = clock, rest
         self._resting_until = 0.0
+        self._down = False  # since the last error, no answer from Redis yet
 
     def keep(self, key: str, make: Callable[[], Kept]) -> Kept:
         """The shared answer for key with its moment, else make()'s, which is then shared."""
@@ -98,6 +100,9 @@ class SharedAnswers:
         except redis.RedisError as error:
             self._resting(error)
             return make()
+        if self._down:
+            self._down = False
+            log.info("shared availability cache reachable again")
         if value is not None and left_ms > 0:
             return Kept(value, self.clock() + left_ms / 1000)
         made = make()
@@ -111,8 +116,10 @@ class SharedAnswers:
 
     def _resting(self, error: Exception) -> None:
         self._resting_until = self.clock() + self._rest
-        log.warning("shared availability cache unreachable (%s); reading the database for %.0f s",
-                    type(error).__name__, self._rest)
+        if not self._down:
+            self._down = True
+            log.warning("shared availability cache unreachable (%s): answers come from the database,"
+                        " Redis is tried again every %.0f s", type(error).__name__, self._rest)
 
 
 BLOCK_DAYS = 7

@@ -235,20 +235,31 @@ def test_processes_share_answers_through_redis_and_no_answer_grows_older(sqlite_
 
 
 def test_an_unreachable_redis_answers_from_the_database_and_warns_once(sqlite_app, caplog):
+    """Redis down: every answer comes from the database, Redis is tried again every 5 s, and
+    the log says so once, not at every try; when it answers again, one line says that too."""
     slot_id, path = one_slot_day(sqlite_app)
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    clock = Clock()
+    shared = SharedAnswers(f"redis://127.0.0.1:{port}/0", 60.0, clock=clock)
     sqlite_app.extensions["availability_cache"] = MicroCache(0)  # every request asks Redis
-    sqlite_app.extensions["shared_availability"] = SharedAnswers(f"redis://127.0.0.1:{port}/0", 60.0)
+    sqlite_app.extensions["shared_availability"] = shared
     client = sqlite_app.test_client()
-    with caplog.at_level(logging.WARNING, logger="booking.microcache"):
+    with caplog.at_level(logging.INFO, logger="booking.microcache"):
         assert remaining(client.get(path)) == 2
         book(sqlite_app, slot_id, 0)
         assert remaining(client.get(path)) == 1
+        clock.now += 6  # past the rest: Redis is tried again, and fails again
         assert remaining(client.get(path)) == 1
-    warnings = [r for r in caplog.records if r.name == "booking.microcache"]
-    assert len(warnings) == 1 and "ConnectionError" in warnings[0].getMessage()
+        lines = [r.getMessage() for r in caplog.records if r.name == "booking.microcache"]
+        assert len(lines) == 1 and "ConnectionError" in lines[0]
+
+        shared._redis = redis.Redis.from_url(REDIS_URL)  # Redis is back
+        clock.now += 6
+        assert remaining(client.get(path)) == 1
+    lines = [r.getMessage() for r in caplog.records if r.name == "booking.microcache"]
+    assert len(lines) == 2 and "reachable again" in lines[1]
 
 
 def test_answers_are_shared_through_the_rate_limits_redis_unless_told_otherwise(monkeypatch):

@@ -22,8 +22,21 @@ from stdnum.cn import ric
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_SECRET = "bench-secret-key-not-for-production"
-POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL",
-                                "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_admin_url() -> str:
+    """Who makes and drops the throw-away databases: BENCH_POSTGRES_URL; else the tests' own
+    role, whose URL with its password `make services` keeps in .venv/.test-postgres-url (it
+    may create databases); else `postgres` on loopback, where the server trusts it."""
+    if os.environ.get("BENCH_POSTGRES_URL"):
+        return os.environ["BENCH_POSTGRES_URL"]
+    kept = ROOT / ".venv" / ".test-postgres-url"
+    if kept.is_file() and kept.read_text().strip():
+        return kept.read_text().strip()
+    return "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+POSTGRES_ADMIN = _postgres_admin_url()
 
 
 # --- databases ----------------------------------------------------------------------------

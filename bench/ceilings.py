@@ -32,13 +32,18 @@ def framework_ceiling(clients: int, seconds: float, port: int, env_extra: dict, 
     env = server_env("sqlite:///unused.db", port, env_extra)
     with gunicorn("bench.trivial_app:app", env, "/ping", log_dir) as server:
         asyncio.run(hammer(server.url + "/ping", min(clients, 20), 1.0))  # warm up
-        web = [server.process.pid, *children(server.process.pid)]
-        cpu0 = cpu_seconds(web)
-        elapsed, latencies, statuses = asyncio.run(hammer(server.url + "/ping", clients, seconds))
-        cpu = cpu_seconds(web) - cpu0
+        elapsed, latencies, statuses, cpu_ms = hammer_with_cpu(server, "/ping", clients, seconds)
     return {"requests_per_s": round(len(latencies) / elapsed, 1), "latency_ms": latency_summary(latencies),
-            "web_cpu_ms_per_request": round(1000 * cpu / max(len(latencies), 1), 3),
-            "statuses": dict(statuses)}
+            "web_cpu_ms_per_request": round(cpu_ms, 3), "statuses": dict(statuses)}
+
+
+def hammer_with_cpu(server, path: str, clients: int, seconds: float):
+    """load.hammer on the server's `path`, and the CPU its gunicorn processes spent per request
+    (ms): (elapsed, latencies, statuses, cpu_ms)."""
+    web = [server.process.pid, *children(server.process.pid)]
+    cpu0 = cpu_seconds(web)
+    elapsed, latencies, statuses = asyncio.run(hammer(server.url + path, clients, seconds))
+    return elapsed, latencies, statuses, 1000 * (cpu_seconds(web) - cpu0) / max(len(latencies), 1)
 
 
 def database_ceiling(database_url: str, processes: int, slots: int, per_slot: int) -> dict:

@@ -39,7 +39,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` and `booking` imp
 
 import aiohttp  # noqa: E402
 
-from .ceilings import ORM_SCRIPT, framework_ceiling, sql_ceiling  # noqa: E402
+from .ceilings import ORM_SCRIPT, framework_ceiling, hammer_with_cpu, sql_ceiling  # noqa: E402
 from .common import (  # noqa: E402
     bench_app,
     children,
@@ -172,10 +172,7 @@ def run(args) -> dict:
                 result["rush"]["bookings_per_s"] / result["sql_ceiling"]["bookings_per_s"], 3)
             result["quota_ratio_to_sql"] = round(
                 result["quota"]["attempts_per_s"] / result["quota_sql_ceiling"]["bookings_per_s"], 3)
-            result["framework_floor"] = framework_ceiling(
-                args.clients, seconds, free_port(), extra, Path(logs))
-            result["framework_floor"]["rush_requests_per_booking"] = round(
-                sum(result["rush"]["statuses"].values()) / max(result["rush"]["booked"], 1), 2)
+            result["framework_floor"] = framework_ceiling(args.clients, seconds, free_port(), extra, Path(logs))
         dispose(app)
     return result
 
@@ -184,12 +181,9 @@ def _posts_alone(server, day, rush_figures: dict, clients: int, seconds: float) 
     """The rush's CPU split by request: its day's availability (the same cached answer) asked
     alone by `clients` for `seconds`, CPU per request; what is left of the rush's web CPU is
     its booking posts' (201s and 409s)."""
-    url = (f"{server.url}/api/v1/availability?office={day.office}&service={day.service}"
-           f"&from={day.day.isoformat()}&to={day.day.isoformat()}")
-    web = [server.process.pid, *children(server.process.pid)]
-    cpu0 = cpu_seconds(web)
-    _, latencies, _ = asyncio.run(hammer(url, clients, seconds))
-    per_read = (cpu_seconds(web) - cpu0) / max(len(latencies), 1)
+    path = (f"/api/v1/availability?office={day.office}&service={day.service}"
+            f"&from={day.day.isoformat()}&to={day.day.isoformat()}")
+    per_read = hammer_with_cpu(server, path, clients, seconds)[3] / 1000
     statuses = rush_figures["statuses"]
     reads = sum(n for status, n in statuses.items() if status.startswith("availability"))
     posts = sum(n for status, n in statuses.items() if status.startswith("booking"))

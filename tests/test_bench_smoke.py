@@ -103,10 +103,14 @@ def test_tiny_cpu_crowd_sells_the_quota_and_counts_the_processes_cpu(tmp_path):
     out = tmp_path / "cpu.json"
     status = cpu_crowd.main(["--clients", "4", "--quota", "3", "--quota-citizens", "5", "--rush-slots", "2",
                              "--rush-citizens", "6", "--workers", "1", "--threads", "2",
-                             "--pgbench-seconds", "0", "--json", str(out)])
+                             "--pgbench-seconds", "1", "--json", str(out)])
     results = json.loads(out.read_text())
     assert status == 0
     quota, rush = results["quota"], results["rush"]
+    for ceiling in ("sql_ceiling", "sql_ceiling_orm", "quota_sql_ceiling"):  # each script ran clean
+        assert results[ceiling]["failed"] == 0 and results[ceiling]["bookings_per_s"] > 0
+    assert results["framework_floor"]["web_cpu_ms_per_request"] > 0
+    assert rush["posts"]["posts_per_booking"] >= 1 and rush["posts"]["post_cpu_ms_per_request"] > 0
     assert quota["statuses"] == {"booking 201": 3, "booking 409 slot_full": 2}
     assert rush["booked"] == 6 and all(rush["invariants"].values())
     for crowd in (quota, rush):  # the server and the database did work, and it was counted

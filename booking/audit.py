@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from .extensions import db
-from .models import AuditEvent, Booking
+from .models import AuditEvent, Booking, UTCDateTime
+from .prepared import Prepared
 
 
 def record(action: str, *, actor: str, booking: Booking | None = None,
@@ -20,7 +22,19 @@ def record(action: str, *, actor: str, booking: Booking | None = None,
 def event_values(action: str, *, actor: str, booking_id: int | None, office_id: int | None,
                  staff_user_id: int | None = None, **detail) -> dict:
     """An audit event's columns (without `at`): what record() adds, and what the booking's
-    own insert writes (bookings.place_booking)."""
+    own insert writes (bookings.place_booking, insert below)."""
     return {"action": action, "actor": actor, "staff_user_id": staff_user_id,
             "booking_id": booking_id, "office_id": office_id,
             "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else ""}
+
+
+# The event row written without the ORM (bookings.place_booking on SQLite): the same columns.
+_INSERT = Prepared(
+    "INSERT INTO audit_event (at, actor, staff_user_id, office_id, booking_id, action, detail)"
+    " VALUES (:at, :actor, :staff_user_id, :office_id, :booking_id, :action, :detail)",
+    params={"at": UTCDateTime()})
+
+
+def insert(values: dict, at: dt.datetime) -> None:
+    """Write an event row now, in the caller's transaction: `values` as event_values gives them."""
+    _INSERT.rowcount(at=at, **values)

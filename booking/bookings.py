@@ -444,10 +444,6 @@ _INSERT_BOOKING = Prepared(
 _INSERT_VISITOR = Prepared(
     "INSERT INTO visitor (booking_id, position, name, id_type, id_masked, id_hash)"
     " VALUES (:booking_id, :position, :name, :id_type, :id_masked, :id_hash)")
-_INSERT_AUDIT = Prepared(
-    "INSERT INTO audit_event (at, actor, staff_user_id, office_id, booking_id, action, detail)"
-    " VALUES (:now, :actor, :staff_user_id, :office_id, :booking_id, :action, :detail)",
-    params={"now": UTCDateTime()})
 
 
 # PostgreSQL: the booking's writes in one statement (data-modifying WITH queries, PostgreSQL's
@@ -556,7 +552,7 @@ def _write_in_steps(row: dict, visitors: list[VisitorRow], day: dt.date, text: d
     _claim_identities(booking_id, row["service_id"], [v.id_hash for v in visitors], day)
     if text is not None:
         outbox.insert({**text, "booking_id": booking_id}, written)
-    _INSERT_AUDIT.rowcount(now=written, **{**event, "booking_id": booking_id})
+    audit.insert({**event, "booking_id": booking_id}, written)
     scheduling.reserve(row["slot_id"], row["party_size"])  # last: SQLite runs one writer at a time
     return booking_id
 

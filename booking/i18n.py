@@ -106,11 +106,17 @@ def hant(text: str) -> str:
     return _from_zh().gettext(text) if text else text
 
 
-def choose(lang: str, zh: str, en: str) -> str:
-    """The text in `lang`: English, Traditional (looked up from the Simplified) or Simplified."""
+def choose(lang: str, zh: str, en: str, zh_hant: str = "") -> str:
+    """The text in `lang`: English, Traditional or Simplified.
+
+    Traditional is `zh_hant` when given (what staff typed, or its OpenCC draft kept beside it),
+    else looked up from the Simplified in the reviewed catalogue.
+    """
     if lang == "en":
         return en
-    return hant(zh) if lang == HANT else zh
+    if lang == HANT:
+        return zh_hant or hant(zh)
+    return zh
 
 
 # --- local times --------------------------------------------------------------------------------

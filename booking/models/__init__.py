@@ -6,6 +6,7 @@
 - staff.py    capacity reviews
 - notify.py   inbound replies, opt-outs, notices sent once
 - reference.py the reference data's version (moved by triggers)
+- setup.py    regions, dated hours exceptions, holiday arrangement corrections
 - waiting.py  the waiting list: entries, their visitors, held places, rationing settings,
               proof-of-work challenges used
 
@@ -39,6 +40,7 @@ from .core import (
 from .health import HEALTH_CODES, REFUSAL_REASONS, DoorDay, DoorRefusal, HealthDeclaration, HealthRules, TicketCounter
 from .notify import InboundMessage, PhoneOptOut, SmsNotice
 from .reference import REFERENCE_TABLES, ReferenceVersion
+from .setup import HolidayDate, HoursException, Region
 from .staff import CapacityReview
 from .waiting import ChallengeUse, RationingSettings, WaitingEntry, WaitingHold, WaitingVisitor
 
@@ -51,4 +53,5 @@ __all__ = [
     "HEALTH_CODES", "REFUSAL_REASONS", "DoorDay", "DoorRefusal", "HealthDeclaration", "HealthRules",
     "TicketCounter", "InboundMessage", "PhoneOptOut", "SmsNotice", "CapacityReview",
     "ChallengeUse", "RationingSettings", "WaitingEntry", "WaitingHold", "WaitingVisitor",
+    "HolidayDate", "HoursException", "Region",
 ]

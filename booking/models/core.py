@@ -58,6 +58,9 @@ ID_TYPES = ("resident_id", "residence_permit", "hk_mo_permit", "tw_permit", "for
 PERSON_LIMITS = ("day", "service")
 ONCE_PER_PERSON_KINDS = ("marriage", "divorce")
 STAFF_ROLES = ("clerk", "supervisor", "admin")
+# An office's holiday calendar: "CN" closes on China's statutory holidays and opens on make-up
+# working days (booking/offices/china_calendar.py); "none" follows the weekly hours only.
+HOLIDAY_CALENDARS = ("CN", "none")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -67,9 +70,13 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 class Office(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     name_zh: Mapped[str] = mapped_column(String(120))
+    # Traditional Chinese of what staff typed, drafted with OpenCC when saved (empty: draft on reading).
+    name_zh_hant: Mapped[str] = mapped_column(String(120), default="", server_default="")
     name_en: Mapped[str] = mapped_column(String(120))
     address_zh: Mapped[str] = mapped_column(String(200))
+    address_zh_hant: Mapped[str] = mapped_column(String(200), default="", server_default="")
     address_en: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     hall_limit: Mapped[int] = mapped_column(default=30)  # people in the hall at once
@@ -78,13 +85,16 @@ class Office(db.Model):
     epidemic_level: Mapped[str] = mapped_column(String(16), default="normal")
     # The counters staff call tickets to, one name a line, as staff wrote them ("3号窗口").
     counters: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    holidays: Mapped[str] = mapped_column(String(8), default="CN", server_default="CN")
 
     services: Mapped[list[Service]] = relationship(
         back_populates="office", order_by="Service.id"
     )
+    region: Mapped[Region | None] = relationship()
 
     __table_args__ = (
         CheckConstraint("hall_limit > 0", name="hall_limit_positive"),
+        CheckConstraint(_in("holidays", HOLIDAY_CALENDARS), name="holidays"),
         CheckConstraint("stay_limit_minutes > 0", name="stay_limit_positive"),
         CheckConstraint(
             _in("epidemic_level", ("normal", "heightened", "emergency")), name="epidemic_level"
@@ -96,10 +106,10 @@ class Office(db.Model):
         return ZoneInfo(self.timezone)
 
     def name(self, lang: str) -> str:
-        return choose(lang, self.name_zh, self.name_en)
+        return choose(lang, self.name_zh, self.name_en, self.name_zh_hant)
 
     def address(self, lang: str) -> str:
-        return choose(lang, self.address_zh, self.address_en)
+        return choose(lang, self.address_zh, self.address_en, self.address_zh_hant)
 
     @property
     def counter_names(self) -> list[str]:
@@ -118,8 +128,10 @@ class Service(db.Model):
     code: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(20))
     name_zh: Mapped[str] = mapped_column(String(120))
+    name_zh_hant: Mapped[str] = mapped_column(String(120), default="", server_default="")
     name_en: Mapped[str] = mapped_column(String(120))
     bring_zh: Mapped[str] = mapped_column(Text, default="")  # what to bring
+    bring_zh_hant: Mapped[str] = mapped_column(Text, default="", server_default="")
     bring_en: Mapped[str] = mapped_column(Text, default="")
     party_size_min: Mapped[int] = mapped_column(default=1)
     party_size_max: Mapped[int] = mapped_column(default=1)
@@ -132,7 +144,18 @@ class Service(db.Model):
     requires_confirmation: Mapped[bool] = mapped_column(default=False)
     suspended: Mapped[bool] = mapped_column(default=False)
     suspension_note_zh: Mapped[str] = mapped_column(String(200), default="")
+    suspension_note_zh_hant: Mapped[str] = mapped_column(String(200), default="", server_default="")
     suspension_note_en: Mapped[str] = mapped_column(String(200), default="")
+    # Bookings per slot kept for telephone and counter bookings, returned to online booking
+    # assisted_release_hours before the slot (docs/contract.md, "Every channel").
+    assisted_reserve: Mapped[int] = mapped_column(default=0, server_default="0")
+    assisted_release_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    # no_show_limit no-shows within no_show_window_days bar a person for no_show_bar_days (0: never).
+    no_show_limit: Mapped[int] = mapped_column(default=0, server_default="0")
+    no_show_window_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    no_show_bar_days: Mapped[int] = mapped_column(default=15, server_default="15")
+    # Equal arrival windows each slot is split into; every booking gets one (1: the whole slot).
+    arrival_windows: Mapped[int] = mapped_column(default=1, server_default="1")
     person_limit: Mapped[str] = mapped_column(String(8), default=lambda ctx: default_person_limit(
         ctx.get_current_parameters().get("kind")), server_default="day")
 
@@ -150,16 +173,20 @@ class Service(db.Model):
         CheckConstraint("booking_opens_days >= 0 AND booking_closes_hours >= 0",
                         name="booking_window"),
         CheckConstraint(_in("person_limit", PERSON_LIMITS), name="person_limit"),
+        CheckConstraint("assisted_reserve >= 0 AND assisted_release_hours >= 0", name="assisted_reserve"),
+        CheckConstraint("no_show_limit >= 0 AND no_show_window_days >= 1 AND no_show_bar_days >= 1",
+                        name="no_show_rule"),
+        CheckConstraint("arrival_windows >= 1", name="arrival_windows_positive"),
     )
 
     def name(self, lang: str) -> str:
-        return choose(lang, self.name_zh, self.name_en)
+        return choose(lang, self.name_zh, self.name_en, self.name_zh_hant)
 
     def bring(self, lang: str) -> str:
-        return choose(lang, self.bring_zh, self.bring_en)
+        return choose(lang, self.bring_zh, self.bring_en, self.bring_zh_hant)
 
     def suspension_note(self, lang: str) -> str:
-        return choose(lang, self.suspension_note_zh, self.suspension_note_en)
+        return choose(lang, self.suspension_note_zh, self.suspension_note_en, self.suspension_note_zh_hant)
 
 
 class OpeningHours(db.Model):
@@ -313,6 +340,7 @@ class Closure(db.Model):
     first_day: Mapped[dt.date]
     last_day: Mapped[dt.date]
     reason: Mapped[str] = mapped_column(String(200))  # in Chinese, as staff wrote it
+    reason_zh_hant: Mapped[str] = mapped_column(String(200), default="", server_default="")
     reason_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -328,7 +356,7 @@ class Closure(db.Model):
 
     def reason_in(self, lang: str) -> str:
         """The reason in `lang`; English without one written says nothing (the caller words it)."""
-        return self.reason_en if lang == "en" else self.reason
+        return self.reason_en if lang == "en" else choose(lang, self.reason, "", self.reason_zh_hant)
 
 
 class PhoneVerification(db.Model):

@@ -7,6 +7,7 @@ local dates and times belong to an office's time zone and are named *_local or *
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -20,6 +21,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from .setup import Region
 
 from ..extensions import db
 from ..i18n import LANG_LENGTH, LANGUAGES, choose

@@ -7,12 +7,13 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from .errors import SlotFull
 from .extensions import db
-from .models import Booking, Closure, Office, OpeningHours, Service, Slot, utcnow
+from .models import Booking, Closure, HoursException, Office, Service, Slot, utcnow
+from .offices import hours
 from .prepared import Prepared
 
 
@@ -83,43 +84,66 @@ def closed_days(service: Service, first: dt.date, last: dt.date) -> dict[dt.date
     return result
 
 
-def slot_times(service: Service, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
-    """(start, end) in UTC of each slot the opening hours give on one local day."""
+def slot_times(service: Service, day: dt.date,
+               plan: hours.DayPlan | None = None) -> list[tuple[dt.datetime, dt.datetime]]:
+    """(start, end) in UTC of each slot the day's hours give (booking/offices/hours.py)."""
     length = dt.timedelta(minutes=service.slot_minutes)
     result = []
-    for hours in service.hours:
-        if hours.weekday != day.weekday():
-            continue
+    for opens, closes in (plan or hours.day_plan(service, day)).periods:
         # Step in real (UTC) time: aware arithmetic in the local zone is wall-clock arithmetic,
         # which across a DST change gives a slot ending before it starts, or one hour twice.
-        start = local_datetime(service.office, day, hours.opens).astimezone(dt.UTC)
-        closes = local_datetime(service.office, day, hours.closes).astimezone(dt.UTC)
-        while start + length <= closes:
+        start = local_datetime(service.office, day, opens).astimezone(dt.UTC)
+        end = _period_end(service.office, day, closes)
+        while start + length <= end:
             result.append((start, start + length))
             start += length
     return result
 
 
-def generate_slots(service: Service, first: dt.date, last: dt.date) -> int:
+def _period_end(office: Office, day: dt.date, closes: dt.time) -> dt.datetime:
+    if closes == dt.time.max:  # "24:00": midnight ending the day
+        return local_datetime(office, day + dt.timedelta(days=1), dt.time(0)).astimezone(dt.UTC)
+    return local_datetime(office, day, closes).astimezone(dt.UTC)
+
+
+def wanted_slots(service: Service, first: dt.date, last: dt.date,
+                 calendar: hours.OfficeCalendar | None = None) -> dict[dt.date, list[tuple[dt.datetime, dt.datetime]]]:
+    """The slots the service's hours give on each local day first..last (closures aside)."""
+    plans = hours.day_plans(service, first, last, calendar)
+    return {day: slot_times(service, day, plan) for day, plan in plans.items()}
+
+
+def live_slots(service: Service, first: dt.date, last: dt.date) -> list[Slot]:
+    """The service's slots (open or closed, not removed) starting on local days first..last."""
+    start = local_datetime(service.office, first, dt.time(0))
+    end = local_datetime(service.office, last + dt.timedelta(days=1), dt.time(0))
+    return list(db.session.scalars(
+        select(Slot).where(Slot.service_id == service.id, Slot.starts_at >= start, Slot.starts_at < end,
+                           Slot.status != "removed").order_by(Slot.starts_at)))
+
+
+def overlaps(start: dt.datetime, end: dt.datetime, slots: Iterable[Slot]) -> bool:
+    return any(slot.starts_at < end and start < slot.ends_at for slot in slots)
+
+
+def generate_slots(service: Service, first: dt.date, last: dt.date,
+                   calendar: hours.OfficeCalendar | None = None) -> int:
     """Create the missing slots of a service for local days first..last; returns how many.
 
-    Running it again creates nothing new; closed days are skipped. The caller commits.
+    Only adds: a slot the hours give is made unless it would overlap a live slot of the service
+    (a booked slot of an earlier length keeps its place; booking/offices/slots.py removes what
+    no longer fits). Running it again creates nothing; closed days are skipped. The caller commits.
     """
     closed = closed_days(service, first, last)
-    window_start = local_datetime(service.office, first, dt.time(0))
-    window_end = local_datetime(service.office, last + dt.timedelta(days=1), dt.time(0))
-    existing = set(db.session.scalars(
-        select(Slot.starts_at).where(Slot.service_id == service.id,
-                                     Slot.starts_at >= window_start, Slot.starts_at < window_end)
-    ))
+    existing = live_slots(service, first, last)
     max_bookings, max_people = level_capacity(service)
     new = [
         {"service_id": service.id, "office_id": service.office_id, "starts_at": start,
          "ends_at": end, "max_bookings": max_bookings,
          "max_people": max_people, "booked_bookings": 0, "booked_people": 0,
          "status": "open"}
-        for day in days(first, last) if day not in closed
-        for start, end in slot_times(service, day) if start not in existing
+        for day, times in wanted_slots(service, first, last, calendar).items() if day not in closed
+        for start, end in times if not overlaps(start, end, existing)
     ]
     if new:
         db.session.execute(Slot.__table__.insert(), new)
@@ -155,7 +179,7 @@ def _slots_between(service: Service, first: dt.date, last: dt.date,
     start = local_datetime(service.office, first, dt.time(0))
     end = local_datetime(service.office, last + dt.timedelta(days=1), dt.time(0))
     query = select(Slot).where(Slot.service_id == service.id, Slot.starts_at >= start,
-                               Slot.starts_at < end)
+                               Slot.starts_at < end, Slot.status != "removed")
     if open_only:
         query = query.where(Slot.status == "open")
     return list(db.session.scalars(query.order_by(Slot.starts_at)))
@@ -210,7 +234,7 @@ def release(slot_id: int, people: int) -> None:
 class DaySummary:
     """One local day of a service, as a calendar shows it.
 
-    state: "open" (has room), "full", "closed" (a closure or no opening hours), "later"
+    state: "open" (has room), "full", "closed" (a closure, or no hours that day), "later"
     (booking opens at opens_at), "past" (booking for the day has closed), "none" (open, but
     no appointments offered).
     """
@@ -220,6 +244,7 @@ class DaySummary:
     free: int = 0
     closure: Closure | None = None
     opens_at: dt.datetime | None = None
+    exception: HoursException | None = None  # the setup's exception that closed the day
 
 
 def day_summaries(service: Service, first: dt.date, last: dt.date,
@@ -234,7 +259,10 @@ def _summaries(service: Service, first: dt.date, last: dt.date, slots: list[Slot
     by_day: dict[dt.date, list[Slot]] = {}
     for slot in slots:
         by_day.setdefault(local_day(service.office, slot.starts_at), []).append(slot)
-    return [_summarise(service, day, by_day.get(day, []), closed.get(day), now)
+    # Days without slots (not generated yet, or closed by the hours) are read from the hours.
+    missing = [day for day in days(first, last) if day not in by_day]
+    plans = hours.day_plans(service, missing[0], missing[-1]) if missing else {}
+    return [_summarise(service, day, by_day.get(day, []), closed.get(day), now, plans.get(day))
             for day in days(first, last)]
 
 
@@ -259,12 +287,12 @@ def service_days(service: Service, first: dt.date, last: dt.date,
 
 
 def _summarise(service: Service, day: dt.date, slots: list[Slot], closure: Closure | None,
-               now: dt.datetime) -> DaySummary:
+               now: dt.datetime, plan: hours.DayPlan | None) -> DaySummary:
     if closure is not None or service.suspended:
         return DaySummary(day, "closed", closure=closure)
-    times = [slot.starts_at for slot in slots] or [start for start, _ in slot_times(service, day)]
+    times = [slot.starts_at for slot in slots] or [start for start, _ in slot_times(service, day, plan)]
     if not times:
-        return DaySummary(day, "closed")
+        return DaySummary(day, "closed", exception=plan.exception if plan else None)
     opens, _ = booking_window(service, _Moment(times[0]))
     if now < opens:
         return DaySummary(day, "later", opens_at=opens)
@@ -300,15 +328,13 @@ def nearest_free(service: Service, around: dt.datetime, count: int = 3, people: 
 
 def door_closes_at(booking: Booking) -> dt.datetime:
     """The office's closing time on the slot's day: the latest closing of any of its services
-    that weekday (at least the slot's end)."""
+    that day, exceptions and holidays included (at least the slot's end)."""
     office = booking.office
     day = local_day(office, booking.slot.starts_at)
-    latest = db.session.scalar(
-        select(func.max(OpeningHours.closes)).join(Service, OpeningHours.service_id == Service.id)
-        .where(Service.office_id == office.id, OpeningHours.weekday == day.weekday()))
-    if latest is None:
-        return booking.slot.ends_at
-    return max(local_datetime(office, day, latest).astimezone(dt.UTC), booking.slot.ends_at)
+    calendar = hours.OfficeCalendar(office, day, day)
+    ends = [_period_end(office, day, closes) for service in office.services
+            for _, closes in calendar.plan(service, day).periods]
+    return max([booking.slot.ends_at, *ends])
 
 
 # --- capacity at an epidemic level --------------------------------------------------------------

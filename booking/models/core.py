@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -55,6 +56,7 @@ BOOKING_STATUSES = (
     "booked", "confirmed", "checked_in", "called", "completed", "cancelled", "no_show",
 )
 ACTIVE_STATUSES = ("booked", "confirmed", "checked_in", "called")
+SLOT_STATUSES = ("open", "closed", "removed")
 # DESIGN.md section 3; booking/identity/ reads each of them.
 ID_TYPES = ("resident_id", "residence_permit", "hk_mo_permit", "tw_permit", "foreign_permanent_id",
             "passport")
@@ -221,19 +223,22 @@ class Slot(db.Model):
     max_people: Mapped[int]
     booked_bookings: Mapped[int] = mapped_column(default=0)
     booked_people: Mapped[int] = mapped_column(default=0)
+    # open; closed by a closure (reopened with it); removed: no longer in the office's hours
     status: Mapped[str] = mapped_column(String(10), default="open")
 
     service: Mapped[Service] = relationship()
     office: Mapped[Office] = relationship()
 
     __table_args__ = (
-        UniqueConstraint("service_id", "starts_at"),
+        # One live slot of a service per start; a removed slot stays for its bookings' history.
+        Index("uq_slot_service_starts_live", "service_id", "starts_at", unique=True,
+              sqlite_where=text("status <> 'removed'"), postgresql_where=text("status <> 'removed'")),
         CheckConstraint("booked_bookings >= 0 AND booked_bookings <= max_bookings",
                         name="booked_bookings_within_max"),
         CheckConstraint("booked_people >= 0 AND booked_people <= max_people",
                         name="booked_people_within_max"),
         CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
-        CheckConstraint(_in("status", ("open", "closed")), name="status"),
+        CheckConstraint(_in("status", SLOT_STATUSES), name="status"),
         # Availability: a service's slots over a range of days.
         Index("ix_slot_service_starts", "service_id", "starts_at"),
         Index("ix_slot_office_starts", "office_id", "starts_at"),

@@ -95,7 +95,8 @@ def _mark_slots(office: Office, service: Service | None, first: dt.date, last: d
     """One UPDATE of the days' slots to `status` ("closed" or "open"); it holds their rows until
     the commit, and scheduling.reserve takes places only in open slots."""
     start, end = _bounds(office, first, last)
-    stmt = (update(Slot).where(Slot.office_id == office.id, Slot.starts_at >= start, Slot.starts_at < end)
+    stmt = (update(Slot).where(Slot.office_id == office.id, Slot.starts_at >= start, Slot.starts_at < end,
+                               Slot.status != "removed")
             .values(status=status).execution_options(synchronize_session=False))
     if service is not None:
         stmt = stmt.where(Slot.service_id == service.id)

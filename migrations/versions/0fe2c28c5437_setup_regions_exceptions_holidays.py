@@ -19,7 +19,19 @@ branch_labels = None
 depends_on = None
 
 
+LIVE = sa.text("status <> 'removed'")
+
+
 def upgrade():
+    # A slot that no longer fits the hours is removed, kept for its bookings' history: one live
+    # slot per start replaces one slot per start.
+    with op.batch_alter_table('slot') as batch_op:
+        batch_op.drop_constraint(op.f('uq_slot_service_id'), type_='unique')
+        batch_op.drop_constraint(op.f('ck_slot_status'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_slot_status'), "status IN ('open', 'closed', 'removed')")
+    op.create_index('uq_slot_service_starts_live', 'slot', ['service_id', 'starts_at'], unique=True,
+                    sqlite_where=LIVE, postgresql_where=LIVE)
+
     op.create_table('holiday_date',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
@@ -90,6 +102,13 @@ def upgrade():
 
 
 def downgrade():
+    op.execute(sa.text("DELETE FROM slot WHERE status = 'removed' AND id NOT IN (SELECT slot_id FROM booking)"))
+    op.execute(sa.text("UPDATE slot SET status = 'closed' WHERE status = 'removed'"))
+    op.drop_index('uq_slot_service_starts_live', table_name='slot')
+    with op.batch_alter_table('slot') as batch_op:
+        batch_op.drop_constraint(op.f('ck_slot_status'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_slot_status'), "status IN ('open', 'closed')")
+        batch_op.create_unique_constraint(op.f('uq_slot_service_id'), ['service_id', 'starts_at'])
     with op.batch_alter_table('service', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_service_arrival_windows_positive'), type_='check')
         batch_op.drop_constraint(op.f('ck_service_no_show_rule'), type_='check')

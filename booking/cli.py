@@ -1,22 +1,24 @@
-"""Commands from the contract: `flask --app wsgi demo | slots generate | staff create | staff token`.
+"""Commands from the contract: `flask --app wsgi demo | setup import | setup export | slots generate |
+staff create | staff token`.
 
 (`db upgrade` comes from Flask-Migrate; the SMS and retention commands register themselves
 next to their code.)"""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from . import accounts, demo, scheduling
+from . import accounts, demo
 from .extensions import db
-from .models import Service, StaffUser, utcnow
+from .models import StaffUser, utcnow
+from .offices import setup, setup_file, slots
+from .uow import unit_of_work
 
 slots_cli = AppGroup("slots", help="Time slots of the services.")
+setup_cli = AppGroup("setup", help="Offices, services, hours and holidays as a TOML file.")
 staff_cli = AppGroup("staff", help="Staff accounts and their API tokens.")
 
 
@@ -24,16 +26,17 @@ staff_cli = AppGroup("staff", help="Staff accounts and their API tokens.")
 @click.option("--reset-password", is_flag=True, help="Give the demo staff account a new password.")
 @with_appcontext
 def demo_command(reset_password: bool):
-    """Load demo offices, services, two weeks of slots and a staff account (once); then, every
-    time, add the slots missing from each office's today on and print the staff login."""
+    """Load the demo offices (booking/demo.toml, through the setup path), their slots and a
+    staff account (once); then, every time, add the slots missing from each office's today on
+    and print the staff login."""
     instance = current_app.instance_path
     password = demo.load_demo()
     if password is not None:
         demo.remember_login(instance, password)
         click.echo("Demo data loaded.")
     else:
-        created = demo.keep_slots_ahead(demo.DEMO_DAYS)
-        click.echo(f"Demo data already loaded; {created} slots added to keep {demo.DEMO_DAYS} days open.")
+        created = demo.keep_slots_ahead()
+        click.echo(f"Demo data already loaded; {created} slots added to keep each booking window open.")
     if reset_password:
         password = demo.reset_password(instance)
     else:
@@ -50,23 +53,56 @@ def login_line(password: str | None) -> str:
 
 
 @slots_cli.command("generate")
-@click.option("--days", default=14, show_default=True, help="How many days ahead, from today.")
-@click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="First local date (YYYY-MM-DD); default each office's local today.")
-@click.option("--office", "office_code", default=None, help="Only this office's services.")
-def generate_command(days, first, office_code):
-    """Create missing slots from the opening hours. Safe to run again: it never duplicates."""
-    query = select(Service).order_by(Service.id)
-    services = [s for s in db.session.scalars(query)
-                if office_code is None or s.office.code == office_code]
-    created, starts = 0, set()
-    for service in services:
-        start = first.date() if first else scheduling.local_day(service.office, utcnow())
-        starts.add(start)
-        created += scheduling.generate_slots(service, start, start + dt.timedelta(days=days - 1))
-    db.session.commit()
-    span = ", ".join(str(day) for day in sorted(starts)) or "-"
-    click.echo(f"{created} slots created for {len(services)} services, {days} days from {span}.")
+@click.option("--days", type=click.IntRange(1, 400), default=None,
+              help="At least this many days from each office's today (default: each service's booking window).")
+def generate_command(days):
+    """Create the slots each service's booking window needs, from its office's local today.
+    Safe to run again, from cron or beside the SMS worker: it only adds what is missing."""
+    with unit_of_work():
+        created = slots.generate_ahead(utcnow(), days or 0)
+    click.echo(f"{created} slots created.")
+
+
+@setup_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+@click.option("--cancel-bookings", is_flag=True,
+              help="Cancel (with a text each) the bookings in hours the file takes away, as a closure does.")
+def setup_import_command(path, dry_run, cancel_bookings):
+    """Create or update regions, offices, services, hours, exceptions and holidays from a TOML
+    setup file (docs/contract.md, "Setting up offices"), and keep the slots in step."""
+    with click.open_file(path, encoding="utf-8") as handle:
+        text = handle.read()
+    try:
+        report = setup.apply(setup_file.read(text), dry_run=dry_run, cancel_bookings=cancel_bookings)
+    except setup_file.SetupError as error:
+        raise click.ClickException(f"{path}: {error}; nothing was written") from None
+    except setup.HoursTaken as taken:
+        lines = [f"  {b.reference} {b.office.code}/{b.service.code} "
+                 f"{b.slot.starts_at.astimezone(b.office.tz):%Y-%m-%d %H:%M} ({b.party_size} people)"
+                 for b in taken.bookings]
+        raise click.ClickException(
+            f"{path}: the new hours leave {len(lines)} active bookings outside them; nothing was written:\n"
+            + "\n".join(lines) + "\nRun again with --cancel-bookings to cancel them (each is texted).") from None
+    click.echo(describe(report, dry_run))
+
+
+def describe(report: setup.Report, dry_run: bool) -> str:
+    """What an import changed, a line each, then the slot and booking counts."""
+    if not report.changed and not report.bookings_affected:
+        return "Nothing to change: the database already matches the file."
+    head = "Dry run, nothing written. Would change:" if dry_run else "Changed:"
+    lines = [head, *(f"  {line}" for line in report.changes),
+             f"  slots added: {report.slots_added}, removed: {report.slots_removed}",
+             f"  bookings affected: {len(report.bookings_affected)}"
+             + (f", cancelled and texted: {report.bookings_cancelled}" if report.bookings_cancelled else "")]
+    return "\n".join(lines)
+
+
+@setup_cli.command("export")
+def setup_export_command():
+    """Print the whole setup as a TOML file that `setup import` takes back unchanged."""
+    click.echo(setup_file.render(setup.export()), nl=False)
 
 
 @staff_cli.command("create")
@@ -123,5 +159,5 @@ def register(app: Flask) -> None:
     from .retention import retention_cli
     from .sms.commands import sms_cli
 
-    for command in (demo_command, slots_cli, staff_cli, sms_cli, retention_cli):
+    for command in (demo_command, slots_cli, setup_cli, staff_cli, sms_cli, retention_cli):
         app.cli.add_command(command)

@@ -93,14 +93,14 @@ def slot_times(service: Service, day: dt.date,
         # Step in real (UTC) time: aware arithmetic in the local zone is wall-clock arithmetic,
         # which across a DST change gives a slot ending before it starts, or one hour twice.
         start = local_datetime(service.office, day, opens).astimezone(dt.UTC)
-        end = _period_end(service.office, day, closes)
+        end = period_end(service.office, day, closes)
         while start + length <= end:
             result.append((start, start + length))
             start += length
     return result
 
 
-def _period_end(office: Office, day: dt.date, closes: dt.time) -> dt.datetime:
+def period_end(office: Office, day: dt.date, closes: dt.time) -> dt.datetime:
     if closes == dt.time.max:  # "24:00": midnight ending the day
         return local_datetime(office, day + dt.timedelta(days=1), dt.time(0)).astimezone(dt.UTC)
     return local_datetime(office, day, closes).astimezone(dt.UTC)
@@ -332,7 +332,7 @@ def door_closes_at(booking: Booking) -> dt.datetime:
     office = booking.office
     day = local_day(office, booking.slot.starts_at)
     calendar = hours.OfficeCalendar(office, day, day)
-    ends = [_period_end(office, day, closes) for service in office.services
+    ends = [period_end(office, day, closes) for service in office.services
             for _, closes in calendar.plan(service, day).periods]
     return max([booking.slot.ends_at, *ends])
 

@@ -17,6 +17,7 @@ package import each other directly, never this file.
 from .core import (
     ACTIVE_STATUSES,
     BOOKING_STATUSES,
+    HOLIDAY_CALENDARS,
     ID_TYPES,
     PERSON_LIMITS,
     SERVICE_KINDS,
@@ -35,6 +36,7 @@ from .core import (
     StaffUser,
     UTCDateTime,
     Visitor,
+    default_person_limit,
     utcnow,
 )
 from .health import HEALTH_CODES, REFUSAL_REASONS, DoorDay, DoorRefusal, HealthDeclaration, HealthRules, TicketCounter
@@ -53,5 +55,5 @@ __all__ = [
     "HEALTH_CODES", "REFUSAL_REASONS", "DoorDay", "DoorRefusal", "HealthDeclaration", "HealthRules",
     "TicketCounter", "InboundMessage", "PhoneOptOut", "SmsNotice", "CapacityReview",
     "ChallengeUse", "RationingSettings", "WaitingEntry", "WaitingHold", "WaitingVisitor",
-    "HolidayDate", "HoursException", "Region",
+    "HolidayDate", "HoursException", "Region", "HOLIDAY_CALENDARS", "default_person_limit",
 ]

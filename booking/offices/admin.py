@@ -71,6 +71,17 @@ def set_level(office: Office, level: str, staff: StaffUser,
     return reviews
 
 
+def apply_capacity(service: Service, now: dt.datetime | None = None) -> list[CapacityReview]:
+    """The service's capacity (at the office's level) on its future slots, as a level change
+    applies it: bookings beyond a lower limit are listed for review. The caller's use case commits."""
+    target = scheduling.level_capacity(service)
+    reviews = []
+    for slot in future_slots(service.office, now):
+        if slot.service_id == service.id and slot.status != "removed":
+            reviews += _limit_slot(slot, *target, level="manual")
+    return reviews
+
+
 @use_case
 def set_slot_capacity(slot: Slot, max_bookings: int, max_people: int,
                       staff: StaffUser) -> list[CapacityReview]:

@@ -36,12 +36,13 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
-from .. import audit, demo, metrics
+from .. import audit, metrics
 from ..extensions import db
 from ..links import public_url
 from ..models import Booking, PhoneOptOut, SmsMessage, utcnow
 from ..notify import sealed
 from ..notify.outbox import FROM_TWILIO
+from ..offices import slots
 from ..uow import use_case
 from . import compose, reminders
 from .gateway import Gateway, PermanentFailure, SendResult, TemporaryFailure, Text, mask_phone
@@ -227,7 +228,7 @@ def drain(gateway: Gateway | None = None, now: dt.datetime | None = None) -> int
 def run_forever(stop: threading.Event, poll: float = 1.0, reminders_every: float = 60.0) -> None:
     """The long-running worker: deliver due texts, and run the reminder job every minute
     (safe with several workers: reminders and releases happen once however often it runs),
-    creating the missing slots SLOTS_AHEAD_DAYS ahead as well when that is set (the demo)."""
+    and, when SLOTS_AHEAD_DAYS > 0, add the slots each service's booking window needs."""
 
     gateway = gateway_for(current_app)
     next_reminders = 0.0
@@ -235,7 +236,7 @@ def run_forever(stop: threading.Event, poll: float = 1.0, reminders_every: float
         if reminders_every and time.monotonic() >= next_reminders:
             try:
                 reminders.run_due()
-                demo.keep_slots_ahead(current_app.config["SLOTS_AHEAD_DAYS"])
+                keep_slots(current_app.config["SLOTS_AHEAD_DAYS"])
             except Exception:  # a bad reminder run must not stop delivery (its use case rolled back)
                 db.session.remove()
                 log.exception("reminder run failed")
@@ -249,3 +250,9 @@ def run_forever(stop: threading.Event, poll: float = 1.0, reminders_every: float
             busy = 0
         if not busy:
             stop.wait(poll)
+
+
+@use_case
+def keep_slots(days: int) -> int:
+    """The missing slots of every service's booking window (at least `days` days); 0: off."""
+    return slots.generate_ahead(utcnow(), days) if days > 0 else 0

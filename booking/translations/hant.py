@@ -24,43 +24,18 @@ import re
 import sys
 from pathlib import Path
 
-import opencc
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
+
+from booking.hant import CONFIG, to_hant
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 AREAS = ("web", "staff", "health")
 FROM_ZH = "from_zh"
-CONFIG = "s2hk"
 HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ffff]")
 SOURCE_NOTE = "zh: "
-# Reviewed word choices, applied in order to OpenCC's draft (as drafted -> ours). Usage common to
-# Hong Kong, Macau and Taiwan readers; docs/i18n.md says why, and lists what OpenCC gets wrong.
-WORDS = (
-    # OpenCC's segmentation slips
-    ("人蔘加", "人參加"), ("天后", "天後"), ("併發短信", "並發送短信"),
-    # characters: the forms Taiwan and most Hong Kong print use, where s2hk picks a rarer variant
-    ("温", "溫"), ("户", "戶"), ("羣眾", "市民"), ("羣", "群"), ("回復", "回覆"), ("啓", "啟"), ("峯", "峰"),
-    ("“", "「"), ("”", "」"),
-    # words: the mainland word -> the one readers in Hong Kong, Macau and Taiwan use
-    ("短信", "短訊"), ("鏈接", "連結"), ("信息", "資料"), ("在線", "網上"), ("實時", "即時"),
-    ("退出登錄", "登出"), ("登錄", "登入"), ("賬號", "帳號"), ("創建", "建立"), ("設置", "設定"),
-    ("保存", "儲存"), ("搜索", "搜尋"), ("攝像頭", "鏡頭"), ("當前", "目前"), ("刷新", "重新載入"),
-    ("服務器", "伺服器"), ("字符串", "字串"), ("字符", "字元"), ("字段", "欄位"), ("支持", "支援"),
-    ("訪問令牌", "存取令牌"), ("對象數組", "物件陣列"), ("對象", "物件"), ("數組", "陣列"),
-    ("無號源", "已無名額"), ("已辦結", "已完成"), ("辦結", "完成"), ("今日隊列", "今日排隊"),
-)
-_converter = opencc.OpenCC(CONFIG)
-
-
-def to_hant(text: str) -> str:
-    """A draft: OpenCC's s2hk conversion, then the reviewed word choices."""
-    draft = _converter.convert(text)
-    for drafted, ours in WORDS:
-        draft = draft.replace(drafted, ours)
-    return draft
 
 
 # --- the Simplified texts kept in Python ------------------------------------------------------
@@ -74,8 +49,8 @@ def python_texts(root: Path = ROOT) -> dict[str, tuple[str, int]]:
     """
     found: dict[str, tuple[str, int]] = {}
     for path in sorted((root / "booking").rglob("*.py")):
-        if "translations" in path.relative_to(root).parts:
-            continue
+        if "translations" in path.relative_to(root).parts or path.name == "hant.py":
+            continue  # the catalogues, and the word list the drafts are made with
         tree = ast.parse(path.read_text(encoding="utf-8"))
         names = _module_strings(tree)
         for node, text in _texts(tree, names):

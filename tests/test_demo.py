@@ -82,9 +82,10 @@ def test_each_demo_run_keeps_two_weeks_open_from_the_offices_today(demo_app):
     assert last_local_days(demo_app)["tomb-sweeping"] < local_today(demo_app, "tomb-sweeping")
     output, _ = login(demo_app.test_cli_runner())
     assert re.search(r"already loaded; [1-9]\d* slots added", output)
-    # The cemetery and the funeral home open every day: their last slot is on today + 13.
+    # The cemetery and the funeral home open every day (holidays included): their last slot is on
+    # the last day of the booking window, today + 14.
     for code in ("tomb-sweeping", "farewell", "ashes"):
-        assert last_local_days(demo_app)[code] == local_today(demo_app, code) + dt.timedelta(days=13)
+        assert last_local_days(demo_app)[code] == local_today(demo_app, code) + dt.timedelta(days=14)
     assert "0 slots added" in login(demo_app.test_cli_runner())[0]
 
 
@@ -108,13 +109,13 @@ def test_the_sms_worker_adds_the_missing_slots_when_slots_ahead_days_is_set(demo
     finally:
         stop.set()
         thread.join(10)
-    today = local_today(demo_app, "tomb-sweeping")
-    assert last_local_days(demo_app)["tomb-sweeping"] == today + dt.timedelta(days=2)
+    today = local_today(demo_app, "tomb-sweeping")  # the whole booking window, 14 days ahead
+    assert last_local_days(demo_app)["tomb-sweeping"] == today + dt.timedelta(days=14)
 
 
 def test_without_slots_ahead_days_the_worker_creates_no_slot(app):
     with app.app_context():
         demo.load_demo(now=utcnow() - dt.timedelta(days=20))
         count = db.session.scalar(select(func.count()).select_from(Slot))
-        assert demo.keep_slots_ahead(app.config["SLOTS_AHEAD_DAYS"]) == 0
+        assert worker.keep_slots(app.config["SLOTS_AHEAD_DAYS"]) == 0
         assert db.session.scalar(select(func.count()).select_from(Slot)) == count

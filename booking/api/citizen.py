@@ -81,6 +81,8 @@ def office_json(office: Office) -> dict:
         "code": office.code, "name_zh": office.name_zh, "name_en": office.name_en,
         "address_zh": office.address_zh, "address_en": office.address_en,
         "timezone": office.timezone, "hall_limit": office.hall_limit,
+        "region": None if office.region is None else {
+            "code": office.region.code, "name_zh": office.region.name_zh, "name_en": office.region.name_en},
         "services": [service_json(service) for service in office.services],
     }
 

@@ -143,3 +143,40 @@ def day_plans(service: Service, first: dt.date, last: dt.date,
 
 def day_plan(service: Service, day: dt.date) -> DayPlan:
     return day_plans(service, day, day)[day]
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """An office's local day as citizens will be offered it: each service's hours (closures and
+    suspensions included), China's arrangement, the exception that decided it, notable days."""
+
+    day: dt.date
+    hours: dict[str, list[Period]]  # service code -> periods ([] closed)
+    arrangement: china_calendar.DayArrangement
+    exception: HoursException | None
+    notable: list[china_calendar.Notable]
+
+    @property
+    def open(self) -> bool:
+        return any(self.hours.values())
+
+
+def office_days(office: Office, first: dt.date, last: dt.date,
+                closed: dict[int, set[dt.date]] | None = None) -> list[CalendarDay]:
+    """Every local day first..last of an office (three queries). `closed`: service id -> days a
+    closure holds (the caller reads them: closures live above this module)."""
+    calendar = OfficeCalendar(office, first, last)
+    arrangements = {a.day: a for a in china_calendar.arrangements(first, last, holiday_overrides())}
+    groups = {china_calendar.notable_group(service.kind) for service in office.services}
+    notable = china_calendar.notable_days(first, last, groups)
+    closed = closed or {}
+    result = []
+    for n in range((last - first).days + 1):
+        day = first + dt.timedelta(days=n)
+        plans = {service: calendar.plan(service, day) for service in office.services}
+        result.append(CalendarDay(
+            day, {service.code: [] if service.suspended or day in closed.get(service.id, ()) else plan.periods
+                  for service, plan in plans.items()},
+            arrangements[day], next((p.exception for p in plans.values() if p.exception), None),
+            notable.get(day, [])))
+    return result

@@ -32,7 +32,8 @@ class SetupError(ValueError):
     file's line when the TOML parser gives one."""
 
     def __init__(self, key: str, message: str, line: int | None = None):
-        super().__init__(f"{key}: {message}" + (f" (line {line})" if line else ""))
+        where = f" (line {line})" if line and f"line {line}" not in message else ""
+        super().__init__(f"{key}: {message}{where}")
         self.key, self.message, self.line = key, message, line
 
 

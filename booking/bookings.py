@@ -200,7 +200,7 @@ def check_open(service: Service, slot: Slot | SlotSeen, closure: Closure | None)
     if service.suspended:
         raise ServiceSuspended()
     if closure is not None:  # its slots are closed too: the reason says why
-        raise OfficeClosed(reason=closure.reason)
+        raise OfficeClosed(reason=closure.reason_shown)
     if slot.status != "open":
         raise SlotClosed()
 

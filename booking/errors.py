@@ -20,8 +20,11 @@ class BookingError(Exception):
         self.details = details
 
     def message(self, lang: str) -> str:
+        """The message in `lang`; a detail given as a function of the language (a closure's
+        reason, which staff wrote in each script) is asked for that language."""
         template = choose(lang, self.message_zh, self.message_en)
-        return template.format(**self.details)
+        return template.format(**{name: value(lang) if callable(value) else value
+                                  for name, value in self.details.items()})
 
 
 class Unauthorized(BookingError):

@@ -261,3 +261,23 @@ def test_the_settings_name_the_time_zone_in_words(world):
     assert "北京时间" in client.get(SETTINGS).get_data(as_text=True)
     english = client.get(SETTINGS + "&lang=en").get_data(as_text=True)
     assert "Beijing time" in english and "Asia/Shanghai" not in english
+
+
+def test_a_capacity_change_on_the_settings_page_reaches_the_slots_already_made(world):
+    """Issue 24: the 13 slots x 14 days already generated followed nothing; now every future slot
+    takes the new capacity at once (a lower one through the capacity review, as a level does)."""
+    client, token = login(world)
+    assert client.post(SETTINGS, data={**GOOD, "slot_max_bookings": "3", "slot_max_people": "6",
+                                       "csrf_token": token}).status_code == 302
+    with world.app_context():
+        assert {(s.max_bookings, s.max_people) for s in db.session.scalars(select(Slot))} == {(3, 6)}
+
+
+def test_traditional_chinese_is_drafted_beside_what_to_bring_and_stays_editable(world):
+    client, token = login(world)
+    client.post(SETTINGS, data={**GOOD, "bring_zh": "户口簿、身份证", "csrf_token": token})
+    assert service_row(world)["bring_zh_hant"] == "戶口簿、身份證"
+    client.post(SETTINGS, data={**GOOD, "bring_zh_hant": "戶口名簿、身分證", "csrf_token": token})
+    assert service_row(world)["bring_zh_hant"] == "戶口名簿、身分證"
+    with world.app_context():
+        assert db.session.scalar(select(Service)).bring("zh-Hant") == "戶口名簿、身分證"

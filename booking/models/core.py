@@ -367,6 +367,10 @@ class Closure(db.Model):
         """The reason in `lang`; English without one written says nothing (the caller words it)."""
         return self.reason_en if lang == "en" else choose(lang, self.reason, "", self.reason_zh_hant)
 
+    def reason_shown(self, lang: str) -> str:
+        """The reason to show in `lang`: English falls back to the Chinese as staff wrote it."""
+        return self.reason_in(lang) or self.reason
+
 
 class PhoneVerification(db.Model):
     """A one-time SMS code proving a citizen holds a phone; the code itself is stored hashed."""

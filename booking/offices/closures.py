@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from .. import audit, bookings, date_input, scheduling, text_rules
 from ..errors import BookingError, NotActive
 from ..extensions import db
+from ..hant import to_hant
 from ..models import Booking, Closure, Office, Service, Slot, StaffUser, utcnow
 from ..uow import use_case
 
@@ -164,6 +165,7 @@ def close_days(office: Office, service: Service | None, first: dt.date, last: dt
     check_range(office, service, first, last, now)
     closure = Closure(office_id=office.id, service_id=service.id if service else None,
                       first_day=first, last_day=last, reason=reason, reason_en=reason_en,
+                      reason_zh_hant=to_hant(reason),  # drafted: zh-Hant texts never carry Simplified
                       created_by_id=staff.id)
     db.session.add(closure)
     db.session.flush()

@@ -26,9 +26,11 @@ from .. import audit, scheduling
 from ..access import staff_page
 from ..errors import BookingError
 from ..extensions import db
+from ..hant import to_hant
 from ..health.rules import EDITABLE, current_rules, rules_history, update_rules
 from ..i18n import request_lang
 from ..models import HEALTH_CODES, PERSON_LIMITS, Office, Service, StaffUser
+from ..offices import admin as office_admin
 from ..uow import use_case
 from . import bp
 from .admin_views import admin_page
@@ -90,8 +92,10 @@ class ServiceForm(FlaskForm):
                               validators=[AnyOf(PERSON_LIMITS, message=REQUIRED)])  # absent: kept
     suspended = BooleanField()
     suspension_note_zh = StringField(validators=[Length(max=200, message=_l("At most %(max)d characters."))])
+    suspension_note_zh_hant = StringField(validators=[Length(max=200, message=_l("At most %(max)d characters."))])
     suspension_note_en = StringField(validators=[Length(max=200, message=_l("At most %(max)d characters."))])
     bring_zh = TextAreaField(validators=[Length(max=2000, message=_l("At most %(max)d characters."))])
+    bring_zh_hant = TextAreaField(validators=[Length(max=2000, message=_l("At most %(max)d characters."))])
     bring_en = TextAreaField(validators=[Length(max=2000, message=_l("At most %(max)d characters."))])
 
     def validate_party_size_max(self, field):
@@ -116,9 +120,13 @@ class ServiceForm(FlaskForm):
 
 SERVICE_FIELDS = ("party_size_min", "party_size_max", "slot_max_bookings", "slot_max_people",
                   "booking_opens_days", "booking_opens_at", "booking_closes_hours",
-                  "requires_confirmation", "person_limit", "suspended", "suspension_note_zh", "suspension_note_en",
-                  "bring_zh", "bring_en")
-TEXT_FIELDS = ("suspension_note_zh", "suspension_note_en", "bring_zh", "bring_en")
+                  "requires_confirmation", "person_limit", "suspended", "suspension_note_zh",
+                  "suspension_note_zh_hant", "suspension_note_en", "bring_zh", "bring_zh_hant", "bring_en")
+TEXT_FIELDS = ("suspension_note_zh", "suspension_note_zh_hant", "suspension_note_en", "bring_zh", "bring_zh_hant",
+               "bring_en")
+# The Traditional beside a Chinese text: drafted with OpenCC when left empty (editable afterwards).
+HANT_DRAFTS = {"suspension_note_zh_hant": "suspension_note_zh", "bring_zh_hant": "bring_zh"}
+CAPACITY_FIELDS = ("party_size_max", "slot_max_bookings", "slot_max_people")
 
 
 class RulesForm(FlaskForm):
@@ -181,6 +189,8 @@ def save_service_settings(service: Service, form: ServiceForm, staff_user) -> di
     for name in SERVICE_FIELDS:
         new = getattr(form, name).data
         new = _text(new) if name in TEXT_FIELDS else new
+        if name in HANT_DRAFTS and not new:
+            new = to_hant(_text(getattr(form, HANT_DRAFTS[name]).data))
         old = getattr(service, name)
         if old != new:
             changes[name] = [old, new]
@@ -188,6 +198,8 @@ def save_service_settings(service: Service, form: ServiceForm, staff_user) -> di
     if changes:
         audit.record("service_settings_changed", actor="staff", staff_user_id=staff_user.id,
                      office_id=service.office_id, service=service.code, changes=changes)
+    if any(name in changes for name in CAPACITY_FIELDS):  # slots already made follow at once
+        office_admin.apply_capacity(service)
     return changes
 
 

@@ -110,7 +110,7 @@ def check_full(service: Service, day: dt.date, now: dt.datetime) -> None:
     if summary.state == "later":
         raise NotYetOpen(opens_at=summary.opens_at.astimezone(service.office.tz).strftime("%Y-%m-%d %H:%M"))
     if summary.state == "closed":
-        raise OfficeClosed(reason=summary.closure.reason if summary.closure else "—")
+        raise OfficeClosed(reason=summary.closure.reason_shown if summary.closure else "—")
     if summary.state != "full":
         raise BookingClosed()
 

@@ -7,7 +7,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager
 
 from .errors import SlotFull
@@ -145,9 +146,17 @@ def generate_slots(service: Service, first: dt.date, last: dt.date,
         for day, times in wanted_slots(service, first, last, calendar).items() if day not in closed
         for start, end in times if not overlaps(start, end, existing)
     ]
-    if new:
-        db.session.execute(Slot.__table__.insert(), new)
-    return len(new)
+    if not new:
+        return 0
+    return len(db.session.execute(_insert_missing().returning(Slot.id), new).all())
+
+
+def _insert_missing():
+    """INSERT of slots that skips a start another process made meanwhile (SMS workers and cron
+    generate at once): ON CONFLICT on the one-live-slot-per-start index, on either database."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[db.engine.dialect.name]
+    return dialect.insert(Slot.__table__).on_conflict_do_nothing(
+        index_elements=["service_id", "starts_at"], index_where=text("status <> 'removed'"))
 
 
 def generate_all(first: dt.date, last: dt.date) -> int:

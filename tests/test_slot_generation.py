@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from booking import scheduling
 from booking.extensions import db
 from booking.models import Closure, Slot
+from booking.offices import slots
+from booking.uow import unit_of_work
 
 from .factories import make_office, make_service
 
@@ -111,3 +114,33 @@ def test_opening_hours_only_on_their_weekdays(any_app):
         assert {t.weekday() for t in local} == {0, 1, 2, 3, 4}
         assert not any(dt.time(12) <= t.time() < dt.time(13, 30) for t in local)
         assert len(local) == 10 * (6 + 7)
+
+
+def test_two_workers_generating_at_once_make_each_slot_once(pg_app):
+    """SMS workers and cron fill the booking windows at the same time: the second insert of a
+    start waits for the first and skips it, instead of failing the whole run."""
+    with pg_app.app_context():
+        make_service(make_office(holidays="none"), booking_opens_days=10)
+        db.session.commit()
+    barrier, made, errors = threading.Barrier(2), [], []
+
+    def generate():
+        with pg_app.app_context():
+            try:
+                with unit_of_work():
+                    barrier.wait(5)
+                    made.append(slots.generate_ahead(scheduling.utcnow()))
+            except Exception as error:  # noqa: BLE001  (the test reports it)
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=generate) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    with pg_app.app_context():
+        count = db.session.scalar(select(func.count()).select_from(Slot))
+        assert sum(made) == count == 11 * 17

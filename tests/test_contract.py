@@ -136,3 +136,14 @@ def test_the_readme_points_only_at_files_of_the_repository():
             assert (ROOT / target).exists(), target
     for path in re.findall(r"`((?:docs|tests|booking|bench|\.ci)/[\w./-]+)`", readme):
         assert (ROOT / path.split("::")[0]).exists(), path
+
+
+def test_every_key_of_the_setup_file_is_documented():
+    """docs/contract.md lists every key the setup file takes (booking/offices/setup_file.py)."""
+    from booking.offices import setup_file
+
+    documented = set(re.findall(r"`([a-z_]+)`", CONTRACT.read_text().split("### The setup file's keys", 1)[1]
+                                .split("\n\n", 2)[2].split("\n\n", 1)[0]))
+    keys = {*setup_file.REGION_KEYS, *setup_file.OFFICE_KEYS, *setup_file.SERVICE_KEYS, *setup_file.EXCEPTION_KEYS,
+            "year", "closed", "workdays"}
+    assert keys - documented == set()

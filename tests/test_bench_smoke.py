@@ -126,3 +126,15 @@ def test_the_request_profile_counts_statements_and_cpu_per_request():
     assert result["booking_profile_statuses"] == {201: 25}  # the profile is of bookings, not refusals
     assert result["availability"]["statuses"] == {200: 25}
     assert "psycopg" in result["booking_profile"]
+
+
+def test_the_setup_import_benchmark_imports_a_small_province_and_finds_nothing_to_change_again(tmp_path):
+    from bench import setup_import
+
+    out = tmp_path / "setup.json"
+    assert setup_import.main(["--db", "sqlite", "--offices", "2", "--services", "2", "--days", "3",
+                              "--json", str(out)]) == 0
+    results = json.loads(out.read_text())["sqlite"]
+    assert results["import"]["slots"] == 2 * 2 * 3 * 13  # Monday to Wednesday, 13 slots a day
+    assert results["reimport_unchanged"]["changed"] is False
+    assert results["export"]["characters"] > 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -272,3 +273,27 @@ def test_a_new_slot_length_leaves_no_overlap_and_keeps_the_booked_slot(any_app):
         lengths = {s.ends_at - s.starts_at for s in live if s.id != booking.slot_id}
         assert lengths == {dt.timedelta(minutes=45)}
         assert not load(FILE.replace("slot_minutes = 30", "slot_minutes = 45")).changed
+
+
+def test_the_staff_calendar_page_marks_holidays_make_up_days_unpublished_years_and_notable_days(any_app):
+    from booking import accounts
+
+    with any_app.app_context():
+        load()
+        accounts.create_staff("clerk-jinjiang", "correct horse battery", "clerk", "jinjiang-registry")
+    client = any_app.test_client()
+    page = client.get("/staff/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/staff/login", data={"username": "clerk-jinjiang", "password": "correct horse battery",
+                                      "csrf_token": token})
+
+    def day(date: str) -> str:
+        page = client.get(f"/staff/jinjiang-registry/calendar?from={date}&lang=en").get_data(as_text=True)
+        return page.split(f'data-date="{date}"', 1)[1].split("</li>\n{% ", 1)[0].split('class="card calendar-day', 1)[0]
+
+    assert 'data-mark="holiday"' in day("2026-10-01")
+    assert 'data-mark="makeup"' in day("2026-10-10") and "09:00-12:00, 13:30-17:00" in day("2026-10-10")
+    assert 'data-mark="unpublished"' in day("2027-01-04")
+    assert 'data-notable="may20"' in day("2027-05-20") and "Open specially on 20 May" in day("2027-05-20")
+    assert 'data-notable="qixi"' in day("2027-08-08")  # 7th of the 7th lunar month (HKO almanac)
+    assert 'data-mark="holiday"' not in day("2026-12-14") and "closed" in day("2026-12-13")

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..access import has_role
 from ..extensions import login_manager
-from ..i18n import LANGUAGES, NAMES, html_lang, request_lang
+from ..i18n import LANGUAGES, NAMES, choose, html_lang, request_lang
 from . import words
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -25,12 +25,14 @@ def staff_context():
             "refusal_names": words.refusal_names(), "role_names": words.role_names(),
             "actor_names": words.actor_names(), "counter_label": words.counter_label,
             "zone_name": words.zone_name, "waiting_status_names": words.waiting_status_names(),
-            "hold_status_names": words.hold_status_names(), "challenge_names": words.challenge_names()}
+            "hold_status_names": words.hold_status_names(), "challenge_names": words.challenge_names(),
+            "choose": choose}
 
 
 from . import (  # noqa: E402,F401
     admin_views,
     auth_views,
+    calendar_views,
     display,
     door_views,
     error_views,

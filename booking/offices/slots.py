@@ -37,7 +37,7 @@ class SlotChanges:
     cancelled: int = 0
 
 
-def _inside(slot: Slot, plan: hours.DayPlan, service: Service) -> bool:
+def _inside(slot, plan: hours.DayPlan, service: Service) -> bool:
     day = plan.day
     for opens, closes in plan.periods:
         start = scheduling.local_datetime(service.office, day, opens)
@@ -76,7 +76,7 @@ def sync(service: Service, first: dt.date, last: dt.date, *, cancel_bookings: bo
     if cancel_bookings:
         changes.cancelled = _cancel(changes.conflicts, calendar, service, staff)
         stale += booked_outside
-    changes.removed = _remove(stale)
+    changes.removed = _remove([slot.id for slot in stale])
     changes.added = scheduling.generate_slots(service, first, last, calendar)
     return changes
 
@@ -98,9 +98,8 @@ def _cancel(conflicts: list[Booking], calendar: hours.OfficeCalendar, service: S
     return cancelled
 
 
-def _remove(slots: list[Slot]) -> int:
+def _remove(ids: list[int]) -> int:
     """Delete the slots nothing points at; mark the others removed (their history stays)."""
-    ids = [slot.id for slot in slots]
     if not ids:
         return 0
     kept = set()
@@ -110,8 +109,7 @@ def _remove(slots: list[Slot]) -> int:
                        .execution_options(synchronize_session=False))
     db.session.execute(delete(Slot).where(Slot.id.in_(set(ids) - kept))
                        .execution_options(synchronize_session=False))
-    for slot in slots:
-        db.session.expire(slot)
+    db.session.expire_all()  # what the session holds of those slots is stale
     return len(ids)
 
 

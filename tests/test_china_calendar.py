@@ -8,9 +8,11 @@ dates), plus dates read off the Hong Kong Observatory's Gregorian-Lunar Calendar
 """
 
 import datetime as dt
+from pathlib import Path
 
 import chinese_calendar
 import pytest
+from babel.messages.pofile import read_po
 from lunardate import LunarDate
 
 from booking.offices import lunar
@@ -260,3 +262,16 @@ def test_unknown_kind_and_group_are_refused():
 def test_a_range_over_a_year_end_keeps_both_years():
     found = notable_days(D(2026, 12, 1), D(2027, 1, 31), BOTH)
     assert [day for day in found] == [D(2026, 12, 12), D(2026, 12, 22), D(2027, 1, 1)]
+
+
+def test_every_chinese_name_has_a_reviewed_traditional_form():
+    """booking.i18n.hant looks names up whole in the from_zh catalogue (`make translations`)."""
+    names = {a.holiday.name_zh for a in arrangements(D(2004, 1, 1), D(2030, 12, 31)) if a.holiday}
+    names |= {h.name_zh for year in range(2025, 2061) for h in law_fixed_days(year).values()}
+    names |= {n.name_zh for entries in notable_days(D(2020, 1, 1), D(2030, 12, 31), BOTH).values() for n in entries}
+    names.add(arrangement(D(2026, 10, 10), {2026: {D(2026, 10, 10): True}}).holiday.name_zh)
+    catalogue = Path(__file__).parents[1] / "booking/translations/from_zh/zh_Hant/LC_MESSAGES/messages.po"
+    with catalogue.open("rb") as po:
+        reviewed = {message.id: message.string for message in read_po(po) if message.id}
+    assert "国庆节、中秋节" in names and "节假日" in names and "回文日期" in names
+    assert {name for name in names if not reviewed.get(name)} - {"5·20", "5·21"} == set()

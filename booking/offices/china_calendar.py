@@ -9,11 +9,13 @@ Sources and rules (DESIGN.md section 3b, "Setting up offices"):
 - Overrides: a `[[holidays]]` table for a year makes that year published; each date it names
   overrides the built-in data (True: closed as a holiday, False: worked). Dates of a published year
   that no override names come from the built-in data when the year has it, else are ordinary days.
-- Any other year (2027 on, with chinesecalendar 1.11) is unpublished: only the days fixed by law are closed, and nothing else is guessed
-  (no make-up day). The law is 《全国年节及纪念日放假办法》 article 2 as amended by
-  《国务院关于修改〈全国年节及纪念日放假办法〉的决定》 (published 12 November 2024, in force
-  1 January 2025): 元旦 1 January; 春节 农历除夕 and 正月初一至初三; 清明节 农历清明当日; 劳动节
-  5月1日、2日; 端午节 农历端午当日; 中秋节 农历中秋当日; 国庆节 10月1日至3日.
+- Any other year (2027 on, with chinesecalendar 1.11) is unpublished: only the days fixed by law
+  are closed, and nothing else is guessed (no make-up day). The law is
+  《全国年节及纪念日放假办法》 article 2 as amended by
+  《国务院关于修改〈全国年节及纪念日放假办法〉的决定》
+  (published 12 November 2024, in force 1 January 2025):
+  元旦 1 January; 春节 农历除夕 and 正月初一至初三; 清明节 农历清明当日;
+  劳动节 5月1日、2日; 端午节 农历端午当日; 中秋节 农历中秋当日; 国庆节 10月1日至3日.
 
 A day on which two festivals fall (Mid-Autumn is 3 October 2028) names both, National Day first:
 "国庆节、中秋节" / "National Day and Mid-Autumn Festival", code "national_day+mid_autumn".
@@ -78,6 +80,8 @@ _NAMES = {
                               "Japanese Aggression and the World Anti-Fascist War"),
 }
 _ORDER = {code: position for position, code in enumerate(_NAMES)}
+# Names of shared days written out whole, so that the Traditional catalogue finds them (booking.i18n.hant).
+_SHARED = {("national_day", "mid_autumn"): ("国庆节、中秋节", "National Day and Mid-Autumn Festival")}
 PUBLIC_HOLIDAY = Holiday("public_holiday", "节假日", "Public holiday")
 # chinesecalendar's English label -> our code; a special holiday it adds later keeps its own names.
 _BUILTIN_CODES = {"New Year's Day": "new_year", "Spring Festival": "spring_festival",
@@ -98,9 +102,10 @@ def _name(code: str) -> tuple[str, str]:
 
 @functools.lru_cache(maxsize=256)
 def _holiday(codes: tuple[str, ...]) -> Holiday:
-    ordered = sorted(set(codes), key=lambda code: _ORDER.get(code, len(_ORDER)))
-    return Holiday("+".join(ordered), "、".join(_name(c)[0] for c in ordered),
-                   " and ".join(_name(c)[1] for c in ordered))
+    ordered = tuple(sorted(set(codes), key=lambda code: _ORDER.get(code, len(_ORDER))))
+    name_zh, name_en = _SHARED.get(ordered) or ("、".join(_name(c)[0] for c in ordered),
+                                                " and ".join(_name(c)[1] for c in ordered))
+    return Holiday("+".join(ordered), name_zh, name_en)
 
 
 def _builtin_code(label: str) -> str:

@@ -89,14 +89,15 @@ def setup_import_command(path, dry_run, cancel_bookings):
 
 def describe(report: setup.Report, dry_run: bool) -> str:
     """What an import changed, a line each, then the slot and booking counts."""
+    warnings = [f"Warning: {line}" for line in report.warnings]
     if not report.changed and not report.bookings_affected:
-        return "Nothing to change: the database already matches the file."
+        return "\n".join([*warnings, "Nothing to change: the database already matches the file."])
     head = "Dry run, nothing written. Would change:" if dry_run else "Changed:"
     lines = [head, *(f"  {line}" for line in report.changes),
              f"  slots added: {report.slots_added}, removed: {report.slots_removed}",
              f"  bookings affected: {len(report.bookings_affected)}"
              + (f", cancelled and texted: {report.bookings_cancelled}" if report.bookings_cancelled else "")]
-    return "\n".join(lines)
+    return "\n".join([*warnings, *lines])
 
 
 @setup_cli.command("export")

@@ -166,7 +166,10 @@ def test_a_year_not_yet_published_closes_only_what_the_law_fixes(any_app):
     assert days["2027-01-04"]["open"] is True  # a Monday: nothing guessed
     # A [[holidays]] table publishes the year: its dates close and open as it says.
     with any_app.app_context():
-        load(FILE + '\n[[holidays]]\nyear = 2027\nclosed = ["2027-01-01/2027-01-03"]\nworkdays = ["2027-01-09"]\n')
+        report = load(FILE + '\n[[holidays]]\nyear = 2027\nclosed = ["2027-01-01/2027-01-03"]\n'
+                             'workdays = ["2027-01-09"]\n')
+    # The table publishes 2027: the Spring Festival it does not list would open, and the import says so.
+    assert "2027-02-05" in report.warnings[0] and "2027-01-01" not in report.warnings[0]
     days = calendar(client, "2027-01-01", "2027-01-09")
     assert all(day["arrangement_published"] for day in days.values())
     assert days["2027-01-09"]["makeup_workday"] is True and days["2027-01-09"]["open"] is True

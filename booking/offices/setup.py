@@ -25,7 +25,7 @@ from ..hant import to_hant
 from ..health.rules import seed_default_rules
 from ..models import Booking, HolidayDate, HoursException, Office, OpeningHours, Region, Service, StaffUser, utcnow
 from ..uow import use_case
-from . import admin, hours, slots
+from . import admin, china_calendar, hours, slots
 from .setup_file import OFFICE_KEYS, SERVICE_KEYS, WEEKDAYS, Exception_, Setup, SetupError
 
 # The Traditional Chinese beside each Chinese text citizens read: drafted when not given.
@@ -58,6 +58,7 @@ class Report:
     slots_removed: int = 0
     bookings_affected: list[Booking] = field(default_factory=list)
     bookings_cancelled: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -237,6 +238,18 @@ def _holidays(setup: Setup, report: Report) -> None:
         db.session.add_all(HolidayDate(day=day, year=year, closed=closed) for day, closed in days.items())
         report.changes.append(f"holidays {year}: {sum(days.values())} closed, "
                               f"{len(days) - sum(days.values())} worked")
+        _warn_unlisted(year, days, report)
+
+
+def _warn_unlisted(year: int, days: dict[dt.date, bool], report: Report) -> None:
+    """A table publishes its year: for a year without built-in data, a day fixed by law that it
+    does not close is open. Say so (a table meant as a few corrections reopens them)."""
+    if year in china_calendar.BUILTIN_YEARS:
+        return
+    unlisted = sorted(day for day in china_calendar.law_fixed_days(year) if not days.get(day))
+    if unlisted:
+        report.warnings.append(f"holidays {year}: days fixed by law not listed as closed, so open: "
+                               + ", ".join(day.isoformat() for day in unlisted))
 
 
 def horizon(service: Service, now: dt.datetime) -> tuple[dt.date, dt.date]:

@@ -128,3 +128,10 @@ def test_only_the_unit_of_work_commits():
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("commit", "rollback"):
                 offenders.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
     assert offenders == []
+
+
+def test_nothing_but_the_cli_imports_the_demo():
+    """The demo is a setup file loaded through booking/offices/setup.py; production code (the SMS
+    worker kept slots rolling through it once) never reaches into it."""
+    graph, _ = import_graph()
+    assert {name for name, imported in graph.items() if "booking.demo" in imported} == {"booking.cli"}

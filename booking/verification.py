@@ -21,6 +21,8 @@ from .uow import keeping_writes, use_case
 CODE_VALID_FOR = dt.timedelta(minutes=10)
 MAX_TRIES = 5
 CODES_PER_PHONE_PER_HOUR = 5
+CODES_KEPT = CODES_PER_PHONE_PER_HOUR  # one form cannot have asked for more codes than this
+ID_LENGTH = 32  # secrets.token_hex(16)
 
 
 def _code_hash(verification_id: str, code: str) -> str:
@@ -87,26 +89,40 @@ _USE_CODE = Prepared("UPDATE phone_verification SET used_at = :now WHERE id = :v
 
 
 def check_code(verification_id: str, code: str, *, phone: str, now: dt.datetime | None = None) -> str:
-    """The verification's id if `code` proves `phone`; else VerificationFailed.
+    """The id of the verification whose code is `code` for `phone`; else VerificationFailed.
 
-    Every check spends one of the five tries first (one conditional UPDATE, which holds the
-    code's row until the commit). A wrong code's use case commits that spent try and nothing
-    else (booking.uow.keeping_writes), so a failed booking cannot be retried forever and
-    parallel guesses at one code are compared one after another, five at most. A right code's
-    try stays with its use case. Call it before the use case writes anything else; the caller
-    marks the verification used (use_code) in its transaction.
+    `verification_id`: one id, or the ids of the codes one form asked for, separated by spaces
+    (at most CODES_KEPT): after "send again" the first code keeps working for its 10 minutes,
+    since a text can arrive late (DESIGN.md 3b, care mode: nothing typed is lost).
+
+    Every check spends one of the five tries of each code it is compared with first (one
+    conditional UPDATE, which holds the code's row until the commit). A wrong code's use case
+    commits those spent tries and nothing else (booking.uow.keeping_writes), so a failed booking
+    cannot be retried forever and parallel guesses at one code are compared one after another,
+    five at most. A right code's tries stay with its use case. Call it before the use case
+    writes anything else; the caller marks the verification used (use_code) in its transaction.
     """
-    verification_id = safe_text(verification_id, 32)
     if not isinstance(phone, str):  # a normalised number or nothing: never a guess at the SQL
         raise VerificationFailed()
-    stored = _SPEND_TRY.scalar(v_id=verification_id, v_phone=phone, v_now=now or utcnow())
-    if stored is None:
-        raise VerificationFailed()
+    # Rows are locked in one order (sorted), so two checks of the same ids never deadlock.
+    ids = sorted(set(safe_text(verification_id, (ID_LENGTH + 1) * CODES_KEPT).split()))[:CODES_KEPT]
     # Typed as １２３４５６ on a full-width keyboard, it is the same code: judged as ASCII digits.
-    expected = _code_hash(verification_id, ascii_digits(safe_text(code, 12), 12).strip())
-    if not hmac.compare_digest(expected, stored):
-        raise keeping_writes(VerificationFailed())
-    return verification_id
+    typed = ascii_digits(safe_text(code, 12), 12).strip()
+    spent = False
+    for one_id in ids:
+        stored = _SPEND_TRY.scalar(v_id=one_id, v_phone=phone, v_now=now or utcnow())
+        if stored is None:
+            continue
+        spent = True
+        if hmac.compare_digest(_code_hash(one_id, typed), stored):
+            return one_id
+    raise keeping_writes(VerificationFailed()) if spent else VerificationFailed()
+
+
+def kept_codes(earlier: str, newest: str) -> str:
+    """The ids a form keeps after asking for another code: the newest first, at most CODES_KEPT."""
+    kept = safe_text(earlier, (ID_LENGTH + 1) * CODES_KEPT).split()
+    return " ".join([newest, *kept][:CODES_KEPT])
 
 
 def use_code(verification_id: str, now: dt.datetime) -> None:

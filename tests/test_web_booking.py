@@ -172,6 +172,40 @@ def test_a_used_code_cannot_book_twice(client, slot, q):
     assert again.status_code == 422 and "验证码不正确或已过期。" in text(again)
 
 
+def send_again(client, slot, people, q) -> tuple[str, str, str]:
+    """Send a code, then "Send a new code": the page after, the first code and the second."""
+    first_page = text(send_code(client, slot.id, people))
+    first = q(read_code)
+    again = client.post(f"/book/slot/{slot.id}/code", data=form_data(first_page, people))
+    assert again.status_code == 200
+    page = text(again)
+    assert "之前收到的验证码在 10 分钟有效期内仍可使用" in page
+    assert hidden(page, "verification_id").split()[1] == hidden(first_page, "verification_id")
+    return page, first, q(read_code)
+
+
+def test_the_first_code_still_books_after_send_again_within_its_ten_minutes(client, slot, q):
+    people = [visitor(1), visitor(2)]
+    page, first, _second = send_again(client, slot, people, q)
+    response = client.post(f"/book/slot/{slot.id}", data=form_data(page, people, code=first))
+    assert response.status_code == 303 and count_bookings(q) == 1
+
+
+def test_after_send_again_an_expired_first_code_is_refused_and_the_second_books(client, slot, q):
+    people = [visitor(1), visitor(2)]
+    page, first, second = send_again(client, slot, people, q)
+
+    def expire_first():
+        oldest = db.session.scalars(select(PhoneVerification).order_by(PhoneVerification.created_at)).first()
+        oldest.expires_at = utcnow() - dt.timedelta(seconds=1)
+    q(expire_first)
+    if first != second:
+        refused = client.post(f"/book/slot/{slot.id}", data=form_data(page, people, code=first))
+        assert refused.status_code == 422 and "验证码不正确或已过期。" in text(refused)
+    response = client.post(f"/book/slot/{slot.id}", data=form_data(page, people, code=second))
+    assert response.status_code == 303 and count_bookings(q) == 1
+
+
 @pytest.mark.parametrize("lang, message", [("zh", "该时段刚刚约满"), ("en", "That slot was just taken.")])
 def test_slot_filled_while_typing_offers_the_nearest_free_slots(client, slot, q, lang, message):
     later = add_slot(q, slot, dt.time(11, 0))

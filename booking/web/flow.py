@@ -112,7 +112,8 @@ def send_code(slot_id: int):
     sms_lang = form.lang.data if form.lang.data in LANGUAGES else request_lang()
     try:
         challenge.check(request.form.get("altcha"), slot=slot)
-        form.verification_id.data = verification.start_verification(form.phone.data or "", sms_lang)
+        sent = verification.start_verification(form.phone.data or "", sms_lang)
+        form.verification_id.data = verification.kept_codes(form.verification_id.data, sent)
     except BookingError as err:
         return render_form(slot, form, error_map(err), err.status)
     form.code.data = ""

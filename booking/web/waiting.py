@@ -45,7 +45,8 @@ def waiting_code(office_code: str, service_code: str, day: str):
     sms_lang = form.lang.data if form.lang.data in LANGUAGES else request_lang()
     try:
         challenge.check(request.form.get("altcha"), service.office_id, day)
-        form.verification_id.data = verification.start_verification(form.phone.data or "", sms_lang)
+        sent = verification.start_verification(form.phone.data or "", sms_lang)
+        form.verification_id.data = verification.kept_codes(form.verification_id.data, sent)
     except BookingError as err:
         return render_join(service, day, form, error_map(err), err.status)
     form.code.data = ""

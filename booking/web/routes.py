@@ -1,7 +1,6 @@
 """Citizen pages: the home page, liveness, the language choice and the error pages."""
 
 import datetime as dt
-from urllib.parse import urlencode
 
 from flask import abort, jsonify, render_template, request, session
 from flask_babel import gettext as _
@@ -14,6 +13,7 @@ from ..i18n import LANGUAGES, NAMES, html_lang, request_lang
 from ..models import Office, utcnow
 from ..ratelimits import retry_minutes
 from . import bp, dates, flow, manage  # noqa: F401  (their routes attach themselves to bp)
+from .care import switch_url
 
 HOME_DAYS = 14
 
@@ -72,12 +72,7 @@ def page_language():
 
 def lang_switch_url(code: str) -> str:
     """This page in another language; a form answer (POST) switches on its form's own page."""
-    path = request.path
-    if request.method != "GET" and path.endswith("/code"):
-        path = path[: -len("/code")]  # "send code" answers on the booking form's own address
-    args = request.args.to_dict() if request.method == "GET" else {}
-    args["lang"] = code
-    return f"{path}?{urlencode(args)}"
+    return switch_url("lang", code)
 
 
 # --- error pages (in the page's language; never a bare 500 for bad input) ---------------------

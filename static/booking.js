@@ -119,6 +119,16 @@
       }
     });
   }
+  // Enter in the code field books: the form's first button would only send another code.
+  if (form) {
+    form.addEventListener("keydown", function (event) {
+      var book = form.querySelector("[data-step-last] button[type=submit]");
+      if (event.key === "Enter" && event.target.name === "code" && book && form.requestSubmit) {
+        event.preventDefault();
+        form.requestSubmit(book);
+      }
+    });
+  }
   if (target && !leaving) target.focus();
 
   // Back to this page with the Back button: usable again (or, after a booking, the booking).

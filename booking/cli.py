@@ -78,13 +78,16 @@ def setup_import_command(path, dry_run, cancel_bookings):
     except setup_file.SetupError as error:
         raise click.ClickException(f"{path}: {error}; nothing was written") from None
     except setup.HoursTaken as taken:
-        lines = [f"  {b.reference} {b.office.code}/{b.service.code} "
-                 f"{b.slot.starts_at.astimezone(b.office.tz):%Y-%m-%d %H:%M} ({b.party_size} people)"
-                 for b in taken.bookings]
+        lines = [f"  {line}" for line in booking_lines(taken.bookings)]
         raise click.ClickException(
             f"{path}: the new hours leave {len(lines)} active bookings outside them; nothing was written:\n"
             + "\n".join(lines) + "\nRun again with --cancel-bookings to cancel them (each is texted).") from None
     click.echo(describe(report, dry_run))
+
+
+def booking_lines(bookings) -> list[str]:
+    return [f"{b.reference} {b.office.code}/{b.service.code} "
+            f"{b.slot.starts_at.astimezone(b.office.tz):%Y-%m-%d %H:%M} ({b.party_size} people)" for b in bookings]
 
 
 def describe(report: setup.Report, dry_run: bool) -> str:
@@ -96,7 +99,8 @@ def describe(report: setup.Report, dry_run: bool) -> str:
     lines = [head, *(f"  {line}" for line in report.changes),
              f"  slots added: {report.slots_added}, removed: {report.slots_removed}",
              f"  bookings affected: {len(report.bookings_affected)}"
-             + (f", cancelled and texted: {report.bookings_cancelled}" if report.bookings_cancelled else "")]
+             + (f", cancelled and texted: {report.bookings_cancelled}" if report.bookings_cancelled else ""),
+             *(f"    {line}" for line in booking_lines(report.bookings_affected))]
     return "\n".join([*warnings, *lines])
 
 

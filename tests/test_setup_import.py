@@ -300,3 +300,17 @@ def test_the_staff_calendar_page_marks_holidays_make_up_days_unpublished_years_a
     assert 'data-notable="may20"' in day("2027-05-20") and "Open specially on 20 May" in day("2027-05-20")
     assert 'data-notable="qixi"' in day("2027-08-08")  # 7th of the 7th lunar month (HKO almanac)
     assert 'data-mark="holiday"' not in day("2026-12-14") and "closed" in day("2026-12-13")
+
+
+def test_a_dry_run_lists_the_bookings_in_hours_it_would_take_away(any_app, tmp_path):
+    with any_app.app_context():
+        load()
+    reference = book_afternoon(any_app)
+    path = tmp_path / "mornings.toml"
+    path.write_text(FILE.replace("thu = " + WEEK, 'thu = ["09:00-12:00"]'), encoding="utf-8")
+    result = any_app.test_cli_runner().invoke(args=["setup", "import", str(path), "--dry-run"])
+    assert result.exit_code == 0 and "bookings affected: 1" in result.output and reference in result.output
+    refused = any_app.test_cli_runner().invoke(args=["setup", "import", str(path)])
+    assert refused.exit_code == 1 and reference in refused.output and "--cancel-bookings" in refused.output
+    with any_app.app_context():
+        assert db.session.scalar(select(Booking.status).where(Booking.reference == reference)) == "booked"

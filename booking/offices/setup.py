@@ -9,7 +9,8 @@ setup are left as they are (a file may describe part of a province).
 
 Refusals (nothing written): SetupError for a reference the database does not know either;
 HoursTaken when the new hours leave active bookings outside them and `cancel_bookings` is not
-given. A dry run computes everything, then rolls back.
+given. A dry run computes everything, then rolls back: its report lists the bookings affected
+(or, with `cancel_bookings`, those it would cancel) and never raises HoursTaken.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def _apply(setup: Setup, *, cancel_bookings: bool, dry_run: bool, staff: StaffUs
         with db.session.no_autoflush:
             services = [_service(office, item, report, resized) for item in entry["services"]]
         _keep_slots(office, services, resized, report, cancel_bookings, staff, now or utcnow())
+    if dry_run:  # the preview lists the bookings affected; only applying refuses
+        raise _DryRun(report)
     if report.bookings_affected and not cancel_bookings:
         raise HoursTaken(report.bookings_affected)
     if report.changes:
@@ -95,8 +98,6 @@ def _apply(setup: Setup, *, cancel_bookings: bool, dry_run: bool, staff: StaffUs
                      staff_user_id=staff.id if staff else None, changes=len(report.changes),
                      slots_added=report.slots_added, slots_removed=report.slots_removed,
                      cancelled=report.bookings_cancelled)
-    if dry_run:
-        raise _DryRun(report)
     return report
 
 

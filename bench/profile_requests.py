@@ -102,7 +102,8 @@ def statements_alone(app, popular, citizens: list[int]) -> dict:
     import json
     import secrets
 
-    from booking import bookings, verification
+    from booking import verification
+    from booking.bookings import places, rules
     from booking.extensions import db
     from booking.models import utcnow
 
@@ -124,12 +125,12 @@ def statements_alone(app, popular, citizens: list[int]) -> dict:
     with app.app_context():
         cpu0, wall0 = time.process_time(), time.perf_counter()
         for slot_id, number, hashes, values in jobs:
-            bookings._SLOT_SEEN.first(slot_id=slot_id)
+            rules._SLOT_SEEN.first(slot_id=slot_id)
             verification._SPEND_TRY.scalar(v_id=values["code"], v_phone=number, v_now=now)
-            bookings._LOCK_KEYS.all(keys=[f"bookings-of-phone:{number}"])
-            bookings._CLAIMS_OF_PEOPLE.all(hashes=hashes, service_id=service_id, day=popular.day)
-            bookings._ACTIVE_BOOKINGS_OF_PHONE.scalar(phone=number, now=now)
-            bookings._WRITE_BOOKING.first(slot_id=slot_id, **values)
+            rules._LOCK_KEYS.all(keys=[f"bookings-of-phone:{number}"])
+            rules._CLAIMS_OF_PEOPLE.all(hashes=hashes, service_id=service_id, day=popular.day)
+            rules._ACTIVE_BOOKINGS_OF_PHONE.scalar(phone=number, now=now)
+            places._WRITE_BOOKING.first(slot_id=slot_id, **values)
             db.session.commit()
         n = max(len(jobs), 1)
         return {"cpu_ms": round(1000 * (time.process_time() - cpu0) / n, 3),

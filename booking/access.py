@@ -65,9 +65,9 @@ def staff_key() -> str:
     do not share a budget."""
     if current_user and current_user.is_authenticated:
         return f"staff:{current_user.id}"
-    header = request.headers.get("Authorization", "")
-    if header:
-        return "token:" + hashlib.sha256(header.encode()).hexdigest()[:16]
+    token = bearer_token()
+    if token:  # the token itself, however the header spells its scheme
+        return "token:" + hashlib.sha256(token.encode()).hexdigest()[:16]
     return get_remote_address()
 
 
@@ -76,12 +76,19 @@ CLOSING_LIMIT = "10/minute"  # closures text every affected citizen
 DISPLAY_LIMIT = "600/minute"  # public hall display: one poll a second per screen, per address
 
 
+def bearer_token() -> str:
+    """The token of an `Authorization: Bearer <token>` header (RFC 6750 2.1; the scheme is
+    case-insensitive, RFC 9110 11.1, and spaces around the parts are not part of it); "" when
+    the header is missing or of another scheme."""
+    parts = request.headers.get("Authorization", "").split()
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        return ""
+    return parts[1]
+
+
 def bearer_user() -> StaffUser | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return accounts.user_for_token(token.strip())
+    token = bearer_token()
+    return accounts.user_for_token(token) if token else None
 
 
 def staff_api(role: str = "clerk"):

@@ -22,13 +22,13 @@ def record(action: str, *, actor: str, booking: Booking | None = None,
 def event_values(action: str, *, actor: str, booking_id: int | None, office_id: int | None,
                  staff_user_id: int | None = None, **detail) -> dict:
     """An audit event's columns (without `at`): what record() adds, and what the booking's
-    own insert writes (bookings.place_booking, insert below)."""
+    own insert writes (bookings/places.place_booking, insert below)."""
     return {"action": action, "actor": actor, "staff_user_id": staff_user_id,
             "booking_id": booking_id, "office_id": office_id,
             "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else ""}
 
 
-# The event row written without the ORM (bookings.place_booking on SQLite): the same columns.
+# The event row written without the ORM (bookings/places.place_booking on SQLite): the same columns.
 _INSERT = Prepared(
     "INSERT INTO audit_event (at, actor, staff_user_id, office_id, booking_id, action, detail)"
     " VALUES (:at, :actor, :staff_user_id, :office_id, :booking_id, :action, :detail)",

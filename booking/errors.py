@@ -200,3 +200,9 @@ class TooManyCodes(BookingError):
 class InvalidVisitors(BookingError):
     code, field = "invalid_visitors", "visitors"
     message_zh, message_en = "请逐一填写办事人的姓名和证件。", "Please give each visitor's name and document."
+
+
+class NotFull(BookingError):
+    code, status, field = "not_full", 409, "date"
+    message_zh = "该日期还有空余名额，请直接预约。"
+    message_en = "That day still has places. Please book one directly."

@@ -225,15 +225,27 @@ def _bookable(service: Service, slots: list[Slot], closed: dict[dt.date, Closure
 _TAKE_PLACES = Prepared(
     "UPDATE slot SET booked_bookings = booked_bookings + 1, booked_people = booked_people + :people"
     " WHERE id = :slot_id AND status = 'open' AND booked_bookings + 1 <= max_bookings"
-    " AND booked_people + :people <= max_people")
+    " AND booked_people + :people <= max_people"
+    " AND booked_bookings + 1 <= coalesce(cut_bookings, max_bookings)"
+    " AND booked_people + :people <= coalesce(cut_people, max_people)")
+
+
+def limits(slot) -> tuple[int, int]:
+    """(bookings, people) a slot takes now: its maximum, or a capacity cut's lower limit while
+    bookings above the cut remain (offices/admin.py). A Slot or a bookings SlotSeen."""
+    cut_bookings, cut_people = slot.cut_bookings, slot.cut_people
+    return (slot.max_bookings if cut_bookings is None else min(slot.max_bookings, cut_bookings),
+            slot.max_people if cut_people is None else min(slot.max_people, cut_people))
 
 
 def reserve(slot_id: int, people: int) -> None:
     """Take one booking and `people` places in a slot, or raise SlotFull.
 
     One conditional UPDATE: the database checks and changes the counters in one step, so two
-    racing requests can never both take the last place, on SQLite or PostgreSQL. Objects the
-    session holds for the slot are not refreshed: the caller expires what it keeps.
+    racing requests can never both take the last place, on SQLite or PostgreSQL; a capacity
+    cut (cut_bookings, cut_people) is a limit it enforces at once. Only the booking pipeline
+    calls it (booking/bookings/places.py). Objects the session holds for the slot are not
+    refreshed: the caller expires what it keeps.
     """
     if _TAKE_PLACES.rowcount(slot_id=slot_id, people=people) != 1:
         raise SlotFull()

@@ -5,6 +5,7 @@ tables that import nothing of the domain, and no commit outside the unit of work
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "booking"
@@ -135,3 +136,39 @@ def test_nothing_but_the_cli_imports_the_demo():
     worker kept slots rolling through it once) never reaches into it."""
     graph, _ = import_graph()
     assert {name for name, imported in graph.items() if "booking.demo" in imported} == {"booking.cli"}
+
+
+TAKES_PLACES = re.compile(r"booked_bookings\s*=\s*booked_bookings\s*\+")
+
+
+def _names_used(path: Path) -> set[str]:
+    """Every attribute and bare name a module's code refers to."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute):
+            found.add(node.attr)
+        elif isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.alias):
+            found.add(node.asname or node.name.rsplit(".", 1)[-1])
+    return found
+
+
+def test_only_the_pipeline_takes_places():
+    """Issue 26: every way of taking a place goes through booking/bookings/pipeline.py. The
+    statements that take a slot's places (scheduling.reserve's _TAKE_PLACES, the booking's one
+    statement on PostgreSQL) are written in scheduling.py and bookings/places.py only; only
+    places.py calls reserve or names _TAKE_PLACES; only the pipeline imports places.py or calls
+    what it offers (place_booking, take_places)."""
+    graph, _ = import_graph()
+    found = modules()
+    writers = {name for name, path in found.items() if TAKES_PLACES.search(path.read_text(encoding="utf-8"))}
+    assert writers == {"booking.scheduling", "booking.bookings.places"}
+    reserving = {name for name, path in found.items()
+                 if {"reserve", "_TAKE_PLACES"} & _names_used(path) and name != "booking.scheduling"}
+    assert reserving == {"booking.bookings.places"}
+    importers = {name for name, imported in graph.items() if "booking.bookings.places" in imported}
+    assert importers == {"booking.bookings.pipeline"}
+    callers = {name for name, path in found.items()
+               if {"place_booking", "take_places"} & _names_used(path)}
+    assert callers == {"booking.bookings.pipeline", "booking.bookings.places"}

@@ -1,6 +1,6 @@
-"""bookings.place_booking: on PostgreSQL every write of a booking is one statement whose rows all
-hang on the slot's conditional UPDATE; on SQLite they go one after another. Both write the same
-rows, and a refusal (a full slot, a person claimed meanwhile) leaves nothing behind."""
+"""bookings/places.place_booking, the pipeline's write: on PostgreSQL every write of a booking is
+one statement whose rows all hang on the slot's conditional UPDATE; on SQLite they go one after
+another. Both write the same rows, and a refusal (a full slot, a person claimed meanwhile) leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from booking import bookings, scheduling
+from booking.bookings import channels, places
 from booking.errors import IdentityAlreadyBooked, SlotFull, VerificationFailed
 from booking.extensions import db
 from booking.models import AuditEvent, Booking, IdentityClaim, PhoneVerification, Slot, SmsMessage, Visitor, utcnow
@@ -27,8 +28,9 @@ def party(first: int) -> list[bookings.VisitorRow]:
 def place(slot: Slot, visitors: list[bookings.VisitorRow], source: str = "api",
           code: str | None = None) -> bookings.Booked:
     with unit_of_work():
-        return bookings.place_booking(slot, phone="+8613800138000", lang="zh", source=source,
-                                      visitors=visitors, now=utcnow(), code=code)
+        channel = channels.channel("walk_in" if source == "walk_in" else "online")
+        return places.place_booking(slot, channel, phone="+8613800138000", lang="zh", source=source,
+                                    visitors=visitors, now=utcnow(), code=code)
 
 
 def code_used(verification_id: str) -> bool:

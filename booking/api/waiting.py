@@ -9,7 +9,7 @@ from .. import challenge
 from ..extensions import limiter
 from ..i18n import LANGUAGES
 from ..models import WaitingEntry
-from ..ratelimits import ADDRESS_BACKSTOP, person_limits
+from ..ratelimits import ADDRESS_BACKSTOP
 from ..waiting import entries, holds
 from . import bp
 from .citizen import MAX_SOLUTION, _limit, _visitors, booking_json, find_service, local_iso
@@ -41,7 +41,6 @@ def _token() -> str:
 
 @bp.post("/waiting-list")
 @limiter.limit(_limit("API_BOOKING_LIMIT_PER_IP", ADDRESS_BACKSTOP))
-@person_limits
 def join_waiting_list():
     """Join the waiting list of a full day with a verified phone; 409 not_full otherwise."""
     data = body()
@@ -55,9 +54,8 @@ def join_waiting_list():
     solution = data.string("altcha", max_length=MAX_SOLUTION, required=False)
     data.done()
     service = find_service(office, service_code)
-    challenge.check(solution, service.office_id, day)
-    joined = entries.join_list(service, day, phone=phone, visitors=visitors,
-                               lang=lang, source="api", verification=(verification_id, code))
+    joined = entries.join_list(service, day, phone=phone, visitors=visitors, lang=lang, source="api",
+                               verification=(verification_id, code), work=solution)
     answer_ = entry_json(joined.entry) | {"token": joined.token,
                                           "manage_url": holds.claim_url(joined.entry, joined.token)}
     return jsonify(answer_), 201

@@ -225,6 +225,10 @@ class Slot(db.Model):
     booked_people: Mapped[int] = mapped_column(default=0)
     # open; closed by a closure (reopened with it); removed: no longer in the office's hours
     status: Mapped[str] = mapped_column(String(10), default="open")
+    # A capacity cut below what is booked (offices/admin.py): max_* keep room for the bookings
+    # listed for review (the checks below), and no place is taken until booked is under these.
+    cut_bookings: Mapped[int | None]
+    cut_people: Mapped[int | None]
 
     service: Mapped[Service] = relationship()
     office: Mapped[Office] = relationship()
@@ -245,14 +249,17 @@ class Slot(db.Model):
     )
 
     def remaining_people(self) -> int:
-        return self.max_people - self.booked_people
+        """People who still fit, under a capacity cut's limit where there is one (never below 0)."""
+        limit = self.max_people if self.cut_people is None else min(self.max_people, self.cut_people)
+        return max(0, limit - self.booked_people)
 
     def remaining_bookings(self, party_size_min: int) -> int:
         """Parties that still fit, counting the people limit for the smallest party."""
         if self.status != "open":
             return 0
         by_people = self.remaining_people() // max(party_size_min, 1)
-        return max(0, min(self.max_bookings - self.booked_bookings, by_people))
+        limit = self.max_bookings if self.cut_bookings is None else min(self.max_bookings, self.cut_bookings)
+        return max(0, min(limit - self.booked_bookings, by_people))
 
 
 class Booking(db.Model):

@@ -44,7 +44,7 @@ def enqueue(kind: str, phone: str, lang: str, booking: Booking | None = None,
     return message
 
 
-# The outbox row written by the hot paths without the ORM (bookings.place_booking on SQLite,
+# The outbox row written by the hot paths without the ORM (bookings/places.place_booking on SQLite,
 # verification.start_verification): the same columns enqueue() stores.
 _INSERT = Prepared(
     "INSERT INTO sms_message (booking_id, phone, lang, kind, params, sealed, status, attempts,"
@@ -64,7 +64,7 @@ def message_values(kind: str, phone: str, lang: str, booking_id: int | None, **v
     kind in texts.LINKS not at all (the worker derives it from the booking at send time);
     other secret ones (a verification code) sealed. The gateway renders the text when it sends
     it. KeyError for an unknown kind. enqueue() and the booking's own insert
-    (bookings.place_booking) both store these."""
+    (bookings/places.place_booking) both store these."""
     texts.TEXTS[kind]  # noqa: B018 - an unknown kind fails here, in the caller's transaction
     public = {k: str(v) for k, v in values.items() if k not in SECRET_VALUES}
     secret = {k: str(v) for k, v in values.items() if k in SECRET_VALUES}

@@ -2,7 +2,10 @@
 
 Closures live in closures.py. Nothing here silently removes a booked citizen: a reduced
 capacity keeps room for what is booked and lists the bookings beyond the new limit for a
-supervisor to keep or move.
+supervisor to keep or move. The new limit holds at once all the same: the slot keeps it as its
+cut (Slot.cut_bookings, cut_people), which the place-taking statement enforces, so a place
+freed above it is taken by nobody (not a public booking, a move or a waiting-list claim) until
+what is booked is under the cut.
 """
 
 from __future__ import annotations
@@ -100,9 +103,7 @@ def set_slot_capacity(slot: Slot, max_bookings: int, max_people: int,
 def _limit_slot(slot: Slot, target_bookings: int, target_people: int,
                 level: str) -> list[CapacityReview]:
     """Apply limits to a slot without going below what is booked; list the excess bookings."""
-    db.session.refresh(slot)
-    slot.max_bookings = max(target_bookings, slot.booked_bookings)
-    slot.max_people = max(target_people, slot.booked_people)
+    _tighten(slot, target_bookings, target_people)
     active = list(db.session.scalars(
         select(Booking).where(Booking.slot_id == slot.id, Booking.status.in_(bookings.CANCELLABLE))
         .order_by(Booking.created_at, Booking.id)))
@@ -176,7 +177,7 @@ def move(review: CapacityReview, slot_id, staff: StaffUser) -> CapacityReview:
     """
     old_slot_id = review.slot_id
     _decide(review, "moved", staff, tighten=False)
-    bookings.reschedule(review.booking, slot_id)
+    bookings.reschedule(review.booking, slot_id, channel="office_move")
     _tighten(review.slot, review.target_bookings, review.target_people)
     audit.record("capacity_moved", actor="staff", booking=review.booking, staff_user_id=staff.id,
                  from_slot=old_slot_id, to_slot=review.booking.slot_id)
@@ -198,10 +199,14 @@ def _decide(review: CapacityReview, decision: str, staff: StaffUser | None, *, t
 
 
 def _tighten(slot: Slot, target_bookings: int, target_people: int) -> None:
-    """Once a booking has left, bring the slot's limits down toward the target."""
+    """Bring the slot's limits down toward the target as far as what is booked allows; the
+    rest of the way is its cut, enforced by the place-taking statement until the bookings
+    above it are gone (None: no cut, the maximum is the limit)."""
     db.session.refresh(slot)
     slot.max_bookings = max(target_bookings, slot.booked_bookings)
     slot.max_people = max(target_people, slot.booked_people)
+    slot.cut_bookings = target_bookings if target_bookings < slot.max_bookings else None
+    slot.cut_people = target_people if target_people < slot.max_people else None
 
 
 def review_for(office: Office, review_id) -> CapacityReview | None:

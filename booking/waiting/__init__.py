@@ -2,11 +2,11 @@
 
 - holds.py    a freed place is held, offered to the first in line with a claim window,
               passed on when unclaimed, and returned to the public after the hold-back
-              (below bookings.py, which calls `holds.free_place` when a booking leaves a slot)
+              (below bookings/, which calls `holds.free_place` when a booking leaves a slot)
 - entries.py  joining the list, the position, claiming an offer (through
-              bookings.place_booking, with the same identity and party rules as a booking)
+              the booking pipeline, bookings/pipeline.py: the list refuses what booking refuses)
               and leaving
 
-The package imports nothing at import time, so bookings.py may import holds.py while
-entries.py imports bookings.py.
+The package imports nothing at import time, so bookings/ may import holds.py while
+entries.py imports bookings/.
 """

@@ -1,8 +1,11 @@
 """The waiting list of a full day: join, see the position, claim an offer, leave.
 
-Joining follows a booking's rules (bookings.py): a verified phone, the service's party size,
-one place per person per service and day, the per-phone limit. A claim turns the offered hold
-into a booking through `bookings.place_booking`, in one transaction guarded by conditional UPDATEs of
+Joining and claiming go through the booking pipeline (bookings/pipeline.py), so the list refuses
+what booking refuses: a verified phone, the attempt limits and proof of work, the service's
+party size, who may be booked together (marriage), one place per person per service and day,
+the per-phone limit; the list adds its own: one live entry per person and day, and per phone at
+most the per-phone booking limit of live entries. A claim turns the offered hold into a booking
+through the pipeline's claim, in one transaction guarded by conditional UPDATEs of
 the entry (offered -> claimed, only inside the window) and of the hold (offered -> claimed):
 of many claims racing for one place exactly one books it, and a claim after the window fails
 with offer_expired while the place goes to the next in line (holds.expire_offers).
@@ -19,24 +22,22 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from .. import bookings, scheduling
-from ..errors import BookingClosed, BookingError, InvalidLanguage, NotFound, NotYetOpen, OfficeClosed
+from .. import bookings
+from ..bookings import pipeline
+from ..errors import (
+    BookingError,
+    NotFound,
+    NotFull,  # noqa: F401  (the pipeline raises it for a day with places)
+)
 from ..extensions import db
-from ..i18n import LANGUAGES, day_text
-from ..identity import mask_identity, normalize_phone, safe_text
+from ..i18n import day_text
+from ..identity import safe_text
 from ..models import Service, WaitingEntry, WaitingVisitor, utcnow
 from ..notify import outbox
 from ..uow import use_case
-from ..verification import check_code, use_code
 from . import holds
 
 LIVE = ("waiting", "offered")
-
-
-class NotFull(BookingError):
-    code, status, field = "not_full", 409, "date"
-    message_zh = "该日期还有空余名额，请直接预约。"
-    message_en = "That day still has places. Please book one directly."
 
 
 class AlreadyWaiting(BookingError):
@@ -102,19 +103,6 @@ def position(entry: WaitingEntry) -> int | None:
         WaitingEntry.status == "waiting", WaitingEntry.id <= entry.id))
 
 
-def check_full(service: Service, day: dt.date, now: dt.datetime) -> None:
-    """A list is joined only for a day that is full now; otherwise why not (409)."""
-    summary = scheduling.day_summaries(service, day, day, now)[0]
-    if summary.state == "open":
-        raise NotFull()
-    if summary.state == "later":
-        raise NotYetOpen(opens_at=summary.opens_at.astimezone(service.office.tz).strftime("%Y-%m-%d %H:%M"))
-    if summary.state == "closed":
-        raise OfficeClosed(reason=summary.closure.reason_shown if summary.closure else "—")
-    if summary.state != "full":
-        raise BookingClosed()
-
-
 def _check_not_waiting(service: Service, day: dt.date, hashes: list[str], phone: str) -> None:
     """One live entry per person per service and day; a phone holds at most the per-phone
     booking limit of live entries."""
@@ -130,53 +118,46 @@ def _check_not_waiting(service: Service, day: dt.date, hashes: list[str], phone:
         raise TooManyWaiting(limit=limit)
 
 
-@use_case
 def join_list(service: Service, day: dt.date, *, phone: str, visitors: list, lang: str = "zh",
-         source: str = "web", verification: tuple[str, str] = ("", ""),
-         now: dt.datetime | None = None) -> Joined:
-    """Put a party on the waiting list of a full day, texting the phone. A use case.
+              source: str = "web", verification: tuple[str, str] = ("", ""), work: str | None = None,
+              now: dt.datetime | None = None) -> Joined:
+    """Put a party on the waiting list of a full day, texting the phone: the pipeline's
+    waiting_join channel (its guards, then a use case). `work`: the proof-of-work solution.
 
     Raises NotFull (409) while the day has places, and any error a booking raises for the
-    same input (bookings.py). A place held for the day is offered at once if the party fits.
+    same input (the marriage rule included). A place held for the day is offered at once if
+    the party fits.
     """
     now = now or utcnow()
-    if lang not in LANGUAGES:
-        raise InvalidLanguage()
-    phone = normalize_phone(phone, current_app.config["PHONE_DEFAULT_REGION"])
-    people = bookings.clean_visitors(visitors)
-    bookings.check_party_size(service, len(people))
-    check_full(service, day, now)
-    hashes = [digest for _, digest in people]
-    proof = check_code(*verification, phone=phone, now=now)
-    bookings.lock_booker(service, phone, hashes)
-    bookings.check_identities_free(service, day, hashes)
-    _check_not_waiting(service, day, hashes, phone)
-    bookings.check_phone_limit(phone, now)
-    use_code(proof, now)
-    entry = _new_entry(service, day, phone, lang, source, people, now)
-    token = holds.entry_token(entry)
-    entry.token_hash = _token_hash(token)
-    db.session.add(entry)
-    db.session.flush()
-    outbox.enqueue("waiting_joined", phone, lang, None, reference=entry.reference,
-                   service=service.name(lang), office=service.office.name(lang),
-                   day=day_text(day, lang),
-                   position=position(entry), link=holds.claim_url(entry, token))
-    holds.offer_held(service.id, day, now)
-    return Joined(entry, token)
+
+    def write(normal_phone: str, party: pipeline.Party) -> Joined:
+        _check_not_waiting(service, day, party.hashes, normal_phone)
+        entry = _new_entry(service, day, normal_phone, lang, source, party, now)
+        token = holds.entry_token(entry)
+        entry.token_hash = _token_hash(token)
+        db.session.add(entry)
+        db.session.flush()
+        outbox.enqueue("waiting_joined", normal_phone, lang, None, reference=entry.reference,
+                       service=service.name(lang), office=service.office.name(lang),
+                       day=day_text(day, lang),
+                       position=position(entry), link=holds.claim_url(entry, token))
+        holds.offer_held(service.id, day, now)
+        return Joined(entry, token)
+
+    return pipeline.join(service, day, phone=phone, visitors=visitors, lang=lang,
+                         verification=verification, work=work, now=now, write=write)
 
 
 def _new_entry(service: Service, day: dt.date, phone: str, lang: str, source: str,
-               people: list, now: dt.datetime) -> WaitingEntry:
+               party: pipeline.Party, now: dt.datetime) -> WaitingEntry:
     return WaitingEntry(
         reference=bookings.new_reference(), token_salt=secrets.token_hex(8),
         # bandit B106: a placeholder, not a password; the caller sets it from the token
         token_hash="",  # nosec B106
         office_id=service.office_id, service=service, day=day, phone=phone, lang=lang,
-        source=source, party_size=len(people), status="waiting", created_at=now,
-        visitors=[WaitingVisitor(position=i, name=v.name, id_type=v.id_type,
-                                 id_masked=mask_identity(v.id_number), id_hash=digest)
-                  for i, (v, digest) in enumerate(people)])
+        source=source, party_size=party.size, status="waiting", created_at=now,
+        visitors=[WaitingVisitor(position=row.position, name=row.name, id_type=row.id_type,
+                                 id_masked=row.id_masked, id_hash=row.id_hash) for row in party.rows])
 
 
 @use_case
@@ -204,19 +185,9 @@ def claim_offer(entry: WaitingEntry, *, source: str = "web", now: dt.datetime | 
 
 
 def _book_held(entry: WaitingEntry, source: str, now: dt.datetime) -> bookings.Booked:
-    """The booking rules at claim time, then the booking itself (bookings.place_booking)."""
-    slot = entry.hold.slot
-    service = slot.service
-    bookings.check_open(service, slot, bookings.closure_of(service, slot))
-    bookings.check_window(service, slot, now)
-    hashes = [v.id_hash for v in entry.visitors]
-    bookings.lock_booker(service, entry.phone, hashes)
-    bookings.check_identities_free(service, entry.day, hashes)
-    bookings.check_phone_limit(entry.phone, now)
-    visitors = [bookings.VisitorRow(v.position, v.name, v.id_type, v.id_masked, v.id_hash)
-                for v in entry.visitors]
-    return bookings.place_booking(slot, phone=entry.phone, lang=entry.lang, source=source,
-                          visitors=visitors, now=now)
+    """The held place booked through the pipeline's claim (the rules that can have changed)."""
+    return pipeline.claim(entry.hold.slot, phone=entry.phone, visitors=entry.visitors, lang=entry.lang,
+                          source=source, now=now)
 
 
 @use_case

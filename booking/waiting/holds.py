@@ -7,7 +7,7 @@ text with a claim link and a window (the office's claim_minutes). An offer nobod
 to the next; a hold nobody claims returns to public availability at release_at (the office's
 hold-back after the place was freed). Every change of a hold or an offer is one conditional
 UPDATE, so two workers, a late claim and the expiry job can race without losing or doubling a
-place. This module sits below bookings.py (which calls free_place); claiming is in entries.py.
+place. This module sits below bookings/ (which calls free_place); claiming is in entries.py.
 """
 
 from __future__ import annotations
@@ -87,10 +87,15 @@ def _bookable(slot: Slot, day: dt.date, now: dt.datetime) -> bool:
     service = slot.service
     opens, closes = scheduling.booking_window(service, slot)
     return (slot.status == "open" and not service.suspended and opens <= now < closes
+            and db.session.scalar(_WITHIN_LIMITS, {"slot_id": slot.id})
             and scheduling.closure_for(service, day) is None
             and db.session.scalar(_UNDER_REVIEW, {"slot_id": slot.id}) is None)
 
 
+# The slot's counters (the leaving booking still in them) within its limits, a cut's included.
+_WITHIN_LIMITS = select(
+    (Slot.booked_bookings <= func.coalesce(Slot.cut_bookings, Slot.max_bookings))
+    & (Slot.booked_people <= func.coalesce(Slot.cut_people, Slot.max_people))).where(Slot.id == bindparam("slot_id"))
 _UNDER_REVIEW = select(CapacityReview.id).where(CapacityReview.slot_id == bindparam("slot_id"),
                                                 CapacityReview.decision.is_(None)).limit(1)
 

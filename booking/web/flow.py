@@ -14,7 +14,7 @@ from ..extensions import limiter
 from ..i18n import LANGUAGES, request_lang
 from ..identity import ascii_digits, clean_name, normalize_phone, read_document
 from ..models import Service, Slot, utcnow
-from ..ratelimits import ADDRESS_BACKSTOP, configured, person_limits
+from ..ratelimits import ADDRESS_BACKSTOP, configured
 from . import bp
 from .forms import BookingForm
 from .pages import error_map, health_rules, load_service, load_slot, parse_day, party_size
@@ -122,7 +122,6 @@ def send_code(slot_id: int):
 
 @bp.post("/book/slot/<int:slot_id>")
 @limiter.limit(configured("WEB_BOOKING_LIMIT_PER_IP", ADDRESS_BACKSTOP))
-@person_limits
 def submit(slot_id: int):
     """Book the slot; any refusal shows beside its field with everything typed kept."""
     slot, form = posted_form(slot_id)
@@ -130,10 +129,10 @@ def submit(slot_id: int):
     if errors:
         return render_form(slot, form, errors, 422)
     try:
-        challenge.check(request.form.get("altcha"), slot=slot)
         booked = bookings.book(
             slot_id=slot.id, phone=form.phone.data, visitors=form.visitor_data(), lang=form.lang.data,
-            verification=(form.verification_id.data, form.code.data.strip()), source="web")
+            verification=(form.verification_id.data, form.code.data.strip()), source="web",
+            work=request.form.get("altcha"))
     except SlotFull as err:
         return just_taken(slot, form, err)
     except BookingError as err:

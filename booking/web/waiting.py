@@ -10,7 +10,7 @@ from ..errors import BookingError, NotFound
 from ..extensions import limiter
 from ..i18n import LANGUAGES, request_lang
 from ..models import Service
-from ..ratelimits import ADDRESS_BACKSTOP, configured, person_limits
+from ..ratelimits import ADDRESS_BACKSTOP, configured
 from ..waiting import entries
 from . import bp
 from .flow import precheck
@@ -55,7 +55,6 @@ def waiting_code(office_code: str, service_code: str, day: str):
 
 @bp.post("/wait/<office_code>/<service_code>/<day>")
 @limiter.limit(configured("WEB_BOOKING_LIMIT_PER_IP", ADDRESS_BACKSTOP))
-@person_limits
 def waiting_join(office_code: str, service_code: str, day: str):
     """Join; any refusal shows beside its field with everything typed kept."""
     service, day = load_service(office_code, service_code), parse_day(day)
@@ -64,10 +63,9 @@ def waiting_join(office_code: str, service_code: str, day: str):
     if errors:
         return render_join(service, day, form, errors, 422)
     try:
-        challenge.check(request.form.get("altcha"), service.office_id, day)
         joined = entries.join_list(service, day, phone=form.phone.data, visitors=form.visitor_data(),
-                              lang=form.lang.data, source="web",
-                              verification=(form.verification_id.data, form.code.data.strip()))
+                                   lang=form.lang.data, source="web", work=request.form.get("altcha"),
+                                   verification=(form.verification_id.data, form.code.data.strip()))
     except BookingError as err:
         return render_join(service, day, form, error_map(err), err.status)
     return redirect(url_for("web.waiting_entry", reference=joined.entry.reference,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 RATE_LIMIT_SETTINGS = ("WEB_CODE_LIMIT_PER_IP", "WEB_BOOKING_LIMIT_PER_IP", "API_CODE_LIMIT_PER_IP",
-                       "API_BOOKING_LIMIT_PER_IP", "API_AVAILABILITY_LIMIT_PER_IP", "PHONE_ATTEMPT_LIMIT",
-                       "PERSON_ATTEMPT_LIMIT")
+                       "API_BOOKING_LIMIT_PER_IP", "API_AVAILABILITY_LIMIT_PER_IP", "WEB_AVAILABILITY_LIMIT_PER_IP",
+                       "PHONE_ATTEMPT_LIMIT", "PERSON_ATTEMPT_LIMIT")
 
 
 def _flag(name: str, default: bool) -> bool:

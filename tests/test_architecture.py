@@ -171,4 +171,4 @@ def test_only_the_pipeline_takes_places():
     assert importers == {"booking.bookings.pipeline"}
     callers = {name for name, path in found.items()
                if {"place_booking", "take_places"} & _names_used(path)}
-    assert callers == {"booking.bookings.pipeline", "booking.bookings.places"}
+    assert callers == {"booking.bookings.pipeline"}

@@ -235,7 +235,8 @@ OPENAPI_PATHS = {
             "409": error("slot_full, slot_closed, closed, suspended, not_yet_open, booking_closed, "
                          "identity_already_booked (one active booking per person per service: per "
                          "day, or whatever the day for marriage and divorce) or too_many_bookings."),
-            "429": error("Too many booking attempts from this address."),
+            "429": error("Too many booking attempts from this address, or rate_limited: the phone or "
+                         "one of the visitors has used up its attempts (Retry-After says when to try again)."),
         },
     }},
     "/api/v1/bookings/{reference}": {"get": {
@@ -264,14 +265,15 @@ OPENAPI_PATHS = {
         "security": TOKEN, "parameters": [REFERENCE, TOKEN_QUERY],
         "requestBody": {"required": True, **json_content({
             "type": "object", "required": ["slot_id"],
-            "properties": {"slot_id": {"type": "integer", "minimum": 1}}})},
+            "properties": {"slot_id": {"type": "integer", "minimum": 1}, "altcha": ALTCHA}})},
         "responses": {
             "200": answer("Moved; the old place is given back.", ref("Booking")),
             **BAD_BODY,
             "404": error("No such booking, or the wrong token."),
             "409": error("The new slot is full or closed (the booking stays where it was), "
                          "same_slot, or the booking is no longer active."),
-            "429": error("Too many requests from this address."),
+            "429": error("Too many requests from this address, or rate_limited: the booking's phone "
+                         "or one of its visitors has used up its attempts (as for a booking)."),
         },
     }},
     "/bookings/{reference}.ics": {"get": {

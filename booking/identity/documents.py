@@ -81,6 +81,12 @@ def mask_identity(number: str) -> str:
 
 
 def identity_hash(secret_key: str, id_type: str, number: str) -> str:
-    """HMAC-SHA256 of the type and canonical number, keyed by a key derived from SECRET_KEY."""
+    """HMAC-SHA256 of the canonical number, keyed by a key derived from SECRET_KEY: one person
+    whatever type the number was given as (a permit number re-typed as a passport, an older
+    foreign permanent ID typed as a passport), for the booking rules and the attempt limits
+    alike (issue 27). `id_type` is the type the number was read as; it is not part of the hash.
+    The number spaces hardly meet (GB 11643's 18 characters, permits' H/M prefixes): two
+    people with one number under two types are judged as one, and a clerk sorts it out."""
+    del id_type  # read by the parser; one number is one person, whatever its type
     key = hmac.new(secret_key.encode(), b"identity-number", hashlib.sha256).digest()
-    return hmac.new(key, f"{id_type}:{number}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()

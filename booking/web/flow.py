@@ -21,6 +21,8 @@ from .pages import error_map, health_rules, load_service, load_slot, parse_day, 
 
 CALENDAR_DAYS = 21
 ALTERNATIVES = 3
+# The day pages read availability as the API's does, and are limited alike (issue 27).
+DAY_PAGES = configured("WEB_AVAILABILITY_LIMIT_PER_IP", "120 per minute")
 
 
 def calendar(service: Service, first: dt.date | None = None) -> list:
@@ -40,6 +42,7 @@ def closures_ahead(cells: list) -> list:
 
 
 @bp.get("/book/<office_code>/<service_code>")
+@limiter.limit(DAY_PAGES)
 def service_days(office_code: str, service_code: str):
     """Step 2: the rules of the service and a calendar of its days."""
     service = load_service(office_code, service_code)
@@ -50,6 +53,7 @@ def service_days(office_code: str, service_code: str):
 
 
 @bp.get("/book/<office_code>/<service_code>/<day>")
+@limiter.limit(DAY_PAGES)
 def day_slots(office_code: str, service_code: str, day: str):
     """Step 3: the slots of one day with the places honestly left."""
     service = load_service(office_code, service_code)

@@ -11,7 +11,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from .. import bookings, scheduling
+from .. import bookings, challenge, scheduling
 from ..errors import BookingError, SlotFull
 from ..extensions import db, limiter
 from ..i18n import request_lang
@@ -110,7 +110,7 @@ def reschedule(reference: str, token: str):
     form = RescheduleForm()
     if request.method == "POST":
         try:
-            bookings.reschedule(booking, form.slot_id.data)
+            bookings.reschedule(booking, form.slot_id.data, work=request.form.get("altcha"))
         except BookingError as err:
             return reschedule_page(booking, token, form, error_map(err), err.status,
                                    taken=isinstance(err, SlotFull))
@@ -129,7 +129,10 @@ def reschedule_page(booking: Booking, token: str, form: RescheduleForm, errors: 
         if day else []
     alternatives = scheduling.nearest_free(service, booking.slot.starts_at, ALTERNATIVES,
                                            people=booking.party_size, exclude=booking.slot_id) if taken else []
+    # A move into a popular day meets the proof of work as a booking does (the pipeline's channel).
+    challenge_on = bool(items or alternatives) and challenge.required(booking.office_id, day)
     return render_template("web/reschedule.html", form=form, errors=errors or {}, day=day, items=items,
+                           challenge_on=challenge_on,
                            cells=calendar(service), alternatives=alternatives, taken=taken,
                            day_link=lambda cell: url_for("web.reschedule", reference=booking.reference,
                                                          token=token, day=cell.day.isoformat()),

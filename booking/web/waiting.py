@@ -13,7 +13,7 @@ from ..models import Service
 from ..ratelimits import ADDRESS_BACKSTOP, configured
 from ..waiting import entries
 from . import bp
-from .flow import precheck
+from .flow import DAY_PAGES, precheck
 from .forms import BookingForm, ConfirmForm
 from .pages import error_map, load_service, parse_day, party_size
 
@@ -29,6 +29,7 @@ def render_join(service: Service, day, form: BookingForm, errors: dict | None = 
 
 
 @bp.get("/wait/<office_code>/<service_code>/<day>")
+@limiter.limit(DAY_PAGES)
 def waiting_form(office_code: str, service_code: str, day: str):
     """The form to join the waiting list of a full day (the same details as a booking)."""
     service, day = load_service(office_code, service_code), parse_day(day)

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import event, func, select
 
-from booking import accounts
+from booking import accounts, bookings
 from booking.errors import BookingError
 from booking.extensions import db
 from booking.models import (
@@ -30,6 +30,7 @@ from booking.models import (
     Slot,
     SmsMessage,
     StaffUser,
+    WaitingEntry,
 )
 from booking.offices import admin as office_admin
 from booking.uow import NestedCommit, unit_of_work
@@ -39,6 +40,7 @@ from .conftest import serving
 from .factories import make_office, make_service, make_slot, verified, visitor
 from .gunicorn_server import gunicorn_server, post_json
 from .test_staff_support import declaration, make_office2
+from .waiting_helpers import full_day, join
 
 PARALLEL = 8
 
@@ -322,3 +324,113 @@ def test_parallel_walk_ins_for_the_last_place_admit_one_and_leave_nothing_else(a
         assert [b.status for b in walk_ins] == ["checked_in"]
         texts = db.session.scalars(select(SmsMessage.kind).where(SmsMessage.kind == "walk_in")).all()
         assert texts == ["walk_in"]
+
+
+def cut_slot(app, slot_id: int, max_bookings: int) -> None:
+    """A supervisor cuts the slot to `max_bookings` (the bookings above it listed for review)."""
+    with app.app_context():
+        slot = db.session.get(Slot, slot_id)
+        supervisor = StaffUser(username=f"cutter{slot_id}", password_hash="x", role="supervisor",
+                               office_id=slot.office_id)
+        db.session.add(supervisor)
+        db.session.commit()
+        office_admin.set_slot_capacity(slot, max_bookings, 2 * max_bookings, supervisor)
+        db.session.remove()
+
+
+def cancel_via_api(base: str, answer: dict) -> None:
+    status, _ = post_json(f"{base}/api/v1/bookings/{answer['reference']}/cancel", {},
+                          {"X-Booking-Token": answer["token"]})
+    assert status == 200
+
+
+def active_in(app, slot_id: int) -> int:
+    with app.app_context():
+        count = db.session.scalar(select(func.count(Booking.id)).where(
+            Booking.slot_id == slot_id, Booking.status.in_(ACTIVE_STATUSES)))
+        db.session.remove()
+        return count
+
+
+@pytest.mark.slow
+def test_parallel_reschedules_and_bookings_take_no_place_above_a_capacity_cut(any_app, server):
+    """Issue 27: a slot with 4 booked cut to 2 kept its 4 and took places again as soon as one listed
+    booking left (5 active against 2 in the field report). Now the cut is a limit the
+    place-taking statement enforces: with 3 left nothing is taken; with 1 left, exactly one of
+    the parallel moves and bookings gets the one place under the cut."""
+    cut, other = setup(any_app, max_bookings=PARALLEL, slots=2)
+    inside = [book_via_api(any_app, server, cut, n, f"+861380013{900 + n:04d}") for n in range(4)]
+    movers = [book_via_api(any_app, server, other, 10 + n, f"+861380013{910 + n:04d}") for n in range(PARALLEL)]
+    cut_slot(any_app, cut, 2)
+    cancel_via_api(server, inside[3])  # one listed booking leaves: 3 against the cut of 2
+
+    def race() -> list:
+        moves = [(f"{server}/api/v1/bookings/{m['reference']}/reschedule", {"slot_id": cut},
+                  {"X-Booking-Token": m["token"]}) for m in movers]
+        with any_app.app_context():
+            proofs = [verified(f"+861380013{920 + n:04d}") for n in range(2)]
+        public = [(server + "/api/v1/bookings", {
+            "slot_id": cut, "phone": f"+861380013{920 + n:04d}", "verification_id": proof[0], "code": proof[1],
+            "visitors": [visitor(60 + 2 * n), visitor(61 + 2 * n)], "lang": "zh"}, {})
+            for n, proof in enumerate(proofs)]
+        return at_once([*moves, *public])
+
+    outcomes = race()
+    assert {status for status, _ in outcomes} == {409}, outcomes
+    assert active_in(any_app, cut) == 3
+    assert_ledger(any_app)
+    cancel_via_api(server, inside[2])
+    cancel_via_api(server, inside[1])  # 1 left: one place under the cut
+    outcomes = race()
+    assert sorted(status for status, _ in outcomes).count(409) == len(outcomes) - 1, outcomes
+    assert active_in(any_app, cut) == 2
+    assert_ledger(any_app)
+
+
+@pytest.mark.slow
+def test_parallel_claims_of_places_held_above_a_capacity_cut_book_none(any_app, server):
+    """Two places freed to the waiting list are offered; then the slot is cut below what it
+    counts. Parallel claims of both offers (and public bookings) take nothing: the places
+    above the cut go back to the office, not to the list."""
+    with any_app.app_context():
+        service, slot, day, made = full_day(places=4)
+        joined = [join(service, day, n) for n in (1, 2)]
+        for done in made[:2]:
+            bookings.cancel(done.booking)
+        entries_ = [{"reference": j.entry.reference, "token": j.token} for j in joined]
+        slot_id = slot.id
+        db.session.remove()
+    cut_slot(any_app, slot_id, 1)
+    claims = [(f"{server}/api/v1/waiting-list/{e['reference']}/claim?token={e['token']}", {}, {})
+              for e in entries_ for _ in range(PARALLEL // 2)]
+    outcomes = at_once(claims)
+    assert {status for status, _ in outcomes} == {409}, outcomes
+    assert active_in(any_app, slot_id) == 2
+    with any_app.app_context():
+        db.session.expire_all()
+        stored = db.session.get(Slot, slot_id)
+        assert (stored.booked_bookings, stored.cut_bookings) == (4, 1)  # two bookings, two offered holds
+        db.session.remove()
+
+
+@pytest.mark.slow
+def test_parallel_joins_put_one_person_on_a_days_waiting_list_once(any_app, server):
+    """Issue 27: four parallel joins of one couple from four phones put them on the list four
+    times; each join counted the couple's entries before any was written. Now a join locks the
+    people for the service's day (bookings.lock_booker, PostgreSQL advisory locks; SQLite runs
+    one writer at a time): one join, the others already_waiting."""
+    with any_app.app_context():
+        service, _, day, _ = full_day()
+        proofs = [verified(f"+861380014{n:04d}") for n in range(PARALLEL)]
+        where = {"office": service.office.code, "service": service.code, "date": day.isoformat()}
+        db.session.remove()
+    joins = [(server + "/api/v1/waiting-list", {
+        **where, "phone": f"+861380014{n:04d}", "verification_id": proof[0], "code": proof[1],
+        "visitors": [visitor(80), visitor(81)], "lang": "zh"}, {}) for n, proof in enumerate(proofs)]
+    outcomes = at_once(joins)
+    assert sorted(status for status, _ in outcomes) == [201] + [409] * (PARALLEL - 1), outcomes
+    assert {answer["error"] for status, answer in outcomes if status == 409} == {"already_waiting"}
+    with any_app.app_context():
+        live = db.session.scalar(select(func.count(WaitingEntry.id)).where(WaitingEntry.status == "waiting"))
+        assert live == 1
+        db.session.remove()

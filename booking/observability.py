@@ -34,7 +34,7 @@ from flask.logging import default_handler
 from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from pythonjsonlogger.json import JsonFormatter
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from . import metrics, scheduling
 from .extensions import db
@@ -97,6 +97,11 @@ class DatabaseStates:
         yield from hall(offices, now)
 
 
+def _limit(maximum, cut):
+    """A slot's limit in SQL: its maximum, or a capacity cut's lower one (scheduling.limits)."""
+    return case((cut < maximum, cut), else_=maximum)
+
+
 def places_left(offices: list[Office], now: dt.datetime) -> GaugeMetricFamily:
     """Free places of the open slots not yet started, per office, local day and unit."""
     family = GaugeMetricFamily("booking_places_left", "Places still free in open slots not yet started, "
@@ -107,15 +112,15 @@ def places_left(offices: list[Office], now: dt.datetime) -> GaugeMetricFamily:
         first = scheduling.local_datetime(office, today, dt.time(0))
         last = scheduling.local_datetime(office, today + dt.timedelta(days=PLACES_DAYS), dt.time(0))
         rows = db.session.execute(
-            select(Slot.starts_at, Slot.max_people - Slot.booked_people,
-                   Slot.max_bookings - Slot.booked_bookings)
+            select(Slot.starts_at, _limit(Slot.max_people, Slot.cut_people) - Slot.booked_people,
+                   _limit(Slot.max_bookings, Slot.cut_bookings) - Slot.booked_bookings)
             .where(Slot.office_id == office.id, Slot.status == "open", Slot.starts_at > now,
                    Slot.starts_at >= first, Slot.starts_at < last))
         people, parties = defaultdict(int), defaultdict(int)
         for starts_at, free_people, free_bookings in rows:
             day = scheduling.local_day(office, starts_at).isoformat()
-            people[day] += free_people
-            parties[day] += free_bookings
+            people[day] += max(0, free_people)  # a slot above a capacity cut has none free
+            parties[day] += max(0, free_bookings)
         for day in sorted(people):
             family.add_metric([office.code, day, "people"], people[day])
             family.add_metric([office.code, day, "bookings"], parties[day])

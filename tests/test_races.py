@@ -415,12 +415,19 @@ def test_parallel_claims_of_places_held_above_a_capacity_cut_book_none(any_app, 
 
 @pytest.mark.slow
 def test_parallel_joins_put_one_person_on_a_days_waiting_list_once(any_app, server):
-    """Issue 27: four parallel joins of one couple from four phones put them on the list four
-    times; each join counted the couple's entries before any was written. Now a join locks the
-    people for the service's day (bookings.lock_booker, PostgreSQL advisory locks; SQLite runs
-    one writer at a time): one join, the others already_waiting."""
+    """Issue 27: parallel joins of one party from several phones put it on a day's list as
+    often, where the service limits a person per day (a farewell): each join counted the
+    party's entries before any was written, and only marriages locked their people. Now a join
+    locks its people for the service's day (bookings.lock_booker, PostgreSQL advisory locks;
+    SQLite runs one writer at a time): one join, the others already_waiting."""
     with any_app.app_context():
-        service, _, day, _ = full_day()
+        service = make_service(make_office(), code="farewell", kind="farewell", slot_max_bookings=1,
+                               slot_max_people=5)
+        slot = make_slot(service)
+        db.session.commit()
+        day = slot.starts_at.astimezone(service.office.tz).date()
+        bookings.book(slot_id=slot.id, phone="+8613800150000", visitors=[visitor(90)],
+                      verification=verified("+8613800150000"))
         proofs = [verified(f"+861380014{n:04d}") for n in range(PARALLEL)]
         where = {"office": service.office.code, "service": service.code, "date": day.isoformat()}
         db.session.remove()

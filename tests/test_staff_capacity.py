@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from booking import bookings, scheduling
-from booking.errors import OfficeClosed
+from booking.errors import OfficeClosed, SlotFull
 from booking.extensions import db
 from booking.hall import queue
 from booking.models import Booking, CapacityReview, Closure, OpeningHours, Slot, SmsMessage
@@ -167,3 +167,26 @@ def test_the_cancelled_booking_keeps_its_closure_for_its_page(day):
                                      reason_en="the hall is being repaired")
     db.session.refresh(booking)
     assert booking.closure_id == closure.id and booking.cancel_reason == "the hall is being repaired"
+
+
+@pytest.mark.parametrize("cut", ["slot", "level"])
+def test_a_cut_holds_at_once_when_a_listed_booking_leaves(day, cut):
+    """Issue 27: with 4 booked and a cut to 2 (one slot, or the emergency level's quarter of
+    10), a listed booking's cancellation let a public booking in (4 active against 2): the cut
+    was enforced only as reviews were decided. It is a limit the place-taking statement holds."""
+    booked = [book(day.tomorrow, [2 * i, 2 * i + 1]) for i in range(4)]
+    if cut == "slot":
+        office_admin.set_slot_capacity(day.tomorrow, 2, 4, day.supervisor)
+    else:
+        office_admin.set_level(day.office, "emergency", day.supervisor)
+    bookings.cancel(booked[3])
+    with pytest.raises(SlotFull):
+        book(day.tomorrow, [20, 21])
+    db.session.refresh(day.tomorrow)
+    assert (day.tomorrow.booked_bookings, day.tomorrow.cut_bookings) == (3, 2)
+    assert day.tomorrow.remaining_bookings(1) == 0  # nothing is offered above the cut either
+    bookings.cancel(booked[2])
+    bookings.cancel(booked[1])
+    book(day.tomorrow, [22, 23])  # one under the cut: taken
+    with pytest.raises(SlotFull):
+        book(day.tomorrow, [24, 25])

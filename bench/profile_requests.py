@@ -121,7 +121,7 @@ def statements_alone(app, popular, citizens: list[int]) -> dict:
             service_id=service_id, office_id=office_id, phone=phone(n), lang="zh", party_size=2, source="api",
             now=now, visitors=people, day=popular.day, texted=True, text_kind="booked",
             text_params='{"reference": "ABCD2345"}', text_sealed=None, written=now, actor="citizen",
-            action="booked", detail='{"source": "api"}', code=secrets.token_hex(16))))
+            action="booked", detail='{"source": "api"}', code=secrets.token_hex(16), staff_user_id=None)))
     with app.app_context():
         cpu0, wall0 = time.process_time(), time.perf_counter()
         for slot_id, number, hashes, values in jobs:

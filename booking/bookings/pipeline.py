@@ -134,21 +134,23 @@ def prove(ch: Channel, verification: tuple[str, str] | None, phone: str, now: dt
 
 def take(name: str, *, slot_id, phone, visitors: list, lang: str = "zh", source: str = "web",
          verification: tuple[str, str] | None = None, work: str | None = None,
-         now: dt.datetime | None = None) -> Booked:
+         staff_user_id: int | None = None, now: dt.datetime | None = None) -> Booked:
     """Book a slot through channel `name` (online, walk_in, ...). Raises a BookingError; a
-    use case from the guard on. The hot path of a rush: every statement is a Prepared one
-    (tests/test_query_counts.py)."""
+    use case from the guard on. `verification` (id, code) proves the phone on a "code" channel,
+    `work` is the proof-of-work solution, `staff_user_id` who acted on a "staff" channel (the
+    face checked their identity and scope); the audit event names them. The hot path of a
+    rush: every statement is a Prepared one (tests/test_query_counts.py)."""
     ch, now = channel(name), now or utcnow()
     check_language(lang)
     phone = typed_phone(phone)
     party = typed_party(visitors)
     guard(ch, phone, party, work, slot=_slot_for_work(ch, slot_id))
-    return _take(ch, slot_id, phone, party, lang, source, verification, now)
+    return _take(ch, slot_id, phone, party, lang, source, verification, staff_user_id, now)
 
 
 @use_case
 def _take(ch: Channel, slot_id, phone: str, party: Party, lang: str, source: str,
-          verification: tuple[str, str] | None, now: dt.datetime) -> Booked:
+          verification: tuple[str, str] | None, staff_user_id: int | None, now: dt.datetime) -> Booked:
     slot = rules.see_slot(slot_id)
     service = slot.service
     day = scheduling.local_day(service.office, slot.starts_at)
@@ -158,7 +160,7 @@ def _take(ch: Channel, slot_id, phone: str, party: Party, lang: str, source: str
     proof = prove(ch, verification, phone, now)
     check_person(ch, service, day, phone, party, now)
     return places.place_booking(slot, ch, phone=phone, lang=lang, source=source,
-                                visitors=list(party.rows), now=now, code=proof)
+                                visitors=list(party.rows), now=now, code=proof, staff_user_id=staff_user_id)
 
 
 # --- the waiting list: join, claim ------------------------------------------------------------

@@ -68,7 +68,8 @@ text_row AS (
          :written, :written, :written FROM booking_row WHERE :texted),
 event_row AS (
   INSERT INTO audit_event (at, actor, staff_user_id, office_id, booking_id, action, detail)
-  SELECT :written, :actor, NULL, :office_id, booking_row.id, :action, :detail FROM booking_row),
+  SELECT :written, :actor, CAST(:staff_user_id AS integer), :office_id, booking_row.id, :action, :detail
+  FROM booking_row),
 code_use AS (
   UPDATE phone_verification SET used_at = :now WHERE id = :code AND used_at IS NULL RETURNING id)
 SELECT id, (SELECT count(*) FROM code_use) FROM booking_row"""},
@@ -76,13 +77,15 @@ SELECT id, (SELECT count(*) FROM code_use) FROM booking_row"""},
 
 
 def place_booking(slot: Slot | SlotSeen, ch: Channel, *, phone: str, lang: str, source: str,
-                  visitors: list[VisitorRow], now: dt.datetime, code: str | None = None) -> Booked:
+                  visitors: list[VisitorRow], now: dt.datetime, code: str | None = None,
+                  staff_user_id: int | None = None) -> Booked:
     """Write a booking whose rules were checked: its visitors (masked, hashed), identity
     claims, text (a walk-in's comes once admitted, from hall.walkins) and audit event, and its
     places; `code`, a verification check_code proved, is marked used with them
     (verification.use_code). Part of the caller's use case; SlotFull, IdentityAlreadyBooked or
     VerificationFailed roll it back. The channel `ch` says whether the citizen is texted now
-    and who acted; only the pipeline calls it.
+    and who acted (`staff_user_id`: the staff member of a staff channel, in the audit event);
+    only the pipeline calls it.
 
     Written with Prepared statements, not the ORM: on PostgreSQL in one statement, on SQLite
     one after another (it has no writing WITH queries), the places last. The answer carries a
@@ -102,7 +105,8 @@ def place_booking(slot: Slot | SlotSeen, ch: Channel, *, phone: str, lang: str, 
     # The id comes from the insert; 0 stands for "a booking's text" (its link is not stored).
     text = (outbox.message_values("booked", phone, lang, 0, **text_values(booking, token))
             if ch.texted else None)  # a walk-in is texted once admitted, by hall.walkins
-    event = audit.event_values(ch.action, actor=ch.actor, booking_id=0, office_id=office.id, source=source)
+    event = audit.event_values(ch.action, actor=ch.actor, booking_id=0, office_id=office.id,
+                               staff_user_id=staff_user_id, source=source)
     written = utcnow()  # the text's and the event's own time (`now` may be a test's or the door's)
     write = _write_at_once if db.session.get_bind().dialect.name == "postgresql" else _write_in_steps
     try:
@@ -123,7 +127,8 @@ def _write_at_once(row: dict, visitors: list[VisitorRow], day: dt.date, text: di
     written_row = _WRITE_BOOKING.first(
         **row, visitors=people, day=day, texted=bool(text["kind"]), text_kind=text["kind"],
         text_params=text["params"], text_sealed=text["sealed"], written=written,
-        actor=event["actor"], action=event["action"], detail=event["detail"], code=code)
+        actor=event["actor"], staff_user_id=event["staff_user_id"], action=event["action"],
+        detail=event["detail"], code=code)
     if written_row is None:
         raise SlotFull()
     booking_id, codes_used = written_row

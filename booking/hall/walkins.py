@@ -81,7 +81,7 @@ def _admit(slot: Slot, phone: str, visitors: list, temperatures: list[float],
     if found:
         raise door.DoorRefused(found[0], **found[1])
     booked = bookings.book(slot_id=slot.id, phone=phone, visitors=visitors, lang=lang,
-                           source="walk_in", now=now)
+                           source="walk_in", staff_user_id=staff.id, now=now)
     booking = booked.booking
     audit.record("walk_in", actor="staff", booking=booking, staff_user_id=staff.id)
     if declarations:

@@ -1,7 +1,7 @@
 """a slot's capacity cut: the limit the place-taking statement enforces while bookings above it remain
 
 Revision ID: c4a8e2d61f07
-Revises: 7f3a9c2e5b18
+Revises: 0fe2c28c5437
 Create Date: 2026-12-07 04:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c4a8e2d61f07'
-down_revision = '7f3a9c2e5b18'
+down_revision = '0fe2c28c5437'
 branch_labels = None
 depends_on = None
 

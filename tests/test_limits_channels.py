@@ -62,17 +62,23 @@ def test_reschedules_meet_the_phone_and_person_attempt_limits(limited, client):
     assert 500 < int(answers[-1].headers["Retry-After"]) <= 601
 
 
+def booked_before_a_popular_day() -> tuple[str, str, int, str]:
+    """A booking, and a later day the office marks popular: (reference, token, the popular
+    day's slot id, the day)."""
+    free, _ = two_slots()
+    later = make_slot(free.service, days_ahead=3)
+    popular = later.starts_at.astimezone(later.office.tz).date().isoformat()
+    db.session.add(RationingSettings(office_id=free.office_id, claim_minutes=30, holdback_minutes=0,
+                                     challenge="days", challenge_days=popular))
+    db.session.commit()
+    challenge.forget_rules()  # read by the bookings above, before the office chose its day
+    reference, token = own_booking(free)
+    return reference, token, later.id, popular
+
+
 def test_a_reschedule_into_a_popular_day_needs_a_proof_of_work(limited, client):
     with limited.app_context():
-        free, _ = two_slots()
-        later = make_slot(free.service, days_ahead=3)
-        popular = later.starts_at.astimezone(later.office.tz).date().isoformat()
-        db.session.add(RationingSettings(office_id=free.office_id, claim_minutes=30, holdback_minutes=0,
-                                         challenge="days", challenge_days=popular))
-        db.session.commit()
-        challenge.forget_rules()  # read by the bookings above, before the office chose its day
-        reference, token = own_booking(free)
-        later_id = later.id
+        reference, token, later_id, _ = booked_before_a_popular_day()
     refused = move(client, reference, token, later_id)
     assert refused.status_code == 422 and refused.get_json()["error"] == "challenge_failed"
     puzzle = altcha.v2.Challenge.from_dict(client.get("/api/v1/challenge").get_json())
@@ -83,14 +89,7 @@ def test_a_reschedule_into_a_popular_day_needs_a_proof_of_work(limited, client):
 
 def test_the_reschedule_page_asks_for_the_proof_of_work_on_a_popular_day(limited, client):
     with limited.app_context():
-        free, _ = two_slots()
-        later = make_slot(free.service, days_ahead=3)
-        popular = later.starts_at.astimezone(later.office.tz).date().isoformat()
-        db.session.add(RationingSettings(office_id=free.office_id, claim_minutes=30, holdback_minutes=0,
-                                         challenge="days", challenge_days=popular))
-        db.session.commit()
-        challenge.forget_rules()  # read by the bookings above, before the office chose its day
-        reference, token = own_booking(free)
+        reference, token, _, popular = booked_before_a_popular_day()
     page = client.get(f"/m/{reference}/{token}/reschedule?day={popular}").get_data(as_text=True)
     assert "<altcha-widget" in page and 'auto="onload"' in page
 

@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, ratelimits
+from . import config, input_edge, ratelimits
 from .database import configure_engine
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import select_locale
@@ -20,6 +20,7 @@ def create_app(overrides: dict | None = None) -> Flask:
                 instance_relative_config=True)
     app.config.update(config.load(app.instance_path))
     app.config.update(overrides or {})
+    input_edge.init_app(app)  # before any route is added: its `<int:...>` converter
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)

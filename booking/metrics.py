@@ -76,7 +76,15 @@ def door_refused(reason: str) -> None:
     _count(DOOR_REFUSALS, reason=reason)
 
 
+# HTTP's methods (RFC 9110 and PATCH); any other a client makes up is counted as "other", so
+# that no request can add a label value (every value is a series Prometheus keeps).
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+OTHER_METHOD = "other"
+
+
 def request_answered(route: str, method: str, status: int) -> None:
     """One HTTP answer; `route` is the URL rule (`/api/v1/bookings/<reference>`), never the
-    path itself, which may carry a booking reference or a token."""
-    _count(REQUESTS, route=route, method=method, status=str(status))
+    path itself, which may carry a booking reference or a token; `method` one of METHODS, or
+    "other"."""
+    _count(REQUESTS, route=route, method=method if method in METHODS else OTHER_METHOD,
+           status=str(status))

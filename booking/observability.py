@@ -16,7 +16,7 @@ same:
   (booking.hall.door.occupancy), and the office's limit.
 
 LOG_FORMAT=json writes our own log lines (loggers `booking.*`) as one JSON object a line with
-time, level, logger and message only: the messages already mask phone numbers and carry no
+time (ISO 8601, UTC), level, logger and message only: the messages already mask phone numbers and carry no
 identity number, code or token (tests/test_logs_secrets.py), and no request data is added.
 """
 
@@ -40,6 +40,7 @@ from . import metrics, scheduling
 from .extensions import db
 from .hall.door import occupancy
 from .models import Office, Slot, SmsMessage, utcnow
+from .security import REDACT_URLS
 
 bp = Blueprint("observability", __name__)
 
@@ -165,6 +166,15 @@ def count_request(response: Response) -> Response:
     return response
 
 
+class IsoJsonFormatter(JsonFormatter):
+    """JSON lines whose time is ISO 8601 in UTC with milliseconds (2026-12-07T03:55:12.123+00:00),
+    not logging's "2026-12-07 03:55:12,123" in the server's zone, which no log store parses."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        moment = dt.datetime.fromtimestamp(record.created, tz=dt.UTC)
+        return moment.isoformat(timespec="milliseconds")
+
+
 def json_logs(app: Flask) -> logging.Handler:
     """Our log lines as JSON objects (time, level, logger, message), on stderr, in place of
     Flask's default handler (once per process: the `booking` logger is shared). Returns it."""
@@ -172,9 +182,10 @@ def json_logs(app: Flask) -> logging.Handler:
         if isinstance(handler.formatter, JsonFormatter):
             return handler
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
-                                       rename_fields={"asctime": "time", "levelname": "level",
-                                                      "name": "logger"}))
+    handler.setFormatter(IsoJsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                                          rename_fields={"asctime": "time", "levelname": "level",
+                                                         "name": "logger"}))
+    handler.addFilter(REDACT_URLS)  # the handler sees booking.* records too (booking.security)
     app.logger.removeHandler(default_handler)
     app.logger.addHandler(handler)
     return handler

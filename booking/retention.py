@@ -10,12 +10,15 @@ removed: the phone number, each visitor's name, masked identity number and ident
 the booking's hold on that identity). Status, times, party size, ticket and counter stay: they
 are what the daily reports count, so a report gives the same figures after a purge. Texts sent
 and replies received that long ago lose their bodies (manage links, codes) and phone numbers;
-phone verifications that old are deleted.
+phone verifications that old are deleted. Numbers inside what providers wrote go too: error
+texts keep their code and words without the number, and Alibaba Cloud's reply ids (which spell
+the phone) are replaced by ids that name no one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 import click
@@ -38,6 +41,7 @@ from .models import (
     WaitingVisitor,
     utcnow,
 )
+from .sms.gateway import scrub_phones
 from .uow import unit_of_work, use_case
 
 retention_cli = AppGroup("retention", help="Remove personal data past its retention period.")
@@ -48,6 +52,7 @@ BATCH = 500
 
 
 UNSENT = ("pending", "sending")  # a text still owed keeps its body until it is final
+ALIYUN_REPLY = "aliyun:"  # reply ids of Alibaba Cloud's pushes name the phone (booking.sms.webhooks)
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,27 @@ def _purge_texts(cutoff: dt.datetime) -> tuple[int, int]:
         .values(phone="").execution_options(synchronize_session=False)).rowcount
     db.session.execute(delete(PhoneVerification).where(PhoneVerification.created_at < cutoff)
                        .execution_options(synchronize_session=False))
+    _scrub_provider_texts(cutoff)
     return texts, replies
+
+
+def _scrub_provider_texts(cutoff: dt.datetime) -> None:
+    """Numbers inside what providers wrote, older than the cutoff: error texts lose them (the
+    code and the words stay), and Alibaba Cloud's reply ids (aliyun:<phone>:<sequence>, kept
+    so that a pushed reply acts once) become ids that name no one."""
+    rows = db.session.execute(select(SmsMessage.id, SmsMessage.error_message).where(
+        SmsMessage.created_at < cutoff, SmsMessage.error_message.is_not(None))).all()
+    for message_id, text in rows:
+        if scrub_phones(text) != text:
+            db.session.execute(update(SmsMessage).where(SmsMessage.id == message_id)
+                               .values(error_message=scrub_phones(text))
+                               .execution_options(synchronize_session=False))
+    sids = db.session.scalars(select(InboundMessage.message_sid).where(
+        InboundMessage.received_at < cutoff, InboundMessage.message_sid.like(f"{ALIYUN_REPLY}%"))).all()
+    for sid in sids:
+        db.session.execute(update(InboundMessage).where(InboundMessage.message_sid == sid)
+                           .values(message_sid=f"purged:{uuid.uuid4().hex}")
+                           .execution_options(synchronize_session=False))
 
 
 def purge(now: dt.datetime | None = None, days: int | None = None,

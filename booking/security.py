@@ -16,9 +16,10 @@ An equivalent of Flask-Talisman, kept small and explicit so each header is easy 
   in a WSGI middleware, because Flask writes the session cookie and Flask-Login its remember
   cookie after every after_request function has run.
 
-And two more rules for the whole app: request JSON is strict (no NaN, no lone surrogates, no
-nesting past the parser's depth), and request lines in logs (the development server's,
-gunicorn's access log, Flask's "Exception on <path>") never show a token: it becomes [redacted].
+And two more rules for the whole app: request JSON is strict (no NaN, no NUL or lone surrogates,
+no nesting past the parser's depth), and request lines in logs (the development server's,
+gunicorn's access and error logs, Flask's "Exception on <path>" and its traceback) never show a
+token (a manage link's, a calendar's, the Alibaba Cloud push path's): it becomes [redacted].
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import math
 import re
 
 from flask import Flask, current_app, request
+
+from .input_edge import UnstorableText, storable
 
 CSP_DIRECTIVES = (
     ("default-src", "'self'"),
@@ -66,9 +69,12 @@ def _spelled(text: str) -> str:
 _SLASH = "(?:/|%2f)"
 _SEGMENT = r"(?:(?!%2f)[^/\s?#\"])+"
 # Where a secret can stand in an address: /m/<reference>/<token>/... (a booking), /w/... (a
-# waiting-list entry), and ?token=... (calendar).
+# waiting-list entry), /sms/aliyun/<push token>/... (whoever knows it can post replies for any
+# phone), and ?token=... (calendar).
 SECRETS_IN_URLS = (
     (re.compile(f"({_SLASH}(?:{_spelled('m')}|{_spelled('w')}){_SLASH}{_SEGMENT}{_SLASH}){_SEGMENT}", re.IGNORECASE),
+     r"\1[redacted]"),
+    (re.compile(f"({_SLASH}{_spelled('sms')}{_SLASH}{_spelled('aliyun')}{_SLASH}){_SEGMENT}", re.IGNORECASE),
      r"\1[redacted]"),
     (re.compile(f"([?&]{_spelled('token')}(?:=|%3d))[^&\\s#\"]+", re.IGNORECASE), r"\1[redacted]"),
 )
@@ -82,14 +88,24 @@ def redact(text: str) -> str:
 
 
 class RedactUrls(logging.Filter):
-    """Rewrites a log record so that no manage token of an address survives in it."""
+    """Rewrites a log record so that no token of an address survives in it: its message, and
+    its traceback (formatted here, redacted, and kept as the record's exc_text, which every
+    formatter prints in place of exc_info, python-json-logger's included)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, ()
+        if record.exc_info:
+            record.exc_text = record.exc_text or _TRACEBACKS.formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
         return True
+
+
+_TRACEBACKS = logging.Formatter()
 
 
 REDACT_URLS = RedactUrls()
@@ -105,18 +121,26 @@ def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
     app.wsgi_app = SecureCookies(app.wsgi_app)
     strict_json(app)
+    redact_logs(app)
+
+
+def redact_logs(app: Flask) -> None:
+    """The filter on the loggers that write addresses, and on the app's handlers: a logger's
+    filter sees only its own records, a handler's also those of booking.* below it."""
     for name in (*URL_LOGGERS, app.logger.name):
         logger = logging.getLogger(name)
-        if REDACT_URLS not in logger.filters:
-            logger.addFilter(REDACT_URLS)
+        for where in (logger, *logger.handlers):
+            if REDACT_URLS not in where.filters:
+                where.addFilter(REDACT_URLS)
 
 
 def strict_json(app: Flask) -> None:
     """Request bodies are parsed as strict JSON; anything else is malformed JSON (400).
 
     Python's parser is lenient where that hurts: NaN, Infinity and 1e999 become floats that
-    slip through any range check written as `if t > limit`; \\ud800 escapes spell text
-    that no database can store; and a body of 50,000 "[" raises RecursionError, which is not a
+    slip through any range check written as `if t > limit`; \\u0000 and \\ud800 escapes spell
+    text that no database can store (UnstorableText: a 400 `invalid_characters`, see
+    booking.input_edge); and a body of 50,000 "[" raises RecursionError, which is not a
     ValueError, so it escaped every error handler. Refused at parsing, none reaches a handler.
     """
     parse = app.json.loads
@@ -126,11 +150,11 @@ def strict_json(app: Flask) -> None:
         kwargs.setdefault("parse_float", _finite)
         try:
             data = parse(text, **kwargs)
-            unicode_ok = valid_unicode(data)
+            text_ok = storable_json(data)
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
-        if not unicode_ok:
-            raise ValueError("lone surrogate in JSON text")
+        if not text_ok:
+            raise UnstorableText("NUL or lone surrogate in JSON text")
         return data
 
     app.json.loads = loads
@@ -147,18 +171,15 @@ def _finite(text: str) -> float:
     return value
 
 
-def valid_unicode(data) -> bool:
-    """Whether every string in decoded JSON (keys too) can be encoded as UTF-8."""
+def storable_json(data) -> bool:
+    """Whether every string in decoded JSON (keys too) can be stored: no NUL, no lone surrogate
+    (booking.input_edge.storable)."""
     if isinstance(data, str):
-        try:
-            data.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
+        return storable(data)
     if isinstance(data, dict):
-        return all(valid_unicode(k) and valid_unicode(v) for k, v in data.items())
+        return all(storable(k) and storable_json(v) for k, v in data.items())
     if isinstance(data, list):
-        return all(valid_unicode(item) for item in data)
+        return all(storable_json(item) for item in data)
     return True
 
 

@@ -5,9 +5,11 @@ between a scrape before it and one after it."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -174,21 +176,28 @@ def test_metrics_after_a_scripted_morning_match_the_database(metrics_app):
         assert free_people == slot.max_people - slot.booked_people
 
 
-def test_json_logs_carry_no_personal_data(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'logs.db'}", LOG_FORMAT="json")
+@contextlib.contextmanager
+def json_log_lines(app):
+    """The app's JSON log handler writing into a StringIO (yielded) for the block; Flask's
+    default handler back afterwards (the `booking` logger is shared by every app)."""
     handler = observability.json_logs(app)
     stream = StringIO()
     previous = handler.setStream(stream)
     try:
-        with app.app_context():
-            db.create_all()
-            start_verification("+8613912345678")
-            code = last_code("+8613912345678")  # read before sending: a sent code is erased
-            worker.drain()
+        yield stream
     finally:
         handler.setStream(previous)
-        app.logger.removeHandler(handler)  # the `booking` logger is shared by every app
+        app.logger.removeHandler(handler)
         app.logger.addHandler(default_handler)
+
+
+def test_json_logs_carry_no_personal_data(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'logs.db'}", LOG_FORMAT="json")
+    with json_log_lines(app) as stream, app.app_context():
+        db.create_all()
+        start_verification("+8613912345678")
+        code = last_code("+8613912345678")  # read before sending: a sent code is erased
+        worker.drain()
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert lines, "the console gateway logs each text"
     assert all(set(line) == {"time", "level", "logger", "message"} for line in lines)
@@ -224,3 +233,38 @@ def test_a_missing_metrics_folder_is_made_when_the_app_starts(tmp_path):
                                       "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
     assert done.returncode == 0, done.stderr
     assert folder.is_dir()
+
+
+def test_unknown_methods_add_no_label_values(tmp_path):
+    """Issue 27: each made-up method was a new `method` label value, a new series without bound.
+    Fifty random methods add one value at most: "other"."""
+    import random
+
+    app = make_app(f"sqlite:///{tmp_path / 'methods.db'}", METRICS_TOKEN=TOKEN)
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    pick = random.Random(27)
+    made_up = {"".join(pick.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZ_-", k=pick.randint(3, 12))) for _ in range(50)}
+    before = scrape(client)
+    for method in made_up:
+        assert client.open("/healthz", method=method).status_code < 500
+        client.open("/no/such/page", method=method)
+    after = scrape(client)
+    methods = {dict(labels).get("method") for name, labels in after if name == "booking_http_requests_total"}
+    assert not methods & made_up, sorted(methods & made_up)
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT", "other"}
+    others = {labels: value for (name, labels), value in after.items()
+              if name == "booking_http_requests_total" and dict(labels)["method"] == "other"}
+    counted = sum(value - before.get(("booking_http_requests_total", labels), 0.0) for labels, value in others.items())
+    assert counted == 2 * len(made_up)
+
+
+def test_json_log_times_are_iso_8601(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'logs.db'}", LOG_FORMAT="json")
+    with json_log_lines(app) as stream:
+        app.logger.warning("a line")
+    line = json.loads(stream.getvalue().splitlines()[-1])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", line["time"]), line["time"]
+    moment = dt.datetime.fromisoformat(line["time"])
+    assert abs((moment - dt.datetime.now(dt.UTC)).total_seconds()) < 60

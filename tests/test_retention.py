@@ -176,3 +176,51 @@ def test_the_purge_command_reports_both_periods(report_day, app):
     assert result.exit_code == 0, result.output
     assert "the personal data of 0 bookings" in result.output and "older than 1 days" in result.output
     assert app.config["BOOKING_RETENTION_DAYS"] == 90
+
+
+# What providers answer about a number they refuse: the number is in the text, spelled their way.
+PROVIDER_ERRORS = [
+    ("21211", "The 'To' number +8613812345678 is not a valid phone number."),
+    ("21408", "Permission to send an SMS has not been enabled for the region indicated by the 'To' "
+              "number: +852 6123 4567."),
+    ("21610", "Attempt to send to unsubscribed recipient 8613812345678"),
+    ("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号：138-1234-5678"),
+    ("isv.BUSINESS_LIMIT_CONTROL", "触发号码天级流控Permits:10 (+86 138 1234 5678)"),
+    ("isv.MOBILE_NUMBER_ILLEGAL", "号码（+886）912-345-678 格式错误，PhoneNumbers=00886912345678；"
+                                  "１３８１２３４５６７８"),
+]
+SPELLINGS = ["13812345678", "1234 5678", "6123", "912-345-678", "912345678", "１３８１２３４５６７８", "345"]
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_purge_removes_numbers_inside_providers_error_texts(database, request):
+    """Issue 27: the purge emptied phone columns but left the number in the provider's error
+    text (and in Alibaba Cloud's reply ids, aliyun:+86...:sequence). Codes and the rest of the
+    text stay: they say why a text failed."""
+    app = request.getfixturevalue("sqlite_app" if database == "sqlite" else "pg_app")
+    old = utcnow() - 100 * DAY
+    with app.app_context():
+        for n, (code, text) in enumerate(PROVIDER_ERRORS):
+            db.session.add(SmsMessage(phone="+8613812345678" if n % 2 else "", kind="booked", params="{}",
+                                      status="failed" if n % 3 else "pending", error_code=code,
+                                      error_message=text, created_at=old))
+        db.session.add(SmsMessage(phone="+8613812345678", kind="booked", status="failed", error_code="21211",
+                                  error_message=PROVIDER_ERRORS[0][1], created_at=utcnow()))  # recent: kept
+        db.session.add(InboundMessage(message_sid="aliyun:+8613812345678:1234", phone="+8613812345678",
+                                      keyword="confirm", received_at=old))
+        db.session.add(InboundMessage(message_sid="aliyun:+8613900001111:1234", phone="",
+                                      keyword="confirm", received_at=old))
+        db.session.commit()
+        retention.purge()
+        db.session.expire_all()
+        texts = db.session.scalars(select(SmsMessage).order_by(SmsMessage.id)).all()
+        *purged, recent = texts
+        for text, (code, original) in zip(purged, PROVIDER_ERRORS, strict=True):
+            assert text.error_code == code
+            assert not any(spelling in text.error_message for spelling in SPELLINGS), text.error_message
+            assert text.error_message[:2] == original[:2] and "[number]" in text.error_message  # words stay
+        assert recent.error_message == PROVIDER_ERRORS[0][1]
+        sids = db.session.scalars(select(InboundMessage.message_sid)).all()
+        assert len(sids) == 2 and not any("138" in sid or "139" in sid for sid in sids), sids
+        assert retention.purge().replies == 0  # once is enough
+        db.session.remove()

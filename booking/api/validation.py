@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import request
+from werkzeug.exceptions import BadRequest
 
 from .. import date_input
 from ..errors import BookingError
 from ..i18n import choose
+from ..input_edge import MAX_ID, UnstorableInput
 
 MAX_STRING = 200  # no field of ours is longer; anything longer is refused, not truncated
 
@@ -93,7 +95,10 @@ class Body:
             return None
         return value
 
-    def integer(self, name: str, required: bool = True, minimum: int | None = 0) -> int | None:
+    def integer(self, name: str, required: bool = True, minimum: int | None = 0,
+                maximum: int = MAX_ID) -> int | None:
+        """An integer in minimum..maximum; the default maximum is the database's (every integer
+        we take is stored or compared with an `integer` column, booking.input_edge)."""
         value, present = self._get(name, required)
         if not present:
             return None
@@ -103,6 +108,9 @@ class Body:
             return None
         if minimum is not None and value < minimum:
             self.fail(name, "不能小于 {minimum}。", "Must be at least {minimum}.", minimum=minimum)
+            return None
+        if value > maximum:
+            self.fail(name, "不能大于 {maximum}。", "Must be at most {maximum}.", maximum=maximum)
             return None
         return value
 
@@ -209,7 +217,12 @@ def body(max_keys: int = 50) -> Body:
     """The request's JSON object as a Body; 415 without a JSON content type, 400 if malformed."""
     if not request.is_json:
         raise UnsupportedMediaType()
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json()
+    except UnstorableInput:  # NUL or a lone surrogate: 400 invalid_characters (booking.input_edge)
+        raise
+    except BadRequest:
+        data = None
     if not isinstance(data, dict) or len(data) > max_keys:
         raise MalformedJson()
     return Body(data)

@@ -24,6 +24,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from ..extensions import csrf
+from ..input_edge import parse_id
 from ..links import public_url
 from ..notify import outbox
 from . import replies as inbound
@@ -80,9 +81,7 @@ def inbound_sms():
 @bp.post("/status")
 @twilio_signed
 def delivery_status():
-    message_id = request.args.get("m", type=int)
-    if message_id is not None and not 0 < message_id < 2**31:
-        message_id = None  # not one of ours; the provider's id alone decides
+    message_id = parse_id(request.args.get("m"))  # None: not one of ours; the provider's id decides
     outbox.record_status(request.form.get("MessageSid", "")[:64],
                          request.form.get("MessageStatus", ""), message_id=message_id,
                          error_code=request.form.get("ErrorCode"))
@@ -143,8 +142,7 @@ def aliyun_uplink():
 @aliyun_token_checked
 def aliyun_report():
     for item in pushed_items():
-        out_id = str(item.get("out_id") or "")
-        message_id = int(out_id) if out_id.isdigit() and 0 < int(out_id) < 2**31 else None
+        message_id = parse_id(item.get("out_id"))  # None: not one of ours; the biz_id decides
         status = "delivered" if item.get("success") in (True, "true") else "undelivered"
         outbox.record_status(str(item.get("biz_id") or "")[:64], status, message_id=message_id,
                              error_code=str(item.get("err_code") or "") or None)

@@ -45,7 +45,7 @@ from ..notify.outbox import FROM_TWILIO
 from ..offices import slots
 from ..uow import use_case
 from . import compose, reminders
-from .gateway import Gateway, PermanentFailure, SendResult, TemporaryFailure, Text, mask_phone
+from .gateway import Gateway, PermanentFailure, SendResult, TemporaryFailure, Text, mask_phone, scrub_phones
 from .routing import gateway_for
 
 log = logging.getLogger("booking.sms")
@@ -136,15 +136,15 @@ def _record_retry(message: Claimed, failure: TemporaryFailure, now: dt.datetime)
         return
     delay = backoff(message.attempts, failure.retry_after)
     _finish(message.id, status="pending", next_attempt_at=now + dt.timedelta(seconds=delay),
-            error_code=(failure.code or "")[:40] or None, error_message=failure.reason[:300],
+            error_code=(failure.code or "")[:40] or None, error_message=scrub_phones(failure.reason)[:300],
             route=message.gateway.name)
     log.warning("sms %s to %s: %s; retry in %ds", message.kind, mask_phone(message.phone),
-                failure.reason, delay)
+                scrub_phones(failure.reason), delay)
 
 
 @use_case
 def _record_failed(message: Claimed, code: str, reason: str) -> None:
-    if _finish(message.id, status="failed", error_code=code[:40], error_message=reason[:300],
+    if _finish(message.id, status="failed", error_code=code[:40], error_message=scrub_phones(reason)[:300],
                route=message.gateway.name, **FORGET):
         booking = db.session.get(Booking, message.booking_id) if message.booking_id else None
         audit.record("sms_failed", actor="system", booking=booking, message=message.id,

@@ -14,6 +14,7 @@ from ..access import CLOSING_LIMIT, TEXTING_LIMIT, staff_key, staff_page
 from ..errors import BookingError
 from ..extensions import db, limiter
 from ..hall import queue
+from ..input_edge import parse_id
 from ..models import AuditEvent, Booking, Closure, Office, Slot, StaffUser
 from ..offices import admin as office_admin
 from ..offices import closures as closure_rules
@@ -168,7 +169,8 @@ def keep(office: Office, review_id: int):
 @staff_page("supervisor")
 def move(office: Office, review_id: int):
     try:
-        review = office_admin.move(_review(office, review_id), request.form.get("slot_id"), current_user)
+        review = office_admin.move(_review(office, review_id), parse_id(request.form.get("slot_id")),
+                                   current_user)
     except BookingError as error:
         report(error)
     else:
@@ -187,7 +189,7 @@ def audit_trail(office: Office):
     reference = (request.args.get("reference") or "").strip().upper()[:12]
     if reference:
         stmt = stmt.where(Booking.reference == reference)
-    before = request.args.get("before", type=int)
+    before = parse_id(request.args.get("before"))
     if before:
         stmt = stmt.where(AuditEvent.id < before)
     rows = db.session.execute(stmt.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE)).all()

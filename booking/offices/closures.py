@@ -1,7 +1,9 @@
 """Closures: an office (or one service) suspended for a range of local days, with a reason.
 
 Closing is two steps for staff: `preview` counts what a closure would cancel (bookings and
-people, per day) and changes nothing; `close_days` does it. Each cancelled booking keeps a link to
+people, per day, and a digest of exactly which) and changes nothing; `close_days` does it,
+refusing when the bookings differ from the digest it is given, and acting once however often
+the same closure is confirmed. Each cancelled booking keeps a link to
 its closure, so the booking's own page shows the full reason in the reader's language, and the
 text (which links to that page) carries the reason only where it fits whole.
 """
@@ -9,10 +11,11 @@ text (which links to that page) carries the reason only where it fits whole.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from .. import audit, bookings, date_input, scheduling, text_rules
 from ..errors import BookingError, NotActive
@@ -43,6 +46,14 @@ class InvalidReason(InvalidClosure):
     message_en = "Please give a reason: one line of at most 200 characters, without line breaks or control characters."
 
 
+class PreviewOutdated(BookingError):
+    code, status = "closure_changed", 409
+    message_zh = ("自预览以来，这些日期的预约有了变化（预览时 {before} 个，现在 {now} 个）。"
+                  "请查看新的预览，再确认关闭。")
+    message_en = ("Bookings on these days changed since the preview (it showed {before}, there are now "
+                  "{now}). Check the new preview and confirm again.")
+
+
 class ClosurePast(BookingError):
     code, status, field = "closure_past", 409, "from"
     message_zh, message_en = "不能关闭已经过去的日期。", "Past dates cannot be closed."
@@ -57,9 +68,11 @@ class DayCount:
 
 @dataclass(frozen=True)
 class Preview:
-    """What a closure would cancel: per local day, and in all."""
+    """What a closure would cancel: per local day, and in all; `digest` names exactly those
+    bookings (booking_digest), for the confirmation to carry."""
 
     days: list[DayCount]
+    digest: str = ""
 
     @property
     def bookings(self) -> int:
@@ -126,16 +139,23 @@ def check_range(office: Office, service: Service | None, first: dt.date, last: d
         raise ClosurePast()
 
 
+def booking_digest(bookings_affected: list[Booking]) -> str:
+    """"<count>:<16 hex digits>": the count and a SHA-256 of the sorted ids of the bookings."""
+    ids = ",".join(str(i) for i in sorted(b.id for b in bookings_affected))
+    return f"{len(bookings_affected)}:{hashlib.sha256(ids.encode()).hexdigest()[:16]}"
+
+
 def preview(office: Office, service: Service | None, first: dt.date, last: dt.date,
             now: dt.datetime | None = None) -> Preview:
     """Bookings and people a closure of first..last would cancel, per local day. Reads only."""
     check_range(office, service, first, last, now)
     counts: dict[dt.date, list[int]] = {}
-    for booking in affected_bookings(office, service, first, last):
+    affected = affected_bookings(office, service, first, last)
+    for booking in affected:
         day = scheduling.local_day(office, booking.slot.starts_at)
         count = counts.setdefault(day, [0, 0])
         count[0], count[1] = count[0] + 1, count[1] + booking.party_size
-    return Preview([DayCount(day, *counts[day]) for day in sorted(counts)])
+    return Preview([DayCount(day, *counts[day]) for day in sorted(counts)], booking_digest(affected))
 
 
 def text_reason(closure: Closure, lang: str) -> str:
@@ -150,19 +170,30 @@ def text_reason(closure: Closure, lang: str) -> str:
 
 @use_case
 def close_days(office: Office, service: Service | None, first: dt.date, last: dt.date, reason: str,
-          staff: StaffUser, reason_en: str = "",
-          now: dt.datetime | None = None) -> tuple[Closure, int]:
+          staff: StaffUser, reason_en: str = "", now: dt.datetime | None = None,
+          previewed: str | None = None) -> tuple[Closure, int]:
     """Close an office (or one service) for local days first..last; returns (closure, cancelled).
 
     One use case, whose locks follow a booking's own order (the booking, then its slot): the
     affected bookings are locked, the days' slots marked closed, and the bookings cancelled by
-    the office with a text each in its own language, those made meanwhile included. A booking
-    racing the closure either committed before the slots were marked, and is cancelled here,
-    or finds its slot closed. Nothing is written before every input is checked.
+    the office with a text each in its own language. A booking racing the closure either
+    committed before the slots were marked, and is among them, or finds its slot closed.
+    Nothing is written before every input is checked.
+
+    `previewed` (Preview.digest, what the supervisor saw): PreviewOutdated (409, nothing
+    written) unless exactly those bookings are affected now. The same closure already in force
+    (office, service, days and reasons; a double submit, an API retry) is answered as it was
+    (that closure, the bookings it cancelled): a confirmation acts once. Closing is one at a
+    time per office (a row lock on PostgreSQL; SQLite's writer lock), so two copies of one
+    confirmation cannot both close.
     """
     date_input.check_day(first, "from"), date_input.check_day(last, "to")
     reason, reason_en = clean_reasons(reason, reason_en)
     check_range(office, service, first, last, now)
+    db.session.execute(select(Office.id).where(Office.id == office.id).with_for_update(key_share=True))
+    same = _same_in_force(office, service, first, last, reason, reason_en)
+    if same is not None:
+        return same, db.session.scalar(select(func.count()).where(Booking.closure_id == same.id))
     closure = Closure(office_id=office.id, service_id=service.id if service else None,
                       first_day=first, last_day=last, reason=reason, reason_en=reason_en,
                       reason_zh_hant=to_hant(reason),  # drafted: zh-Hant texts never carry Simplified
@@ -174,8 +205,12 @@ def close_days(office: Office, service: Service | None, first: dt.date, last: dt
                  first=first.isoformat(), last=last.isoformat(), reason=reason, reason_en=reason_en)
     affected_bookings(office, service, first, last, lock=True)
     _mark_slots(office, service, first, last, "closed")
+    affected = affected_bookings(office, service, first, last, lock=True)
+    if previewed is not None and booking_digest(affected) != previewed:
+        shown = previewed.partition(":")[0]
+        raise PreviewOutdated(before=shown if shown.isascii() and shown.isdigit() else "?", now=len(affected))
     cancelled = 0
-    for booking in affected_bookings(office, service, first, last, lock=True):
+    for booking in affected:
         try:
             bookings.cancel(booking, by="office", reason=text_reason(closure, booking.lang),
                             staff_user_id=staff.id)
@@ -184,6 +219,16 @@ def close_days(office: Office, service: Service | None, first: dt.date, last: dt
         booking.closure_id = closure.id
         cancelled += 1
     return closure, cancelled
+
+
+def _same_in_force(office: Office, service: Service | None, first: dt.date, last: dt.date,
+                   reason: str, reason_en: str) -> Closure | None:
+    """The closure in force with exactly these days, service and reasons, if any."""
+    return db.session.scalars(select(Closure).where(
+        Closure.office_id == office.id, Closure.reopened_at.is_(None),
+        Closure.service_id.is_(None) if service is None else Closure.service_id == service.id,
+        Closure.first_day == first, Closure.last_day == last, Closure.reason == reason,
+        Closure.reason_en == reason_en).order_by(Closure.id)).first()
 
 
 def closures_in_force(office: Office, include_past: bool = False,

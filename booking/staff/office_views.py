@@ -51,26 +51,32 @@ def _closure_request(office: Office):
 @staff_page("supervisor")
 def closures(office: Office):
     """Close a date range (whole office or one service) with a reason in both languages: a
-    first POST shows what it would cancel, per day; only the confirming POST closes."""
+    first POST shows what it would cancel, per day; only the confirming POST, carrying the
+    preview's digest, closes, and only if the bookings are still those shown (else 409 with the
+    new preview)."""
     preview = chosen = None
+    status = 200
     if request.method == "POST":
         form = request.form
         try:
             service, first, last = chosen = _closure_request(office)
             closure_rules.clean_reasons(form.get("reason"), form.get("reason_en"))
-            if form.get("confirm") != "yes":
-                preview = closure_rules.preview(office, service, first, last)
-            else:
+            if form.get("confirm") == "yes" and form.get("previewed"):
                 cancelled = closure_rules.close_days(office, service, first, last, form.get("reason"),
-                                                current_user, reason_en=form.get("reason_en"))[1]
+                                                     current_user, reason_en=form.get("reason_en"),
+                                                     previewed=form.get("previewed"))[1]
                 flash(_("Closed. %(n)d bookings cancelled; each citizen gets a text.", n=cancelled), "ok")
                 return redirect(url_for("staff.closures", office_code=office.code))
+            preview = closure_rules.preview(office, service, first, last)
+        except closure_rules.PreviewOutdated as error:
+            report(error)
+            preview, status = closure_rules.preview(office, *chosen), 409
         except BookingError as error:
             report(error)
     tomorrow = queue.today(office) + dt.timedelta(days=1)
     return render_template("staff/closures.html", office=office, tomorrow=tomorrow,
                            closures=closure_rules.closures_in_force(office), preview=preview, chosen=chosen,
-                           services=office_admin.office_services(office), form=request.form)
+                           services=office_admin.office_services(office), form=request.form), status
 
 
 @bp.post("/<office_code>/closures/<int:closure_id>/reopen")

@@ -1,6 +1,7 @@
 """schemathesis against /api/v1/openapi.json: every documented operation, with data it generates
-from the schema (valid and invalid), never answers 500, and every answer matches the document
-(status code, content type, body schema, headers).
+from the schema (valid and invalid) and values no database takes (NUL, lone surrogates, ids past
+PostgreSQL's `integer`), never answers 500, and every answer matches the document (status code,
+content type, body schema, headers). On PostgreSQL, which refuses what SQLite lets through.
 
 The examples per operation are few (the run stays well under a minute); the domain and field
 fuzzing in tests/test_fuzz_domain.py and tests/test_fuzz_api.py go deeper.
@@ -30,8 +31,9 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.cont
 
 
 @pytest.fixture(scope="module")
-def contract_app(tmp_path_factory):
-    app = make_app(f"sqlite:///{tmp_path_factory.mktemp('contract') / 'contract.db'}", RATELIMIT_ENABLED=False)
+def contract_app(postgres_url):
+    """On PostgreSQL: it refuses what SQLite takes (a NUL in text, an id past `integer`)."""
+    app = make_app(postgres_url, RATELIMIT_ENABLED=False)
     _fresh_schema(app)
     with app.app_context():
         service = make_service(make_office(code="registry"))
@@ -46,6 +48,7 @@ def contract_app(tmp_path_factory):
                                "staff_token": accounts.issue_token(user)}
     yield app
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -93,6 +96,25 @@ def with_known_values(case, known: dict):
     return case
 
 
+# Values no database takes (issue 27): for path and query parameters, and for JSON fields, where
+# a lone surrogate can travel too (as its \ud800 escape).
+HOSTILE_PARAMETERS = ("\x00", "a\x00b", str(2**63), "99999999999999999999", str(2**31))
+HOSTILE_FIELDS = (*HOSTILE_PARAMETERS, "\ud800", "a\udfffb", 2**63, 2**31, -(2**63))
+
+
+def with_hostile_value(case, pick: int):
+    """One parameter or body field (chosen by `pick`) set to a hostile value."""
+    places = [(case.path_parameters, name) for name in case.path_parameters or {}]
+    places += [(case.query, name) for name in case.query or {}]
+    fields = [(case.body, name) for name in case.body] if isinstance(case.body, dict) else []
+    if not places + fields:
+        return case
+    where, name = (places + fields)[pick % len(places + fields)]
+    values = HOSTILE_FIELDS if where is case.body else HOSTILE_PARAMETERS
+    where[name] = values[pick % len(values)]
+    return case
+
+
 def test_every_operation_answers_within_its_documented_contract(contract_app):
     """Each operation in turn (schemathesis's pytest plugin does not run under pytest 9, so
     the operations are driven through hypothesis directly)."""
@@ -102,10 +124,13 @@ def test_every_operation_answers_within_its_documented_contract(contract_app):
     for mode, operation in itertools.product(MODES, operations(contract_app)):
         @settings(max_examples=20, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy(generation_mode=mode), real=st.booleans())
-        def run(case, real):
+        @given(case=operation.as_strategy(generation_mode=mode), real=st.booleans(),
+               hostile=st.one_of(st.none(), st.integers(0, 100)))
+        def run(case, real, hostile):
             if real:
                 case = with_known_values(case, known)
+            if hostile is not None:
+                case = with_hostile_value(case, hostile)
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         try:

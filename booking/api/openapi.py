@@ -58,13 +58,15 @@ RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying aga
                                "schema": {"type": "string"}}}
 TOO_MANY = "Too many requests (a rate limit of this operation); try again later."
 UNAVAILABLE = "The database is unreachable for a moment; try again after Retry-After seconds."
+UNSTORABLE = ("`invalid_characters`: the path, query, a header or the body holds text no database can "
+              "store (a NUL character, U+0000, or a lone surrogate); nothing was done.")
 
 
-def _shared_answer(path: str, description: str) -> dict:
-    """A 429 or 503 as the path answers it: the JSON error under /api/, a page elsewhere."""
+def _shared_answer(path: str, description: str, headers: dict | None = RETRY_AFTER) -> dict:
+    """A 400, 429 or 503 as the path answers it: the JSON error under /api/, a page elsewhere."""
     content = ({"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                if path.startswith("/api/") else {"text/html": {"schema": {"type": "string"}}})
-    return {"description": description, "headers": copy.deepcopy(RETRY_AFTER), "content": content}
+    return {"description": description, "headers": copy.deepcopy(headers or {}), "content": content}
 
 
 def limited_operations() -> set[tuple[str, str]]:
@@ -81,11 +83,13 @@ def limited_operations() -> set[tuple[str, str]]:
 
 def _add_shared_answers(paths: dict) -> None:
     """429 on every rate-limited operation, 503 on every operation that reads the database
-    (all but this document), unless the module described them more precisely."""
+    (all but this document), 400 on every one (booking.input_edge), unless the module
+    described them more precisely."""
     limited = limited_operations()
     for path, operations in paths.items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
+            responses.setdefault("400", _shared_answer(path, UNSTORABLE, headers=None))
             if (path, method) in limited:
                 responses.setdefault("429", _shared_answer(path, TOO_MANY))
             responses.setdefault("503", _shared_answer(path, UNAVAILABLE))

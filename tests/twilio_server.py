@@ -36,7 +36,8 @@ FROM_NUMBER = "+15005550006"
 
 
 PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages\.json$")
-ERRORS = {21211: "The 'To' number is not a valid phone number.",
+# As Twilio words them: a refused number is quoted in the message.
+ERRORS = {21211: "The 'To' number {to} is not a valid phone number.",
           21610: "Attempt to send to unsubscribed recipient",
           21614: "'To' number is not a valid mobile number",
           20429: "Too Many Requests"}
@@ -151,8 +152,8 @@ class TwilioTestServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _error(self, status: int, code: int, headers: dict | None = None):
-                self._json(status, {"code": code, "message": ERRORS.get(code, "error"),
+            def _error(self, status: int, code: int, headers: dict | None = None, to: str = ""):
+                self._json(status, {"code": code, "message": ERRORS.get(code, "error").replace("{to}", to),
                                     "more_info": f"https://www.twilio.com/docs/errors/{code}",
                                     "status": status}, headers)
 
@@ -178,7 +179,7 @@ class TwilioTestServer:
                     headers = {"Retry-After": str(step[2])} if len(step) > 2 else {}
                     return self._error(step[1], 20429 if step[1] == 429 else 20500, headers)
                 elif kind == "error":
-                    return self._error(step[1], step[2])
+                    return self._error(step[1], step[2], to=form.get("To", ""))
                 if not form.get("To") or not form.get("Body"):
                     return self._error(400, 21211)
                 self._json(201, server._accept(form))

@@ -29,6 +29,7 @@ import math
 import re
 
 from flask import Flask, current_app, request
+from flask.logging import default_handler
 
 from .input_edge import UnstorableText, storable
 
@@ -125,11 +126,12 @@ def init_app(app: Flask) -> None:
 
 
 def redact_logs(app: Flask) -> None:
-    """The filter on the loggers that write addresses, and on the app's handlers: a logger's
-    filter sees only its own records, a handler's also those of booking.* below it."""
+    """The filter on the loggers that write addresses, and on the app's handlers (Flask's
+    default one even while another replaces it): a logger's filter sees only its own records,
+    a handler's also those of booking.* below it."""
     for name in (*URL_LOGGERS, app.logger.name):
         logger = logging.getLogger(name)
-        for where in (logger, *logger.handlers):
+        for where in (logger, *logger.handlers, default_handler):
             if REDACT_URLS not in where.filters:
                 where.addFilter(REDACT_URLS)
 

@@ -11,6 +11,7 @@ import logging
 
 import pytest
 from flask import request
+from flask.logging import default_handler
 
 from booking.extensions import csrf
 
@@ -32,6 +33,8 @@ def failing_app(tmp_path, **config):
         raise RuntimeError(f"could not handle {request.url}")
 
     csrf.exempt(fails)  # as the sms blueprint is: a provider sends no CSRF token
+    if default_handler not in app.logger.handlers:  # another test's JSON handler may have replaced it
+        app.logger.addHandler(default_handler)
     return app
 
 

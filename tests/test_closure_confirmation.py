@@ -22,6 +22,7 @@ from booking.hall import queue
 from booking.models import Booking, Closure, Office, Slot, SmsMessage, StaffUser
 from booking.offices import closures as closure_rules
 
+from .test_races import at_once, server  # noqa: F401  (server: a fixture)
 from .test_staff_pages import csrf, login
 from .test_staff_support import book, make_office2
 
@@ -139,3 +140,20 @@ def test_an_api_retry_with_the_same_payload_acts_once(day):
     other = client.post("/api/v1/staff/closures", json={**body, "reason": "停电"}, headers=headers)
     assert other.status_code == 201 and other.get_json()["cancelled"] == 0  # another closure: its own
     assert counts(app) == (2, 2, 2)
+
+
+def test_parallel_copies_of_one_confirmation_close_once(day, server):  # noqa: F811 (the fixture)
+    """Eight copies of one API closure at once (a client retrying on a timeout, twice clicked):
+    one closure, every answer names it (gunicorn -w 2 on PostgreSQL)."""
+    app, ids = day
+    for people in ([1, 2], [3, 4]):
+        book_tomorrow(app, ids, people)
+    with app.app_context():
+        token = accounts.issue_token(db.session.get(StaffUser, ids.supervisor))
+        db.session.remove()
+    body = {"office": "registry-a", "from": ids.tomorrow.isoformat(), "to": ids.tomorrow.isoformat(),
+            "reason": "设备检修"}
+    outcomes = at_once([(server + "/api/v1/staff/closures", body, {"Authorization": f"Bearer {token}"})] * 8)
+    assert {status for status, _ in outcomes} == {201}, outcomes
+    assert len({(answer["id"], answer["cancelled"]) for _, answer in outcomes}) == 1, outcomes
+    assert counts(app) == (1, 2, 2)

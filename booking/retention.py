@@ -18,6 +18,7 @@ the phone) are replaced by ids that name no one.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -41,7 +42,6 @@ from .models import (
     WaitingVisitor,
     utcnow,
 )
-from .sms.gateway import scrub_phones
 from .uow import unit_of_work, use_case
 
 retention_cli = AppGroup("retention", help="Remove personal data past its retention period.")
@@ -53,6 +53,18 @@ BATCH = 500
 
 UNSENT = ("pending", "sending")  # a text still owed keeps its body until it is final
 ALIYUN_REPLY = "aliyun:"  # reply ids of Alibaba Cloud's pushes name the phone (booking.sms.webhooks)
+
+
+# A phone number as providers write it in their error texts: +8613812345678, 8613812345678,
+# +86 138 1234 5678, 138-1234-5678, (+886) 912-345-678, full-width digits: at least 7 digits,
+# with at most two separators between two of them.
+_NUMBER = re.compile(r"[(（]?[+＋]?\d(?:[\s\-.()（）]{0,2}\d){6,}")
+
+
+def scrub_phones(text: str | None) -> str | None:
+    """`text` (a provider's error message) with every phone number in it replaced by [number];
+    codes of fewer than 7 digits (21211) stay. None stays None."""
+    return _NUMBER.sub("[number]", text) if text else text
 
 
 @dataclass(frozen=True)

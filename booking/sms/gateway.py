@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import re
 from dataclasses import dataclass, field
 
 from ..notify import texts
@@ -84,18 +83,6 @@ class Gateway:
 def mask_phone(phone: str) -> str:
     """+8613812345678 -> +86138****5678: enough for logs, not the number."""
     return phone[:6] + "****" + phone[-4:] if len(phone) > 10 else "****" + phone[-2:]
-
-
-# A phone number as providers write it in their error texts: +8613812345678, 8613812345678,
-# +86 138 1234 5678, 138-1234-5678, (+886) 912-345-678, full-width digits: at least 7 digits,
-# with at most two separators between two of them.
-_NUMBER = re.compile(r"[(（]?[+＋]?\d(?:[\s\-.()（）]{0,2}\d){6,}")
-
-
-def scrub_phones(text: str | None) -> str | None:
-    """`text` (a provider's error message) with every phone number in it replaced by [number];
-    codes of fewer than 7 digits (21211) stay. None stays None."""
-    return _NUMBER.sub("[number]", text) if text else text
 
 
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:

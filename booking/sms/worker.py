@@ -43,9 +43,10 @@ from ..models import Booking, PhoneOptOut, SmsMessage, utcnow
 from ..notify import sealed
 from ..notify.outbox import FROM_TWILIO
 from ..offices import slots
+from ..retention import scrub_phones
 from ..uow import use_case
 from . import compose, reminders
-from .gateway import Gateway, PermanentFailure, SendResult, TemporaryFailure, Text, mask_phone, scrub_phones
+from .gateway import Gateway, PermanentFailure, SendResult, TemporaryFailure, Text, mask_phone
 from .routing import gateway_for
 
 log = logging.getLogger("booking.sms")

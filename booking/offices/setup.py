@@ -27,7 +27,7 @@ from ..health.rules import seed_default_rules
 from ..models import Booking, HolidayDate, HoursException, Office, OpeningHours, Region, Service, StaffUser, utcnow
 from ..uow import use_case
 from . import admin, china_calendar, hours, slots
-from .setup_file import OFFICE_KEYS, SERVICE_KEYS, WEEKDAYS, Exception_, Setup, SetupError
+from .setup_file import OFFICE_KEYS, SERVICE_KEYS, WEEKDAYS, Exception_, Setup, fail
 
 # The Traditional Chinese beside each Chinese text citizens read: drafted when not given.
 HANT_FIELDS = {"name_zh": "name_zh_hant", "address_zh": "address_zh_hant", "bring_zh": "bring_zh_hant"}
@@ -139,7 +139,7 @@ def _regions(setup: Setup, report: Report) -> None:
         ancestor = parent
         while ancestor is not None:
             if ancestor is row:
-                raise SetupError(f"regions[{entry['code']}].parent", "a region cannot lie inside itself")
+                raise fail(f"regions[{entry['code']}].parent", "region_loop")
             ancestor = ancestor.parent
         if row.parent_id != (parent.id if parent else None):
             row.parent = parent
@@ -150,7 +150,7 @@ def _regions(setup: Setup, report: Report) -> None:
 def _region(code: str, key: str) -> Region:
     region = db.session.scalar(select(Region).where(Region.code == code))
     if region is None:
-        raise SetupError(key, f"no region {code!r} in the file or the database")
+        raise fail(key, "no_region", code=code)
     return region
 
 
@@ -178,8 +178,7 @@ def _service(office: Office, entry: dict, report: Report, resized: set[int]) -> 
         row = Service(office=office, code=entry["code"], kind=entry["kind"])
         db.session.add(row)
     elif row.kind != entry["kind"]:
-        raise SetupError(f"offices[{office.code}].services[{entry['code']}].kind",
-                         "a service's kind cannot change: add a service with a new code")
+        raise fail(f"offices[{office.code}].services[{entry['code']}].kind", "kind_fixed")
     values = {k: v for k, v in entry.items() if k not in ("hours", "booking_opens_at")}
     values["booking_opens_at"] = dt.time.fromisoformat(entry["booking_opens_at"])
     before = {name: getattr(row, name) for name in CAPACITY}
@@ -235,7 +234,7 @@ def _holidays(setup: Setup, report: Report) -> None:
         db.session.execute(delete(HolidayDate).where(HolidayDate.year == year))
         taken = set(db.session.scalars(select(HolidayDate.day).where(HolidayDate.day.in_(days))))
         if taken:
-            raise SetupError(f"holidays[{year}]", f"{min(taken)} is named by another year's table")
+            raise fail(f"holidays[{year}]", "other_year", day=min(taken))
         db.session.add_all(HolidayDate(day=day, year=year, closed=closed) for day, closed in days.items())
         report.changes.append(f"holidays {year}: {sum(days.values())} closed, "
                               f"{len(days) - sum(days.values())} worked")

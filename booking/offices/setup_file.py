@@ -20,21 +20,12 @@ import tomli_w
 
 from ..models import HOLIDAY_CALENDARS, SERVICE_KINDS, default_person_limit
 from .hours import PeriodError, check_periods, format_period, parse_period
+from .setup_errors import SetupError, fail  # noqa: F401 (callers catch SetupError from here)
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_EXCEPTION_DAYS = 400
 MAX_COUNTERS = 30
-
-
-class SetupError(ValueError):
-    """A setup that cannot be applied: `key` names where ("offices[0].hall_limit"), `line` the
-    file's line when the TOML parser gives one."""
-
-    def __init__(self, key: str, message: str, line: int | None = None):
-        where = f" (line {line})" if line and f"line {line}" not in message else ""
-        super().__init__(f"{key}: {message}{where}")
-        self.key, self.message, self.line = key, message, line
 
 
 # name -> (kind, default, low, high); kind: text (one line, max chars), long (text), int, bool, time
@@ -103,7 +94,13 @@ def read(text: str) -> Setup:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"line (\d+)", str(error))
-        raise SetupError("(file)", f"not valid TOML: {error}", int(found.group(1)) if found else None) from None
+        raise fail("(file)", "toml", int(found.group(1)) if found else None, detail=error) from None
+    return check(data)
+
+
+def check(data: dict) -> Setup:
+    """The setup in a file's parsed content (as tomllib gives it, or `to_data` and the admin
+    pages build it); SetupError naming the first wrong key."""
     _only(data, {"regions", "offices", "holidays"}, "")
     setup = Setup(regions=[_values(entry, REGION_KEYS, f"regions[{n}]")
                            for n, entry in enumerate(_tables(data, "regions", ""))],
@@ -115,17 +112,17 @@ def read(text: str) -> Setup:
 
 def _only(table: Any, allowed, key: str) -> None:
     if not isinstance(table, dict):
-        raise SetupError(key or "(file)", "must be a table")
+        raise fail(key or "(file)", "table")
     for name in table:
         if name not in allowed:
-            raise SetupError(f"{key}.{name}" if key else name, "unknown key")
+            raise fail(f"{key}.{name}" if key else name, "unknown")
 
 
 def _tables(data: dict, name: str, key: str) -> list[dict]:
     value = data.get(name, [])
     where = f"{key}.{name}" if key else name
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise SetupError(where, f"must be an array of tables ([[{name}]])")
+        raise fail(where, "tables", name=name)
     return value
 
 
@@ -138,22 +135,22 @@ def _value(entry: dict, name: str, spec, key: str):
     kind, default, low, high = spec
     if name not in entry:
         if default is None and name not in ("party_size_min", "party_size_max", "person_limit"):
-            raise SetupError(key, "is required")
+            raise fail(key, "required")
         return default
     value = entry[name]
     if kind in ("text", "long"):
         if not isinstance(value, str) or len(value.strip()) > high or (default is None and not value.strip()):
-            raise SetupError(key, f"must be text of 1 to {high} characters")
+            raise fail(key, "text", high=high)
         if kind == "text" and ("\n" in value or "\r" in value):
-            raise SetupError(key, "must be one line")
+            raise fail(key, "one_line")
         return value.strip()
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise SetupError(key, f"must be a whole number from {low} to {high}")
+            raise fail(key, "int", low=low, high=high)
         return value
     if kind == "bool":
         if not isinstance(value, bool):
-            raise SetupError(key, "must be true or false")
+            raise fail(key, "bool")
         return value
     return _special(kind, name, value, key)
 
@@ -161,27 +158,27 @@ def _value(entry: dict, name: str, spec, key: str):
 def _special(kind: str, name: str, value, key: str):
     if kind in ("code", "ref"):
         if not isinstance(value, str) or not (CODE.match(value) or (kind == "ref" and value == "")):
-            raise SetupError(key, "must be a code: lower-case letters, digits and '-', at most 40")
+            raise fail(key, "code")
         return value
     if kind == "choice":
         if value not in CHOICES[name]:
-            raise SetupError(key, "must be one of " + ", ".join(CHOICES[name]))
+            raise fail(key, "choice", choices=", ".join(CHOICES[name]))
         return value
     if kind == "zone":
         try:
             zoneinfo.ZoneInfo(str(value))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise SetupError(key, "must be a time zone such as Asia/Shanghai") from None
+            raise fail(key, "zone") from None
         return value
     if kind == "time":
         if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
-            raise SetupError(key, "must be a local time HH:MM")
+            raise fail(key, "time")
         return value
     if kind == "counters":
         if (not isinstance(value, list) or len(value) > MAX_COUNTERS
                 or not all(isinstance(c, str) and 0 < len(c.strip()) <= 10 for c in value)
                 or len({c.strip() for c in value}) != len(value)):
-            raise SetupError(key, f"must be a list of at most {MAX_COUNTERS} different names of 1 to 10 characters")
+            raise fail(key, "counters", most=MAX_COUNTERS)
         return [c.strip() for c in value]
     return _weekly(value, key)
 
@@ -193,11 +190,11 @@ def _weekly(value, key: str) -> dict[str, list[str]]:
 
 def _periods(value, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
-        raise SetupError(key, 'must be a list of periods such as ["09:00-12:00", "13:30-17:00"]')
+        raise fail(key, "periods_list")
     try:
         return [format_period(p) for p in check_periods(parse_period(p) for p in value)]
     except PeriodError:
-        raise SetupError(key, 'periods must read "HH:MM-HH:MM", start before end, and not overlap') from None
+        raise fail(key, "periods") from None
 
 
 def _office(entry: dict, where: str) -> dict:
@@ -206,7 +203,7 @@ def _office(entry: dict, where: str) -> dict:
                           for n, item in enumerate(_tables(entry, "services", where))]
     codes = [service["code"] for service in office["services"]]
     if len(set(codes)) != len(codes):
-        raise SetupError(f"{where}.services", "two services share a code")
+        raise fail(f"{where}.services", "shared_code")
     office["exceptions"] = [_exception(item, f"{where}.exceptions[{n}]")
                             for n, item in enumerate(_tables(entry, "exceptions", where))]
     return office
@@ -219,11 +216,11 @@ def _service(entry: dict, where: str) -> dict:
         if service[name] is None:
             service[name] = fallback
     if service["party_size_max"] < service["party_size_min"]:
-        raise SetupError(f"{where}.party_size_max", "must be at least party_size_min")
+        raise fail(f"{where}.party_size_max", "party_max")
     if service["slot_max_people"] < service["party_size_min"]:
-        raise SetupError(f"{where}.slot_max_people", "must hold at least one party")
+        raise fail(f"{where}.slot_max_people", "one_party")
     if service["arrival_windows"] > service["slot_minutes"]:
-        raise SetupError(f"{where}.arrival_windows", "must not exceed slot_minutes")
+        raise fail(f"{where}.arrival_windows", "windows")
     service["person_limit"] = service["person_limit"] or default_person_limit(service["kind"])
     return service
 
@@ -234,31 +231,31 @@ def _date(value, key: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise SetupError(key, "must be a date YYYY-MM-DD") from None
+        raise fail(key, "date") from None
 
 
 def _exception(entry: dict, where: str) -> Exception_:
     _only(entry, EXCEPTION_KEYS, where)
     if ("dates" in entry) == ("from" in entry or "to" in entry):
-        raise SetupError(where, 'give either dates = [...] or from = "…" and to = "…"')
+        raise fail(where, "dates_or_range")
     if "dates" in entry:
         if not isinstance(entry["dates"], list) or not entry["dates"]:
-            raise SetupError(f"{where}.dates", "must be a list of dates")
+            raise fail(f"{where}.dates", "dates")
         spans = [(_date(d, f"{where}.dates"),) * 2 for d in entry["dates"]]
     else:
         spans = [(_date(entry.get("from"), f"{where}.from"), _date(entry.get("to"), f"{where}.to"))]
         if spans[0][0] > spans[0][1] or (spans[0][1] - spans[0][0]).days >= MAX_EXCEPTION_DAYS:
-            raise SetupError(f"{where}.to", f"must be on or after from, within {MAX_EXCEPTION_DAYS} days")
+            raise fail(f"{where}.to", "range", most=MAX_EXCEPTION_DAYS)
     services = entry.get("services", [])
     if not isinstance(services, list) or not all(isinstance(s, str) and CODE.match(s) for s in services):
-        raise SetupError(f"{where}.services", "must be a list of service codes")
+        raise fail(f"{where}.services", "services")
     if "hours" not in entry:
-        raise SetupError(f"{where}.hours", "is required ([] closes the dates)")
+        raise fail(f"{where}.hours", "hours_required")
     texts = {name: _value(entry, name, EXCEPTION_KEYS[name], f"{where}.{name}")
              for name in ("reason_zh", "reason_zh_hant", "reason_en")}
     periods = _periods(entry["hours"], f"{where}.hours")
     if not periods and not texts["reason_zh"]:
-        raise SetupError(f"{where}.reason_zh", "is required when closing: citizens read it")
+        raise fail(f"{where}.reason_zh", "reason")
     return [Exception_(first, last, sorted(services), periods, **texts) for first, last in spans]
 
 
@@ -269,13 +266,13 @@ def _holidays(tables: list[dict]) -> dict[int, dict[dt.date, bool]]:
         _only(table, {"year", "closed", "workdays"}, where)
         year = table.get("year")
         if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100 or year in years:
-            raise SetupError(f"{where}.year", "must be a year from 2000 to 2100, once")
+            raise fail(f"{where}.year", "year")
         days = years[year] = {}
         for name, closed in (("closed", True), ("workdays", False)):
             for item in table.get(name, []) if isinstance(table.get(name, []), list) else [None]:
                 for day in _date_span(item, f"{where}.{name}"):
                     if day in days:
-                        raise SetupError(f"{where}.{name}", f"{day} is named twice")
+                        raise fail(f"{where}.{name}", "twice", day=day)
                     days[day] = closed
     return years
 
@@ -285,7 +282,7 @@ def _date_span(item, key: str) -> list[dt.date]:
     first, _, last = str(item).partition("/")
     first, last = _date(first, key), _date(last or first, key)
     if first > last or (last - first).days > 60:
-        raise SetupError(key, f"{item}: a date or a range first/last of at most 60 days")
+        raise fail(key, "span", item=item)
     return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
@@ -293,7 +290,7 @@ def _check_references(setup: Setup) -> None:
     codes = [region["code"] for region in setup.regions]
     offices = [office["code"] for office in setup.offices]
     if len(set(codes)) != len(codes) or len(set(offices)) != len(offices):
-        raise SetupError("regions" if len(set(codes)) != len(codes) else "offices", "two entries share a code")
+        raise fail("regions" if len(set(codes)) != len(codes) else "offices", "shared_code")
     for n, office in enumerate(setup.offices):
         known = {service["code"] for service in office["services"]}
         flat = []
@@ -301,7 +298,7 @@ def _check_references(setup: Setup) -> None:
             for exception in spans:
                 unknown = set(exception.services) - known
                 if unknown and office["services"]:
-                    raise SetupError(f"offices[{n}].exceptions[{m}].services", f"no such service: {sorted(unknown)[0]}")
+                    raise fail(f"offices[{n}].exceptions[{m}].services", "no_service", code=sorted(unknown)[0])
                 flat.append(exception)
         office["exceptions"] = flat
 
@@ -310,13 +307,18 @@ def _check_references(setup: Setup) -> None:
 
 def render(setup: Setup) -> str:
     """The TOML of a setup; read(render(s)) gives s back."""
+    return tomli_w.dumps(to_data(setup), multiline_strings=True)
+
+
+def to_data(setup: Setup) -> dict[str, Any]:
+    """A setup as a file's parsed content: check(to_data(s)) gives s back."""
     data: dict[str, Any] = {}
     if setup.regions:
         data["regions"] = [_compact(region) for region in setup.regions]
     data["offices"] = [_render_office(office) for office in setup.offices]
     if setup.holidays:
         data["holidays"] = [_render_year(year, days) for year, days in sorted(setup.holidays.items())]
-    return tomli_w.dumps(data, multiline_strings=True)
+    return data
 
 
 def _compact(values: dict) -> dict:

@@ -40,6 +40,8 @@ from . import (  # noqa: E402,F401
     queue_views,
     report_views,
     rules_views,
+    setup_date_views,
+    setup_views,
     waiting_views,
     walkin_views,
 )

@@ -84,7 +84,7 @@ def action_names() -> dict[str, str]:
         "counters_set": _("Counters set"), "service_settings_changed": _("Service settings changed"),
         "sms_failed": _("Text not delivered"), "staff_created": _("Staff account created"),
         "staff_deactivated": _("Staff account ended"), "staff_login": _("Logged in"),
-        "staff_logout": _("Logged out"),
+        "staff_logout": _("Logged out"), "setup_applied": _("Offices set up"),
     }
 
 

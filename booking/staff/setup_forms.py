@@ -21,6 +21,7 @@ from ..offices.setup_file import OFFICE_KEYS, SERVICE_KEYS, WEEKDAYS, Setup, Set
 TEXT_HANT = {"name_zh": "name_zh_hant", "address_zh": "address_zh_hant", "bring_zh": "bring_zh_hant",
              "reason_zh": "reason_zh_hant"}
 DASHES = re.compile("\\s*[\u2013\u2014~\uff5e" + chr(0x81F3) + chr(0x5230) + "]\\s*")  # – — ~ ～ 至 到
+BY_KIND = ("party_size_min", "party_size_max", "person_limit")
 SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 
@@ -70,6 +71,9 @@ def office_entry(form: MultiDict, current: dict | None) -> dict:
 def service_entry(form: MultiDict, current: dict | None) -> dict:
     """A service's new entry from its form; `current` keeps its code and kind."""
     entry = _entry(form, SERVICE_KEYS, ("hours", "code", "kind") if current else ("hours",))
+    for name in BY_KIND:  # left empty: as the kind suggests (setup_file._service)
+        if entry.get(name) == "":
+            del entry[name]
     if current:
         entry.update(code=current["code"], kind=current["kind"])
     entry["hours"] = {day: found for day in WEEKDAYS if (found := periods(form.get(f"hours_{day}")))}

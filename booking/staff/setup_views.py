@@ -12,6 +12,8 @@ in the reader's language, and nothing changes.
 
 from __future__ import annotations
 
+import itertools
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -58,7 +60,8 @@ def preview(setup: Setup, back: str, title: str):
     before = setup_forms.office_data([office["code"] for office in setup.offices])
     changes = setup_changes.differences(before, _holidays_in_force(setup.holidays), setup)
     report = office_setup.apply(setup, dry_run=True, cancel_bookings=True, staff=current_user)
-    return render_template("staff/setup_preview.html", title=title, changes=changes, report=report,
+    groups = [(subject, list(rows)) for subject, rows in itertools.groupby(changes, key=lambda c: c.subject)]
+    return render_template("staff/setup_preview.html", title=title, groups=groups, report=report,
                            text=setup_file.render(setup), back=back,
                            references=sorted(b.reference for b in report.bookings_affected))
 
@@ -87,10 +90,12 @@ def setup_apply():
     except (SetupError, office_setup.HoursTaken):
         flash(_("Nothing was changed: the setup changed meanwhile. Please start again."), "error")
         return redirect(back)
-    if report.changed:
+    counts = {"slots_added": report.slots_added, "slots_removed": report.slots_removed}
+    if report.bookings_cancelled:
         flash(_("Applied: %(slots_added)d slots added, %(slots_removed)d removed, %(cancelled)d bookings "
-                "cancelled (each citizen gets a text).", slots_added=report.slots_added,
-                slots_removed=report.slots_removed, cancelled=report.bookings_cancelled), "ok")
+                "cancelled (each citizen gets a text).", cancelled=report.bookings_cancelled, **counts), "ok")
+    elif report.changed:
+        flash(_("Applied: %(slots_added)d slots added, %(slots_removed)d removed.", **counts), "ok")
     else:
         flash(_("Nothing changed: this is already in force."), "ok")
     return redirect(back)

@@ -57,7 +57,7 @@ def choice_names() -> dict[str, dict[str, str]]:
     return {"kind": kind_names(),
             "holidays": {"CN": _("China's statutory holidays and make-up working days"),
                          "none": _("None: only the weekly hours and dated hours")},
-            "person_limit": {"day": _("One booking per person per day"),
+            "person_limit": {"": _("As the kind of service suggests"), "day": _("One booking per person per day"),
                              "service": _("One active booking per person, whatever the day")}}
 
 

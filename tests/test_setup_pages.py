@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -15,11 +16,12 @@ from sqlalchemy import func, select
 from booking.extensions import db
 from booking.hall import queue
 from booking.models import AuditEvent, Booking, HolidayDate, HoursException, Office, Service, Slot, SmsMessage
-from booking.offices import setup_file
+from booking.offices import china_calendar, setup_file
 from booking.staff import setup_forms
 from tests.test_access_staff import login
 from tests.test_staff_support import admin, book, make_office2
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 OFFICE_FORM = {"code": "jinjiang", "region": "", "name_zh": "成都市锦江区婚姻登记处", "name_zh_hant": "",
                "name_en": "Jinjiang District Marriage Registry", "address_zh": "成都市锦江区东大街 1 号",
                "address_zh_hant": "", "address_en": "1 East Street, Jinjiang", "timezone": "Asia/Shanghai",
@@ -221,3 +223,58 @@ def test_a_refusal_keeps_its_english_words_for_the_cli_and_has_a_code_for_the_pa
     assert str(refused.value) == "offices[0].hall_limit: must be a whole number from 1 to 100000"
     assert (refused.value.code, refused.value.values) == ("int", {"low": 1, "high": 100000})
     assert setup_forms.field_of(refused.value) == "hall_limit"
+
+
+def test_an_office_is_edited_through_a_preview(admin_client):
+    app = admin_client.app
+    create_office(admin_client)
+    form = {**OFFICE_FORM, "code": "ignored", "hall_limit": "50", "name_zh_hant": "錦江區婚姻登記處"}
+    preview = post(admin_client, "/staff/jinjiang/admin/office", form).get_data(as_text=True)
+    assert re.search(r"<del>30</del> → <strong>50</strong>", preview)
+    assert "錦江區婚姻登記處" in preview
+    with app.app_context():
+        assert db.session.scalar(select(Office.hall_limit).where(Office.code == "jinjiang")) == 30
+    post(admin_client, "/staff/admin/setup", confirm_form(preview))
+    with app.app_context():
+        office = db.session.scalar(select(Office).where(Office.code == "jinjiang"))
+        assert (office.hall_limit, office.name_zh_hant) == (50, "錦江區婚姻登記處")
+    assert count(app, Office) == 1  # the code is not editable
+
+
+def test_dated_hours_are_added_and_removed(admin_client):
+    app = admin_client.app
+    create_office(admin_client)
+    post(admin_client, "/staff/admin/setup", confirm_form(add_service(admin_client).get_data(as_text=True)))
+    saturday = day_of(app) + dt.timedelta(days=(5 - day_of(app).weekday()) % 7 or 7)
+    added = post(admin_client, "/staff/jinjiang/admin/exceptions",
+                 {"from": saturday.isoformat(), "hours": "09:00-11:00", "reason_zh": "周六加班", "action": "preview"})
+    post(admin_client, "/staff/admin/setup", confirm_form(added.get_data(as_text=True)))
+    assert count(app, HoursException) == 1 and count(app, Slot) > 0
+    with app.app_context():
+        saturday_slots = sum(1 for slot in db.session.scalars(select(Slot))
+                             if slot.starts_at.astimezone(SHANGHAI).date() == saturday)
+    assert saturday_slots == 4
+    removal = post(admin_client, "/staff/jinjiang/admin/exceptions/0/remove", {}).get_data(as_text=True)
+    assert "周六加班" in removal and "移除时段：4 个" in removal
+    post(admin_client, "/staff/admin/setup", confirm_form(removal))
+    assert count(app, HoursException) == 0
+    assert post(admin_client, "/staff/jinjiang/admin/exceptions/0/remove", {}).status_code == 404
+
+
+def test_a_holiday_correction_moves_the_slots_of_offices_keeping_chinas_calendar(admin_client):
+    app = admin_client.app
+    preview = post(admin_client, "/staff/admin/offices/new", {**OFFICE_FORM, "holidays": "CN"})
+    post(admin_client, "/staff/admin/setup", confirm_form(preview.get_data(as_text=True)))
+    every_day = {f"hours_{d}": "09:00-11:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    service = add_service(admin_client, **every_day)
+    post(admin_client, "/staff/admin/setup", confirm_form(service.get_data(as_text=True)))
+    day = next(d for d in (day_of(app) + dt.timedelta(days=n) for n in range(1, 7))
+               if china_calendar.arrangement(d).holiday is None)
+    preview = post(admin_client, f"/staff/admin/holidays/{day.year}", {"from": day.isoformat(), "closed": "closed"})
+    page = preview.get_data(as_text=True)
+    assert "移除时段：4 个" in page and count(app, HolidayDate) == 0
+    post(admin_client, "/staff/admin/setup", confirm_form(page))
+    assert count(app, HolidayDate) == 1
+    with app.app_context():
+        days = {slot.starts_at.astimezone(SHANGHAI).date() for slot in db.session.scalars(select(Slot))}
+    assert day not in days and any(other > day for other in days)

@@ -279,14 +279,18 @@ def _keep_slots(office: Office, services: list[Service], resized: set[int], repo
 
 # --- export ---------------------------------------------------------------------------------------
 
-def export() -> Setup:
-    """The whole setup in the database, as apply() takes it (every region, office and year)."""
+def export(offices: list[str] | None = None) -> Setup:
+    """The whole setup in the database, as apply() takes it (every region, office and year);
+    only the offices whose codes are given, when given (the admin pages edit one)."""
     regions = list(db.session.scalars(select(Region).order_by(Region.id)))
     by_id = {region.id: region.code for region in regions}
+    chosen = select(Office).order_by(Office.id)
+    if offices is not None:
+        chosen = chosen.where(Office.code.in_(offices))
     return Setup(
         regions=[{"code": r.code, "name_zh": r.name_zh, "name_zh_hant": r.name_zh_hant, "name_en": r.name_en,
                   "parent": by_id.get(r.parent_id, "")} for r in regions],
-        offices=[_export_office(office, by_id) for office in db.session.scalars(select(Office).order_by(Office.id))],
+        offices=[_export_office(office, by_id) for office in db.session.scalars(chosen)],
         holidays={year: {row.day: row.closed for row in db.session.scalars(
             select(HolidayDate).where(HolidayDate.year == year))}
             for year in db.session.scalars(select(HolidayDate.year).distinct().order_by(HolidayDate.year))})

@@ -115,11 +115,10 @@ def _holidays_page(year: int, values: dict, error: SetupError | None):
 
 
 def _year_setup(year: int, days: dict[dt.date, bool]):
-    """The year's corrections, with every office that keeps China's calendar (their slots follow)."""
-    offices = [entry for entry in setup_forms.office_data() if entry.get("holidays", "CN") == "CN"]
+    """The year's corrections as a setup (setup_views.completed adds the offices they move)."""
     table = {"year": year, "closed": [d for d in sorted(days) if days[d]],
              "workdays": [d for d in sorted(days) if not days[d]]}
-    return setup_forms.checked(offices, [table])
+    return setup_forms.checked([], [table])
 
 
 @bp.route("/admin/holidays/<int:year>", methods=["GET", "POST"])

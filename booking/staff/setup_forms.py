@@ -25,9 +25,9 @@ BY_KIND = ("party_size_min", "party_size_max", "person_limit")
 SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 
-def office_data(codes: list[str] | None = None) -> list[dict]:
-    """The offices' entries as a setup file has them (every office when `codes` is None)."""
-    offices = [entry for entry in office_setup.export().offices if codes is None or entry["code"] in codes]
+def office_data(codes: list[str]) -> list[dict]:
+    """The offices' entries as a setup file has them."""
+    offices = office_setup.export(codes).offices
     return setup_file.to_data(Setup(offices=offices))["offices"]
 
 

@@ -54,12 +54,23 @@ def _holidays_in_force(years) -> dict:
     return found
 
 
+def completed(setup: Setup) -> Setup:
+    """The setup, and when it changes a year's holidays every office keeping China's calendar
+    too (unchanged), so that their slots follow the new holidays."""
+    if not setup.holidays:
+        return setup
+    named = {office["code"] for office in setup.offices}
+    others = [office for office in office_setup.export().offices
+              if office["holidays"] == "CN" and office["code"] not in named]
+    return Setup(regions=setup.regions, offices=setup.offices + others, holidays=setup.holidays)
+
+
 def preview(setup: Setup, back: str, title: str):
     """The preview page of a checked setup (a dry run: nothing is written). SetupError when the
     database refuses a reference (an unknown region, a service's kind changed)."""
     before = setup_forms.office_data([office["code"] for office in setup.offices])
     changes = setup_changes.differences(before, _holidays_in_force(setup.holidays), setup)
-    report = office_setup.apply(setup, dry_run=True, cancel_bookings=True, staff=current_user)
+    report = office_setup.apply(completed(setup), dry_run=True, cancel_bookings=True, staff=current_user)
     groups = [(subject, list(rows)) for subject, rows in itertools.groupby(changes, key=lambda c: c.subject)]
     return render_template("staff/setup_preview.html", title=title, groups=groups, report=report,
                            text=setup_file.render(setup), back=back,
@@ -79,13 +90,14 @@ def setup_apply():
     ticked and exactly the bookings the preview listed; else the preview is shown again."""
     back = _back()
     try:
-        setup = setup_file.read(request.form.get("setup") or "")
+        shown = setup_file.read(request.form.get("setup") or "")
+        setup = completed(shown)
         dry = office_setup.apply(setup, dry_run=True, cancel_bookings=True, staff=current_user)
         affected = sorted(b.reference for b in dry.bookings_affected)
         if affected and (request.form.get("cancel_bookings") != "yes"
                          or affected != sorted(request.form.getlist("reference"))):
             flash(_("Nothing was changed: tick the box to cancel the bookings listed, or go back."), "error")
-            return preview(setup, back, _("Check before applying")), 409
+            return preview(shown, back, _("Check before applying")), 409
         report = office_setup.apply(setup, cancel_bookings=bool(affected), staff=current_user)
     except (SetupError, office_setup.HoursTaken):
         flash(_("Nothing was changed: the setup changed meanwhile. Please start again."), "error")

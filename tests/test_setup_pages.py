@@ -278,3 +278,10 @@ def test_a_holiday_correction_moves_the_slots_of_offices_keeping_chinas_calendar
     with app.app_context():
         days = {slot.starts_at.astimezone(SHANGHAI).date() for slot in db.session.scalars(select(Slot))}
     assert day not in days and any(other > day for other in days)
+
+
+def test_a_refusal_of_the_database_is_shown_beside_its_field(admin_client):
+    response = post(admin_client, "/staff/admin/offices/new", {**OFFICE_FORM, "region": "nowhere"}, "en")
+    assert response.status_code == 422
+    assert 'id="f-region-error" role="alert">No such region: nowhere.' in response.get_data(as_text=True)
+    assert count(admin_client.app, Office) == 0

@@ -44,6 +44,6 @@ class SetupError(ValueError):
         self.code, self.values = code, values or {}
 
 
-def fail(key: str, code: str, line: int | None = None, **values) -> SetupError:
-    """The SetupError of a MESSAGES code, its English message formatted with `values`."""
-    return SetupError(key, MESSAGES[code].format(**values), line, code, values)
+def fail(key: str, why: str, line: int | None = None, **values) -> SetupError:
+    """The SetupError of a MESSAGES code `why`, its English message formatted with `values`."""
+    return SetupError(key, MESSAGES[why].format(**values), line, why, values)

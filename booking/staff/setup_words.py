@@ -55,8 +55,7 @@ def kind_names() -> dict[str, str]:
 def choice_names() -> dict[str, dict[str, str]]:
     """The choices of each choice key, worded."""
     return {"kind": kind_names(),
-            "holidays": {"CN": _("China's statutory holidays and make-up working days"),
-                         "none": _("None: only the weekly hours and dated hours")},
+            "holidays": {"CN": _("China's statutory holidays"), "none": _("No holiday calendar")},
             "person_limit": {"": _("As the kind of service suggests"), "day": _("One booking per person per day"),
                              "service": _("One active booking per person, whatever the day")}}
 

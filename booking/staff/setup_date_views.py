@@ -13,8 +13,8 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..access import staff_page
-from ..extensions import db
+from ..access import staff_key, staff_page
+from ..extensions import db, limiter
 from ..hall import queue
 from ..hant import to_hant
 from ..i18n import choose, request_lang
@@ -23,7 +23,7 @@ from ..offices import china_calendar, hours
 from ..offices.setup_file import WEEKDAYS, SetupError, fail
 from . import bp, setup_changes, setup_forms
 from .admin_views import admin_page
-from .setup_views import form_context, preview
+from .setup_views import PREVIEW_LIMIT, form_context, preview
 
 CHINA = ZoneInfo("Asia/Shanghai")
 EXCEPTION_FIELDS = {"from", "to", "services", "hours", "reason_zh", "reason_zh_hant", "reason_en"}
@@ -51,6 +51,7 @@ def _exceptions_page(office: Office, entry: dict, values: dict, error: SetupErro
 
 
 @bp.route("/<office_code>/admin/exceptions", methods=["GET", "POST"])
+@limiter.limit(PREVIEW_LIMIT, key_func=staff_key, methods=["POST"])
 @staff_page("admin")
 def setup_exceptions(office: Office):
     """The office's dated hours; a new one (?date=YYYY-MM-DD starts from that weekday's hours).
@@ -75,6 +76,7 @@ def setup_exceptions(office: Office):
 
 
 @bp.post("/<office_code>/admin/exceptions/<int:position>/remove")
+@limiter.limit(PREVIEW_LIMIT, key_func=staff_key, methods=["POST"])
 @staff_page("admin")
 def setup_exception_remove(office: Office, position: int):
     """The preview of the office without one of its dated hours (by its place in the list)."""
@@ -122,6 +124,7 @@ def _year_setup(year: int, days: dict[dt.date, bool]):
 
 
 @bp.route("/admin/holidays/<int:year>", methods=["GET", "POST"])
+@limiter.limit(PREVIEW_LIMIT, key_func=staff_key, methods=["POST"])
 @admin_page
 def setup_holidays(year: int):
     """A year's holiday calendar: the days in force, the corrections; add or remove one."""

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import CLOSING_LIMIT, staff_key, staff_page
+from ..access import CLOSING_LIMIT, TEXTING_LIMIT, staff_key, staff_page
 from ..extensions import db, limiter
 from ..i18n import choose, request_lang
 from ..models import HolidayDate, Office, Region
@@ -28,6 +28,10 @@ from ..offices import setup_file
 from ..offices.setup_file import OFFICE_KEYS, SERVICE_KEYS, Setup, SetupError
 from . import bp, setup_changes, setup_forms, setup_words
 from .admin_views import admin_page
+
+# A preview is a dry run of a whole booking window's slots: limited per person, as the routes
+# whose code could text (tests/test_security_routes.py) must be.
+PREVIEW_LIMIT = TEXTING_LIMIT
 
 
 @bp.context_processor
@@ -129,6 +133,7 @@ def _office_page(entry: dict | None, office: Office | None, error: SetupError | 
 
 
 @bp.route("/admin/offices/new", methods=["GET", "POST"])
+@limiter.limit(PREVIEW_LIMIT, key_func=staff_key, methods=["POST"])
 @admin_page
 def setup_office_new():
     """A new office: its form, then the preview of creating it."""
@@ -146,6 +151,7 @@ def setup_office_new():
 
 
 @bp.route("/<office_code>/admin/office", methods=["GET", "POST"])
+@limiter.limit(PREVIEW_LIMIT, key_func=staff_key, methods=["POST"])
 @staff_page("admin")
 def setup_office(office: Office):
     """An office's settings and its services; a change goes to the preview."""
@@ -168,6 +174,7 @@ def _service_page(office: Office, current: dict | None, error: SetupError | None
 
 @bp.route("/<office_code>/admin/services/new", methods=["GET", "POST"], defaults={"service_code": None})
 @bp.route("/<office_code>/admin/services/<service_code>", methods=["GET", "POST"])
+@limiter.limit(PREVIEW_LIMIT, key_func=staff_key, methods=["POST"])
 @staff_page("admin")
 def setup_service(office: Office, service_code: str | None):
     """A service's every setting and weekly hours (a text per weekday, breaks as gaps)."""

@@ -208,6 +208,8 @@ def test_the_holiday_calendar_of_an_unpublished_year_says_so_and_takes_correctio
     preview = post(admin_client, "/staff/admin/holidays/2031", {"from": "2031-10-01", "to": "2031-10-07",
                                                                "closed": "closed"})
     assert preview.status_code == 200 and count(app, HolidayDate) == 0
+    left_open = preview.get_data(as_text=True).split('id="left-open"')[1].split("</p>")[0]
+    assert "各登记处当天照常办理" in left_open and "2031年1月1日" in left_open and "10月1日" not in left_open
     post(admin_client, "/staff/admin/setup", confirm_form(preview.get_data(as_text=True)))
     assert count(app, HolidayDate, HolidayDate.year == 2031, HolidayDate.closed.is_(True)) == 7
     page = admin_client.get("/staff/admin/holidays/2031", query_string={"lang": "en"}).get_data(as_text=True)

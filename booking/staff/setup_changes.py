@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from ..i18n import choose, request_lang
+from ..offices import china_calendar
 from ..offices.setup_file import OFFICE_KEYS, SERVICE_KEYS, WEEKDAYS, Setup, to_data
 from . import setup_words
 
@@ -107,3 +108,10 @@ def differences(offices_before: list[dict], holidays_before: dict[int, dict[dt.d
     for year, days in sorted(setup.holidays.items()):
         rows += _holidays(year, holidays_before.get(year, {}), days)
     return rows
+
+
+def law_days_left_open(setup: Setup) -> list[dt.date]:
+    """The days fixed by law that a year's table leaves open: a table publishes a year that has
+    no built-in arrangement, so a law-fixed day it does not close is a working day."""
+    return sorted(day for year, days in setup.holidays.items() if year not in china_calendar.BUILTIN_YEARS
+                  for day in china_calendar.law_fixed_days(year) if not days.get(day))

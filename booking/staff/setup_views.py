@@ -37,7 +37,7 @@ PREVIEW_LIMIT = TEXTING_LIMIT
 @bp.context_processor
 def setup_context():
     return {"setup_labels": setup_words.labels, "setup_choices": setup_words.choice_names,
-            "weekday_names": setup_words.weekday_names,
+            "setup_weekdays": setup_words.weekday_names,
             "lang_choose": lambda zh, en, hant="": choose(request_lang(), zh, en, hant)}
 
 
@@ -78,6 +78,7 @@ def preview(setup: Setup, back: str, title: str):
     groups = [(subject, list(rows)) for subject, rows in itertools.groupby(changes, key=lambda c: c.subject)]
     return render_template("staff/setup_preview.html", title=title, groups=groups, report=report,
                            text=setup_file.render(setup), back=back,
+                           left_open=setup_changes.law_days_left_open(setup),
                            references=sorted(b.reference for b in report.bookings_affected))
 
 

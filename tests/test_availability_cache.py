@@ -219,8 +219,8 @@ def test_processes_share_answers_through_redis_and_no_answer_grows_older(sqlite_
     redis.Redis.from_url(REDIS_URL).flushdb()
     share(sqlite_app, 2.0)
     share(other, 2.0)
-    made = time.monotonic()
     assert remaining(sqlite_app.test_client().get(path)) == 2
+    made = time.monotonic()  # the answer was made before this: it expires before made + 2
     book(sqlite_app, slot_id, 0)
     time.sleep(1.2)
     with counting(other) as statements:

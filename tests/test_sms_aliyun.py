@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from booking import bookings
 from booking.extensions import db
-from booking.models import AuditEvent, Booking, InboundMessage, Service, Slot, SmsMessage
+from booking.models import AuditEvent, Booking, InboundMessage, PhoneOptOut, Service, Slot, SmsMessage
 from booking.notify import texts
 from booking.sms import aliyun_templates, reminders, worker
 from booking.sms.aliyun import endpoint_config
@@ -46,6 +46,15 @@ def book_one(phone=PHONE, days_ahead=2, n=1):
     db.session.commit()
     return bookings.book(slot_id=slot.id, phone=phone, visitors=[visitor(n), visitor(n + 1)],
                          verification=verified(phone)).booking
+
+
+def book_needing_confirmation() -> Booking:
+    """A booking at 10:00 two days ahead, of a service that asks for confirmation."""
+    service = make_service(make_office(), requires_confirmation=True)
+    slot = make_slot(service, days_ahead=2, at=dt.time(10, 0))
+    db.session.commit()
+    return bookings.book(slot_id=slot.id, phone=PHONE, visitors=[visitor(1), visitor(2)],
+                         verification=verified()).booking
 
 
 def row(message_id) -> SmsMessage:
@@ -310,11 +319,8 @@ def test_the_whole_flow_over_http_book_text_uplink_confirmed(app, client, aliyun
 
 def test_reminder_warning_and_release_go_out_as_templates_with_time_and_deadline(app, aliyun):
     with app.app_context():
-        service = make_service(make_office(), requires_confirmation=True)
-        slot = make_slot(service, days_ahead=2, at=dt.time(10, 0))
-        db.session.commit()
-        booking = bookings.book(slot_id=slot.id, phone=PHONE, visitors=[visitor(1), visitor(2)],
-                                verification=verified()).booking
+        booking = book_needing_confirmation()
+        slot = booking.slot
         day_before = slot.starts_at.astimezone(booking.office.tz) - dt.timedelta(days=1)
         evening = day_before.replace(hour=18, minute=0)
         assert reminders.run_due(evening).warnings == 1
@@ -327,3 +333,31 @@ def test_reminder_warning_and_release_go_out_as_templates_with_time_and_deadline
         assert sent["release_warning"]["params"]["deadline"] == f"{day_before:%Y-%m-%d} 21:00"
         assert "回复1确认" in sent["release_warning"]["text"]
         assert sent["released"]["params"]["ref"] == booking.reference
+
+
+@pytest.mark.parametrize("body", ["退订", "TD", "t", "R", "拒收", "退訂", "ＴＤ", "退订。谢谢"])
+def test_mainland_opt_out_words_stop_every_later_text_and_leave_the_booking(app, client, aliyun, body):
+    """The carriers' opt-out words (回T退订): recorded as STOP is; the booking stays as it is, and
+    neither the reminder nor the release warning goes out (so nothing is released either)."""
+    with app.app_context():
+        booking = book_needing_confirmation()
+        slot = booking.slot
+        worker.drain()
+        sent_before = len(aliyun.sent_to(PHONE))
+        assert client.post(UP, json=[uplink(PHONE, body, 7100)]).json["code"] == 0
+        assert db.session.get(PhoneOptOut, PHONE) is not None
+        assert status(booking) == "booked"
+        evening = (slot.starts_at.astimezone(booking.office.tz) - dt.timedelta(days=1)).replace(hour=18)
+        done = reminders.run_due(evening)
+        assert (done.reminders, done.warnings) == (0, 0)
+        assert reminders.run_due(evening.replace(hour=21)).released == 0
+        worker.drain()
+        assert len(aliyun.sent_to(PHONE)) == sent_before and status(booking) == "booked"
+
+
+@pytest.mark.parametrize("body", ["確認，謝謝", "确认 谢谢！", "1 好的"])
+def test_a_traditional_or_courteous_uplink_confirms(app, client, aliyun, body):
+    with app.app_context():
+        booking = book_one()
+        client.post(UP, json=[uplink(PHONE, body, 7101)])
+        assert status(booking) == "confirmed"

@@ -275,3 +275,50 @@ def test_twilios_own_opt_out_reading_counts_for_custom_words(signed, client):
                                headers={"X-Twilio-Signature": signature})
         assert answer(response) == "" and db.session.get(PhoneOptOut, PHONE) is not None
         assert status(booking) == "booked"
+
+
+# --- Traditional Chinese and courtesy words (docs/sms.md, "How a reply is read") ----------
+
+@pytest.mark.parametrize("body", ["確認", "確認，謝謝", "确认谢谢", "1 thanks", "Yes please!", "确认👍",
+                                  "1️⃣", "確認了🙏", "好的", "您好，確認", "ＹＥＳ，ＴＨＡＮＫＳ"])
+def test_traditional_keywords_and_courtesy_words_confirm(signed, client, body):
+    with signed.app_context():
+        booking = new_booking(lang="zh-Hant")
+        reply = answer(text(client, body))
+        expected = "booked" if body == "好的" else "confirmed"  # a courtesy word alone says nothing
+        assert status(booking) == expected, reply
+
+
+@pytest.mark.parametrize("body", ["取消，謝謝", "2 謝謝", "取消了😊", "No, thanks."])
+def test_traditional_and_courteous_cancel_words_cancel(signed, client, body):
+    with signed.app_context():
+        booking = new_booking(lang="zh-Hant")
+        answer(text(client, body))
+        assert status(booking) == "cancelled"
+
+
+def test_a_traditional_help_word_gets_the_help_text_in_traditional(signed, client):
+    with signed.app_context():
+        booking = new_booking(lang="zh-Hant")
+        reply = answer(text(client, "幫助"))
+        assert "回覆1確認" in reply and f"/m/{booking.reference}/" in reply
+        assert status(booking) == "booked"
+
+
+@pytest.mark.parametrize("body", ["退订", "退訂", "拒收", "退订，谢谢"])
+def test_chinese_opt_out_words_record_an_opt_out_and_leave_the_booking(signed, client, body):
+    with signed.app_context():
+        booking = new_booking()
+        assert answer(text(client, body)) == ""
+        assert db.session.get(PhoneOptOut, PHONE) is not None
+        assert status(booking) == "booked"
+
+
+@pytest.mark.parametrize("body", ["T", "R", "TD"])
+def test_mainland_carrier_codes_are_no_opt_out_on_twilio(signed, client, body):
+    """TD, T and R are the mainland carriers' codes (Alibaba Cloud uplinks); over Twilio they are
+    ordinary unknown text and get the help answer."""
+    with signed.app_context():
+        new_booking()
+        assert "回复1确认" in answer(text(client, body))
+        assert db.session.get(PhoneOptOut, PHONE) is None

@@ -1,9 +1,10 @@
 """Replies to our texts: confirm, cancel, help, and the opt-out words.
 
-Keywords (DESIGN.md section 3): 1 / Y / YES / 确认 confirm; 2 / N / NO / 取消 cancel;
-HELP / 帮助 help; matched regardless of case, width (ＹＥＳ, １) and spaces. STOP (and
-Twilio's other opt-out words) records an opt-out; CANCEL, also an opt-out word, cancels the
-booking and records the opt-out; START (and YES, Twilio's opt-in words) lifts it.
+Keywords (docs/contract.md): 1 / Y / YES / 确认 confirm; 2 / N / NO / 取消 cancel; HELP / 帮助
+help; in Traditional forms too, with courtesy words after them; booking.sms.keywords reads a
+reply. STOP (and the route's other opt-out words: 退订, and TD, T, R on mainland routes)
+records an opt-out; CANCEL, also an opt-out word, cancels the booking and records the opt-out;
+START (and YES, Twilio's opt-in words) lifts it.
 
 A reply acts on the booking whose reference it names ("1 ABCD2345"), else on the sender's
 only active upcoming booking; with several, a bare keyword changes nothing and the answer
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -32,17 +32,7 @@ from ..models import Booking, InboundMessage, PhoneOptOut, Slot, utcnow
 from ..notify import outbox, texts
 from ..uow import unit_of_work
 from . import compose
-
-KEYWORDS = {
-    "1": "confirm", "Y": "confirm", "YES": "confirm", "确认": "confirm",
-    "2": "cancel", "N": "cancel", "NO": "cancel", "取消": "cancel",
-    "HELP": "help", "帮助": "help", "INFO": "help",
-    "START": "start", "UNSTOP": "start",
-    "CANCEL": "cancel_opt_out",
-    **{word: "stop" for word in texts.OPT_OUT_WORDS if word != "CANCEL"},
-}
-OPT_IN_WORDS = ("START", "UNSTOP", "YES")  # Twilio lifts its block on these
-PUNCTUATION = ".,!?;:'\"。，！？；：、~…"
+from .keywords import OPT_IN_WORDS, is_traditional, parse
 
 
 @dataclass(frozen=True)
@@ -52,21 +42,6 @@ class Answer:
     lang: str
     outcome: str
     duplicate: bool = False
-
-
-def compact(body: str) -> str:
-    """NFKC (full-width to ASCII), upper case, no spaces, no surrounding punctuation."""
-    text = unicodedata.normalize("NFKC", body or "")[:160].upper()
-    return re.sub(r"\s+", "", text).strip(PUNCTUATION)
-
-
-def parse(body: str, references: list[str]) -> tuple[str, str, str | None]:
-    """(action, keyword, reference named) of a reply; action "unknown" when not understood."""
-    text = compact(body)
-    named = next((ref for ref in references if ref in text), None)
-    if named:
-        text = text.replace(named, "").strip(PUNCTUATION)
-    return KEYWORDS.get(text, "help" if named and not text else "unknown"), text, named
 
 
 def _senders_bookings(phone: str) -> list[Booking]:
@@ -91,6 +66,8 @@ def choose(candidates: list[Booking], named: str | None, now: dt.datetime) -> Bo
 def _language(candidates: list[Booking], body: str) -> str:
     if candidates:
         return max(candidates, key=lambda b: b.id).lang
+    if is_traditional(body):
+        return "zh-Hant"
     return "en" if re.search(r"[A-Za-z]", body or "") and not re.search(r"[\u4e00-\u9fff]", body or "") else "zh"
 
 
@@ -111,7 +88,8 @@ class Reply:
 
 
 def handle(message_sid: str, phone: str, body: str, now: dt.datetime | None = None,
-           opt_out_type: str | None = None, queue_answer: bool = False) -> Answer:
+           opt_out_type: str | None = None, queue_answer: bool = False,
+           route: str = "twilio") -> Answer:
     """Act on one inbound text once, and say what to answer. A use case: the record, the change
     and a queued answer commit together. When the change is refused (confirmed a moment ago
     from the web, or checked in) it rolls back and the reply is recorded alone; a copy of a
@@ -120,12 +98,13 @@ def handle(message_sid: str, phone: str, body: str, now: dt.datetime | None = No
     `opt_out_type` is Twilio's own reading (OptOutType: STOP, START, HELP), which also
     covers opt-out words configured in the Twilio console beyond the standard ones.
     With `queue_answer` (Alibaba Cloud uplinks) the answer goes into the outbox in the same
-    transaction as the action, and the returned text is "".
+    transaction as the action, and the returned text is "". `route` ("twilio" or "aliyun")
+    chooses the opt-out words (booking.sms.keywords.OPT_OUT_WORDS).
     """
     now = now or utcnow()
     try:
         with unit_of_work():
-            return _handle(message_sid, phone, body, now, opt_out_type, queue_answer)
+            return _handle(message_sid, phone, body, now, opt_out_type, queue_answer, route)
     except _Refused as refused:
         return _record_only(refused.reply, "not_active", "not_active")
     except _Duplicate:
@@ -145,12 +124,12 @@ class _Refused(Exception):
 
 
 def _handle(message_sid: str, phone: str, body: str, now: dt.datetime, opt_out_type: str | None,
-            queue_answer: bool) -> Answer:
+            queue_answer: bool, route: str) -> Answer:
     seen = db.session.get(InboundMessage, message_sid)
     if seen is not None:
         return _repeat(seen, queue_answer)
     candidates = _senders_bookings(phone)
-    action, keyword, named = parse(body, [b.reference for b in candidates])
+    action, keyword, named = parse(body, [b.reference for b in candidates], route)
     if opt_out_type in ("STOP", "START") and action not in ("stop", "cancel_opt_out", "start"):
         action = opt_out_type.lower()
     booking = choose(candidates, named, now)

@@ -132,7 +132,7 @@ def aliyun_uplink():
             log.warning("aliyun uplink without a usable number or sequence_id: skipped")
             continue
         answer = inbound.handle(f"aliyun:{phone}:{sequence}", phone, str(item.get("content") or ""),
-                                queue_answer=True)
+                                queue_answer=True, route="aliyun")
         log.info("sms uplink from %s: %s%s", mask_phone(phone), answer.outcome,
                  " (repeat)" if answer.duplicate else "")
     return jsonify(ALIYUN_OK)

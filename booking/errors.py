@@ -3,7 +3,7 @@ the contract gives it, the field it belongs to (if any) and a message in the use
 
 from __future__ import annotations
 
-from .i18n import choose
+from .i18n import HANT, choose
 
 
 class BookingError(Exception):
@@ -87,8 +87,26 @@ class PartySizeInvalid(BookingError):
 
 
 class InvalidPhone(BookingError):
+    """A number that is no mobile number. `suggestions` are (region, number in international
+    form) it would be when typed the local way in Hong Kong, Macau or Taiwan
+    (booking.identity.phones); the message offers them, first for zh-Hant readers (for whom
+    that is the likely intent), after the plain request for everyone else."""
+
     code, field = "invalid_phone", "phone"
     message_zh, message_en = "请输入有效的手机号码。", "Please enter a valid mobile number."
+    hint_zh, hint_en = "如是{place}号码，请加上区号：{number}。", "If it is a {place} number, add its code: {number}."
+    places = {"HK": ("香港", "Hong Kong"), "MO": ("澳门", "Macau"), "TW": ("台湾", "Taiwan")}
+
+    def __init__(self, field: str | None = None, suggestions: tuple[tuple[str, str], ...] = ()):
+        super().__init__(field)
+        self.suggestions = tuple(suggestions)
+
+    def message(self, lang: str) -> str:
+        hints = [choose(lang, self.hint_zh, self.hint_en).format(place=choose(lang, *self.places[region]),
+                                                                 number=number)
+                 for region, number in self.suggestions]
+        parts = [*hints, super().message(lang)] if lang == HANT else [super().message(lang), *hints]
+        return ("" if lang != "en" else " ").join(parts)
 
 
 class InvalidIdentity(BookingError):

@@ -168,6 +168,16 @@ def test_phone_verification_refuses_bad_input_with_a_field_error(api, payload, f
     assert db.session.query(SmsMessage).count() == 0
 
 
+@pytest.mark.parametrize(("phone", "lang", "hint"), [
+    ("9123 4567", "zh-Hant", "+852 9123 4567"), ("0912345678", "en", "+886 912 345 678"),
+    ("852 6123 4567", "zh", "+852 6123 4567")])
+def test_a_local_hong_kong_or_taiwan_number_is_refused_with_its_country_code(api, phone, lang, hint):
+    response = api.post("/api/v1/phone-verifications", json={"phone": phone, "lang": lang})
+    assert (response.status_code, response.get_json()["error"]) == (422, "invalid_phone")
+    assert hint in response.get_json()["fields"]["phone"]
+    assert db.session.query(SmsMessage).count() == 0
+
+
 def test_the_sixth_code_for_one_phone_within_an_hour_is_429_on_each_database(any_app):
     with any_app.app_context():
         api = CheckedClient(any_app.test_client())

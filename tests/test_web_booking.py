@@ -104,6 +104,24 @@ def test_invalid_phone_is_refused_beside_the_phone_field(client, slot, q, lang, 
     assert q(lambda: db.session.scalar(select(PhoneVerification.id))) is None
 
 
+@pytest.mark.parametrize("phone, lang, hints", [
+    ("6612 3456", "zh-Hant", ["+852 6612 3456", "+853 6612 3456"]),
+    ("91234567", "zh", ["+852 9123 4567"]),
+    ("0912-345-678", "en", ["+886 912 345 678"]),
+])
+def test_a_hong_kong_macau_or_taiwan_number_typed_the_local_way_gets_its_country_code(
+        client, slot, q, phone, lang, hints):
+    response = send_code(client, slot.id, [visitor(1), visitor(2)], phone=phone, lang=lang)
+    assert response.status_code == 422
+    shown = re.search(r'id="err-phone"><span aria-hidden="true">⚠ </span>(.*?)</p>', text(response), re.S).group(1)
+    assert all(hint in shown for hint in hints), shown
+    if lang == "zh-Hant":  # the reader's language makes HK, MO or TW the likely intent: it leads
+        assert shown.startswith("如是香港") and "請輸入有效的手機號碼" in shown
+    else:
+        assert shown.startswith({"zh": "请输入有效的手机号码。", "en": "Please enter a valid"}[lang])
+    assert q(lambda: db.session.scalar(select(PhoneVerification.id))) is None
+
+
 @pytest.mark.parametrize("lang, message", [
     ("zh", "最后一位校验码与前面的号码不符，请逐位核对。"),
     ("en", "The last character (the check character) does not match the rest. Please check each digit.")])

@@ -5,6 +5,11 @@ package (its range in pyproject.toml; docs/operations.md says how it is kept cur
 the mainland's 16x and 19x mobile ranges; MAINLAND_SUPPLEMENT adds the ranges the Ministry of
 Industry and Information Technology has opened that the metadata still lacks (checked against
 phonenumbers 9.0.43): 149 (China Telecom).
+
+A number typed the local way in Hong Kong or Macau (8 digits) or Taiwan (09xx xxx xxx), or with
+its country code but no "+" (852 6123 4567), is no mainland number and is refused, but the
+refusal offers the number with its country code (InvalidPhone.suggestions): the citizen only
+has to add it. The number is never guessed: the citizen confirms by typing it.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from .text import ascii_digits
 
 MOBILE_KINDS = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 MAINLAND_SUPPLEMENT = re.compile(r"149\d{8}")  # national numbers, 11 digits
+HINT_REGIONS = ("HK", "MO", "TW")  # where numbers are commonly typed without a country code
 
 
 def _is_mobile(number: phonenumbers.PhoneNumber) -> bool:
@@ -27,17 +33,39 @@ def _is_mobile(number: phonenumbers.PhoneNumber) -> bool:
 
 
 def normalize_phone(raw: str, default_region: str = "CN") -> str:
-    """E.164 form of a mobile number (full-width digits accepted), or InvalidPhone."""
+    """E.164 form of a mobile number (full-width digits accepted), or InvalidPhone (with the
+    Hong Kong, Macau or Taiwan numbers it would be, if any: see above)."""
     text = ascii_digits(raw, 64).strip()
     if not text or len(text) > 32:
         raise InvalidPhone()
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:
-        raise InvalidPhone() from None
+        raise InvalidPhone(suggestions=local_suggestions(text)) from None
     if not _is_mobile(number):
-        raise InvalidPhone()
+        raise InvalidPhone(suggestions=local_suggestions(text))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _mobile_in(text: str, region: str | None) -> tuple[str, str] | None:
+    """(region, international form: +852 6123 4567) of `text` as a mobile number of one of
+    HINT_REGIONS, read as typed in `region` (None: the text carries its own country code)."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    where = phonenumbers.region_code_for_number(number)
+    if where not in HINT_REGIONS or not _is_mobile(number):
+        return None
+    return where, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def local_suggestions(text: str) -> tuple[tuple[str, str], ...]:
+    """(region, international form) for each Hong Kong, Macau or Taiwan mobile number that
+    `text` (ASCII digits) is when typed the local way or without its "+", in HINT_REGIONS order."""
+    readings = [_mobile_in(text, region) for region in HINT_REGIONS]
+    found = dict(reading for reading in [*readings, _mobile_in("+" + text.lstrip("+"), None)] if reading)
+    return tuple(sorted(found.items(), key=lambda item: HINT_REGIONS.index(item[0])))
 
 
 def mask_phone(phone: str) -> str:

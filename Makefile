@@ -39,7 +39,8 @@ run: setup
 	$(FLASK) demo $(if $(RESET_PASSWORD),--reset-password)
 	@# The SMS worker runs beside the server and stops with it; texts print in this terminal.
 	@# It also keeps the demo's slots open 14 days ahead of each office's today, minute by minute.
-	export SMS_BACKEND=console SMS_DEV_DELIVERY=true SLOTS_AHEAD_DAYS=14; \
+	@# FLASK_RUN_PORT: the links in its texts point to the port served here.
+	export SMS_BACKEND=console SMS_DEV_DELIVERY=true SLOTS_AHEAD_DAYS=14 FLASK_RUN_PORT=$(PORT); \
 	$(FLASK) sms worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 

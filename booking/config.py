@@ -58,6 +58,9 @@ def load(instance_path: str) -> dict:
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "PUBLIC_BASE_URL": (os.environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        # Links made outside a request without PUBLIC_BASE_URL (the SMS worker under `make run`):
+        # the port the development server serves, which `flask run` also reads.
+        "LOCAL_BASE_URL": f"http://127.0.0.1:{os.environ.get('FLASK_RUN_PORT') or 5000}/",
         "SMS_BACKEND": os.environ.get("SMS_BACKEND", "console"),
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID"),
         "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN"),

@@ -4,10 +4,12 @@ from flask import current_app, has_request_context, request
 
 
 def public_url(path: str) -> str:
-    """PUBLIC_BASE_URL + path; without it, the current request's own root (as the contract says)."""
+    """PUBLIC_BASE_URL + path; without it, the current request's own root (as the contract says),
+    and outside a request LOCAL_BASE_URL: the development server's port (FLASK_RUN_PORT, which
+    `make run PORT=…` sets for the server and the SMS worker alike)."""
     base = current_app.config.get("PUBLIC_BASE_URL")
     if not base:
-        base = request.url_root if has_request_context() else "http://127.0.0.1:5000/"
+        base = request.url_root if has_request_context() else current_app.config["LOCAL_BASE_URL"]
     return base.rstrip("/") + path
 
 

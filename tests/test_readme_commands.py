@@ -59,3 +59,20 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float) -> str:
         except OSError:
             time.sleep(1)
     raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def test_links_in_texts_follow_the_port_make_run_serves(tmp_path, monkeypatch):
+    """Without PUBLIC_BASE_URL and outside a request (the SMS worker), a link in a text points to
+    the port `make run PORT=…` serves, which the Makefile hands to both processes."""
+    from booking.links import manage_url
+    from tests.conftest import make_app
+
+    recipe = subprocess.run(["make", "-n", "run", "PORT=5123"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout
+    shell = recipe.replace("\\\n", " ")  # the recipe's continued lines: one shell command
+    worker_command = next(line for line in shell.splitlines() if "sms worker" in line)
+    assert "export" in worker_command and "FLASK_RUN_PORT=5123" in worker_command
+    monkeypatch.setenv("FLASK_RUN_PORT", "5123")
+    app = make_app(f"sqlite:///{tmp_path / 'links.db'}", PUBLIC_BASE_URL=None)
+    with app.app_context():
+        assert manage_url("ABCD2345", "tok").startswith("http://127.0.0.1:5123/m/ABCD2345/")

@@ -18,9 +18,10 @@ from .errors import BookingError
 FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
-def has_forbidden_characters(text: str) -> bool:
-    """Whether the text holds a character no single line of ours may hold (see above)."""
-    return any(unicodedata.category(c) in FORBIDDEN_CATEGORIES for c in text)
+def has_forbidden_characters(text: str, forbidden: frozenset[str] = FORBIDDEN_CATEGORIES) -> bool:
+    """Whether the text holds a character of the `forbidden` categories (by default those no
+    single line of ours may hold, see above; names allow private use: booking.identity.names)."""
+    return any(unicodedata.category(c) in forbidden for c in text)
 
 
 def single_line(raw, limit: int, error: type[BookingError] = BookingError) -> str:

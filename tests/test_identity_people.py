@@ -149,18 +149,31 @@ def test_the_limit_follows_the_service_setting(marriage):
 
 # --- names -------------------------------------------------------------------------------------------
 
-ACCEPTED_NAMES = ["张伟", "𠮷野家", "阿依古丽·买买提", "阿依古丽•买买提", "マリア・ガルシア", "Mary-Jane O'Brien",
+ACCEPTED_NAMES = ["张伟", "𠮷野家", "阿依古丽·买买提", "マリア·ガルシア", "Mary-Jane O'Brien",
                   "Jean Paul d’Arc", "José Ñúñez", "Þórunn", "X Æ A-12", "张" * 100, "𠮷" * 100,
-                  "Nguyễn Văn An", "Αλέξανδρος", "Мария Иванова"]
+                  "Nguyễn Văn An", "Αλέξανδρος", "Мария Иванова", "John Q. Smith", "St. John",
+                  # private use: how a character Unicode lacks is typed (a font or an input method's)
+                  "王\ue000明", "\U000f0001华", "李\U00100005"]
+# Look-alikes of the name separator, typed with whatever the keyboard offers; stored as U+00B7.
+MIDDLE_DOTS = ["\u2022", "\u2027", "\u30fb", "\uff65", "\uff0e", "\u22c5", "\u2219", "\u0387",
+               "\u16eb", "\u2e31", "\ua78f", "\u1427", "\u00b7", ".", " · ", " \u2022 "]
 REFUSED_NAMES = [("张\u2028伟", "invisible"), ("张\u2029伟", "invisible"), ("张\n伟", "invisible"),
                  ("张\t伟", "invisible"), ("张\u200b伟", "invisible"), ("\u202e伟张", "invisible"),
-                 ("张\u00ad伟", "invisible"), ("张\ue000", "invisible"), ("张" * 101, "too_long"),
+                 ("张\u00ad伟", "invisible"), ("张\U000e0001", "invisible"), ("张" * 101, "too_long"),
                  ("   ", None), ("", None)]
 
 
 @pytest.mark.parametrize("name", ACCEPTED_NAMES)
 def test_names_as_documents_print_them_are_accepted(name):
     assert identity.clean_name(f"  {name} ") == name
+
+
+@pytest.mark.parametrize("dot", MIDDLE_DOTS)
+def test_a_middle_dot_look_alike_is_stored_as_the_national_standard_separator(dot):
+    """民委发〔2016〕33号 (the 12 ministries' notice on names in public information systems):
+    the separator in names is "·", GB 13000 U+00B7, GB 18030 A1A4."""
+    assert identity.clean_name(f"阿依古丽{dot}买买提") == "阿依古丽\u00b7买买提"
+    assert identity.clean_name(f"マリア{dot}ガルシア") == "マリア\u00b7ガルシア"
 
 
 @pytest.mark.parametrize("name, reason", REFUSED_NAMES)
@@ -193,6 +206,21 @@ def test_a_long_foreign_name_is_booked_by_the_api_and_a_longer_one_refused(ctx, 
             "code": last_code(), "visitors": [{"name": name, "id_type": "passport", "id_number": number}]})
         assert response.status_code == status, response.get_json()
     assert db.session.scalar(select(Booking.id).where(Booking.status == "booked")) is not None
+
+
+def test_the_api_stores_the_separator_as_u00b7_and_keeps_a_private_use_character(ctx, client):
+    slot = make_slot(make_service(make_office(), code="farewell", kind="farewell"))
+    db.session.commit()
+    api = CheckedClient(client)
+    started = api.post("/api/v1/phone-verifications", json={"phone": "+8613812345678"}).get_json()
+    people = [{"name": "阿依古丽\u30fb买买提", "id_type": "passport", "id_number": "E12345678"},
+              {"name": "王\ue000明", "id_type": "passport", "id_number": "E12345679"}]
+    response = api.post("/api/v1/bookings", json={
+        "slot_id": slot.id, "phone": "+8613812345678", "verification_id": started["id"],
+        "code": last_code(), "visitors": people})
+    assert response.status_code == 201, response.get_json()
+    booking = db.session.scalar(select(Booking).where(Booking.reference == response.get_json()["reference"]))
+    assert [v.name for v in booking.visitors] == ["阿依古丽\u00b7买买提", "王\ue000明"]
 
 
 # --- full-width SMS codes, new mobile ranges ---------------------------------------------------------

@@ -130,8 +130,10 @@ OPENAPI_SCHEMAS = {
         "properties": {
             "name": {"type": "string", "minLength": 1, "maxLength": NAME_MAX, "description":
                      f"As on the document, 1 to {NAME_MAX} characters (a character outside the BMP "
-                     "counts as one): middle dots (·, •, ・), spaces, hyphens and apostrophes are "
-                     "fine; control and format characters (line breaks, U+2028, zero-width) are refused."},
+                     "counts as one): middle dots, spaces, hyphens, apostrophes and private-use "
+                     "characters are fine, and a look-alike of the middle dot (•, ・, ．…) is stored as "
+                     "U+00B7 (民委发〔2016〕33号); control and format characters (line breaks, U+2028, "
+                     "zero-width) are refused."},
             "id_type": {"type": "string", "enum": list(ID_TYPES), "description": ID_TYPES_TEXT},
             "id_number": {"type": "string", "maxLength": NUMBER_MAX, "description":
                           "As printed; full-width digits, spaces and hyphens are accepted. A refused "

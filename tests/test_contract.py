@@ -147,3 +147,13 @@ def test_every_key_of_the_setup_file_is_documented():
     keys = {*setup_file.REGION_KEYS, *setup_file.OFFICE_KEYS, *setup_file.SERVICE_KEYS, *setup_file.EXCEPTION_KEYS,
             "year", "closed", "workdays"}
     assert keys - documented == set()
+
+
+def test_the_fields_the_contract_gives_an_office_are_in_the_openapi_office(app):
+    """`GET /api/v1/offices`: every field its rows name (`counters` …) is a required property of
+    the OpenAPI Office, which tests/api_schema.py checks each answer against."""
+    rows = [line for line in CONTRACT.read_text().splitlines() if line.startswith("| `GET /api/v1/offices` |")]
+    named = {name for row in rows for name in re.findall(r"`([a-z_]+)`", row.split("|")[2])}
+    with app.test_request_context():
+        office = openapi.build_document()["components"]["schemas"]["Office"]
+    assert "counters" in named and named <= set(office["required"])

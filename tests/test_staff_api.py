@@ -145,3 +145,22 @@ def test_the_openapi_document_describes_the_staff_api(client):
                  "/api/v1/staff/closures", "/api/v1/staff/reports/daily", "/api/v1/display/{office}"):
         assert path in doc["paths"]
     assert doc["paths"]["/api/v1/staff/closures"]["post"]["security"] == [{"staffBearer": []}]
+
+
+def test_offices_list_their_counters_and_call_next_names_them_when_refusing_another(api, app, day):
+    from booking.models import Office
+    with app.app_context():
+        db.session.scalar(select(Office).where(Office.code == day.code)).counters = "1号窗口\n2号窗口\n"
+        db.session.commit()
+    offices = {o["code"]: o for o in api.get("/api/v1/offices").get_json()["offices"]}
+    assert offices[day.code]["counters"] == ["1号窗口", "2号窗口"]
+    assert all(o["counters"] == [] for code, o in offices.items() if code != day.code)
+    for lang in ("zh", "en"):
+        refused = api.post(f"/api/v1/staff/call-next?lang={lang}", headers=auth(day.clerk),
+                           json={"office": day.code, "counter": "9号窗口"})
+        answer = refused.get_json()
+        assert (refused.status_code, answer["error"]) == (422, "invalid_counter")
+        assert "1号窗口" in answer["fields"]["counter"] and "2号窗口" in answer["fields"]["counter"]
+    called = api.post("/api/v1/staff/call-next", headers=auth(day.clerk),
+                      json={"office": day.code, "counter": "2号窗口"})
+    assert called.status_code == 404  # a listed counter is taken; nobody is checked in yet

@@ -83,6 +83,7 @@ def office_json(office: Office) -> dict:
         "timezone": office.timezone, "hall_limit": office.hall_limit,
         "region": None if office.region is None else {
             "code": office.region.code, "name_zh": office.region.name_zh, "name_en": office.region.name_en},
+        "counters": office.counter_names,
         "services": [service_json(service) for service in office.services],
     }
 

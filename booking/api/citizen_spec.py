@@ -72,7 +72,7 @@ OPENAPI_SCHEMAS = {
         },
     },
     "Office": {
-        "type": "object", "required": ["code", "name_zh", "name_en", "timezone", "services"],
+        "type": "object", "required": ["code", "name_zh", "name_en", "timezone", "region", "counters", "services"],
         "properties": {
             "code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"},
             "address_zh": {"type": "string"}, "address_en": {"type": "string"},
@@ -81,6 +81,9 @@ OPENAPI_SCHEMAS = {
             "region": {"type": ["object", "null"], "description": "The region the office belongs to.",
                        "properties": {"code": {"type": "string"}, "name_zh": {"type": "string"},
                                       "name_en": {"type": "string"}}},
+            "counters": {"type": "array", "items": {"type": "string"},
+                         "description": "The office's counters, in order: `POST /api/v1/staff/call-next` "
+                                        "takes one of them (any name of 1 to 10 characters when empty)."},
             "services": {"type": "array", "items": ref("Service")},
         },
     },

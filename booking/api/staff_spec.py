@@ -138,7 +138,9 @@ OPENAPI_PATHS = {
                                                                "required": ["ticket", "counter", "reference"],
                                     "properties": {"ticket": {"type": "string"}, "counter": {"type": "string"},
                                                    "reference": {"type": "string"}}}),
-                      **AUTH, "404": error("`none_waiting`: no ticket waits (or no such office)."), **BAD_BODY},
+                      **AUTH, "404": error("`none_waiting`: no ticket waits (or no such office)."), **BAD_BODY,
+                      "422": error("`invalid_counter`: no counter given, or one not in the office's "
+                                   "`counters` (`GET /api/v1/offices`); `fields.counter` then names them.")},
     }},
     "/api/v1/staff/bookings/{reference}/complete": {"post": {
         "tags": ["staff"], "operationId": "staffComplete", "summary": "End a visit (the party leaves the hall)",

@@ -43,7 +43,18 @@ class InvalidCounter(BookingError):
 
 
 class UnknownCounter(InvalidCounter):
-    message_zh, message_en = "请从本办事处的窗口中选择。", "Please choose one of this office's counters."
+    """A counter not in the office's list; the message names the list (docs/contract.md)."""
+
+    message_zh = "请从本办事处的窗口中选择：{counters}。"
+    message_en = "Please choose one of this office's counters: {counters}."
+
+    def __init__(self, names: list[str]):
+        super().__init__()
+        self.names = list(names)
+
+    def message(self, lang: str) -> str:
+        self.details["counters"] = (", " if lang == "en" else "、").join(self.names)
+        return super().message(lang)
 
 
 class UndoTooLate(BookingError):
@@ -162,7 +173,7 @@ def _clean_counter(office: Office, counter) -> str:
     office without a list takes any name of 1 to 10 characters (InvalidCounter)."""
     counter = str(counter if counter is not None else "").strip()
     if office.counter_names and counter not in office.counter_names:
-        raise UnknownCounter()
+        raise UnknownCounter(office.counter_names)
     if not 1 <= len(counter) <= 10:
         raise InvalidCounter()
     return counter

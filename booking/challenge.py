@@ -8,7 +8,8 @@ script sending thousands pays thousands of times, in CPU it has to rent.
 
 When it is required (`required`), from the office's RationingSettings: never ("off"), on the
 listed popular days ("days"), always ("always"), or automatically ("auto") while the service
-is under load: more than CHALLENGE_AUTO_PER_MINUTE code and booking posts in the last minute,
+is under load: more than CHALLENGE_AUTO_PER_MINUTE (booking/config.py: 300 unless the
+environment says otherwise) code and booking posts in the last minute,
 counted in the rate-limit storage (shared by every process when it is Redis). Each process
 reads the offices' rules at most every 5 seconds (CHALLENGE_SETTINGS_SECONDS). A code request
 without a slot (the API's) has no office: it is challenged while under load, or when any
@@ -37,7 +38,6 @@ from .uow import use_case
 ALGORITHM = "PBKDF2/SHA-256"
 COST = 5000  # PBKDF2 iterations per try; ~256 tries expected (key prefix 00)
 VALID_FOR = dt.timedelta(minutes=20)
-AUTO_PER_MINUTE = 300
 
 
 class ChallengeFailed(BookingError):
@@ -61,7 +61,7 @@ def new_challenge(now: dt.datetime | None = None) -> dict:
 
 
 def _load_item():
-    return parse(f"{int(current_app.config.get('CHALLENGE_AUTO_PER_MINUTE', AUTO_PER_MINUTE))}/minute")
+    return parse(f"{int(current_app.config['CHALLENGE_AUTO_PER_MINUTE'])}/minute")
 
 
 def count_post() -> None:

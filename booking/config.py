@@ -85,6 +85,8 @@ def load(instance_path: str) -> dict:
         "BOOKING_RETENTION_DAYS": int(os.environ.get("BOOKING_RETENTION_DAYS", "90")),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "SMS_DEV_DELIVERY": _flag("SMS_DEV_DELIVERY", False),
+        # Code and booking posts a minute above which an office's "auto" challenge is on.
+        "CHALLENGE_AUTO_PER_MINUTE": max(1, int(os.environ.get("CHALLENGE_AUTO_PER_MINUTE", "300"))),
         # Local hours: reminders from 18:00 the day before; unconfirmed places released 21:00.
         "SMS_REMINDER_HOUR": int(os.environ.get("SMS_REMINDER_HOUR", "18")),
         "SMS_RELEASE_HOUR": int(os.environ.get("SMS_RELEASE_HOUR", "21")),

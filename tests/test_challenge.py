@@ -75,3 +75,18 @@ def test_auto_turns_on_under_load(api):
     statuses = [api.post("/api/v1/phone-verifications", json={"phone": f"+86139000000{n:02d}"}).status_code
                 for n in range(5)]
     assert statuses == [201, 201, 201, 422, 422]
+
+
+def test_the_load_that_turns_auto_on_is_read_from_the_environment(tmp_path, monkeypatch):
+    """CHALLENGE_AUTO_PER_MINUTE, as an operator sets it (README, "Popular days"), takes effect."""
+    from tests.conftest import _fresh_schema, make_app
+    monkeypatch.setenv("CHALLENGE_AUTO_PER_MINUTE", "2")
+    app = make_app(f"sqlite:///{tmp_path / 'load.db'}", CHALLENGE_COST=200)
+    _fresh_schema(app)
+    with app.app_context():
+        api = CheckedClient(app.test_client())
+        set_challenge(setup_marriage_slot(), "auto")
+        statuses = [api.post("/api/v1/phone-verifications", json={"phone": f"+86139000000{n:02d}"}).status_code
+                    for n in range(4)]
+        assert statuses == [201, 201, 422, 422]
+        db.engine.dispose()

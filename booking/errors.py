@@ -86,6 +86,17 @@ class PartySizeInvalid(BookingError):
     message_en = "This service needs {min} to {max} visitors."
 
 
+class BookerBusy(BookingError):
+    """Another booking of the same phone or person held its lock past the lock timeout
+    (booking.bookings.lock_booker): nothing was written; trying again shortly works."""
+
+    code, status = "busy", 503
+    message_zh = "此手机号码或证件的另一笔预约正在办理，本次未完成。请稍后再试。"
+    message_en = ("Another booking for this phone or person is being made, so this one was not "
+                  "completed. Please try again in a moment.")
+    headers = {"Retry-After": "5"}
+
+
 class InvalidPhone(BookingError):
     """A number that is no mobile number. `suggestions` are (region, number in international
     form) it would be when typed the local way in Hong Kong, Macau or Taiwan

@@ -323,33 +323,47 @@ def test_postgres_unreachable_answers_503_and_recovers_without_restart(relayed_p
         assert counts()["slot_counters"] == (1, 2)
 
 
-@pytest.mark.postgres
-def test_postgres_slot_row_locked_past_lock_timeout_answers_503_and_writes_nothing(postgres_url):
-    app = make_app(postgres_url, SQLALCHEMY_ENGINE_OPTIONS={
-        "pool_pre_ping": True, "hide_parameters": True,
-        "connect_args": {"options": "-c lock_timeout=300"}})
+@contextmanager
+def pg_app_with_a_slot(postgres_url: str, **overrides):
+    """A PostgreSQL app with a marriage slot and a verified code, and another engine for the
+    test to hold locks with: yields (app, client, other engine, booking body, counts before)."""
+    app = make_app(postgres_url, **overrides)
     _fresh_schema(app)
-    client = app.test_client()
     other = create_engine(postgres_url)
     try:
         with app.app_context():
             slot_id = setup_marriage_slot().id
             verification_id, code = verified()
             before = counts()
-        with other.connect() as conn:
-            conn.execute(text("SELECT id FROM slot WHERE id = :id FOR UPDATE"), {"id": slot_id})
-            locked = client.post("/api/v1/bookings", json=booking_body(slot_id, verification_id, code))
-            conn.rollback()
-        assert_unavailable_json(locked)
-        with app.app_context():
-            assert counts() == before, "nothing half-written: no booking, no text, code still unused"
-        again = client.post("/api/v1/bookings", json=booking_body(slot_id, verification_id, code))
-        assert again.status_code == 201, again.get_json()
+        yield app, app.test_client(), other, booking_body(slot_id, verification_id, code), before
     finally:
         other.dispose()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def post_while_held(client, other, body: dict, lock_sql: str, **params):
+    """Post the booking while another session holds a lock (`lock_sql`), then let it go."""
+    with other.connect() as conn:
+        conn.execute(text(lock_sql), params)
+        answer = client.post("/api/v1/bookings", json=body)
+        conn.rollback()
+    return answer
+
+
+@pytest.mark.postgres
+def test_postgres_slot_row_locked_past_lock_timeout_answers_503_and_writes_nothing(postgres_url):
+    with pg_app_with_a_slot(postgres_url, SQLALCHEMY_ENGINE_OPTIONS={
+            "pool_pre_ping": True, "hide_parameters": True,
+            "connect_args": {"options": "-c lock_timeout=300"}}) as (app, client, other, body, before):
+        locked = post_while_held(client, other, body, "SELECT id FROM slot WHERE id = :id FOR UPDATE",
+                                 id=body["slot_id"])
+        assert_unavailable_json(locked)
+        with app.app_context():
+            assert counts() == before, "nothing half-written: no booking, no text, code still unused"
+        again = client.post("/api/v1/bookings", json=body)
+        assert again.status_code == 201, again.get_json()
 
 
 @pytest.mark.postgres
@@ -369,3 +383,19 @@ def test_no_free_pooled_connection_is_a_503_not_a_500(postgres_url):
         assert app.test_client().get("/api/v1/offices").status_code == 200
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_a_phone_locked_by_a_stuck_booking_answers_busy_after_the_lock_timeout(postgres_url):
+    """bookings.lock_booker waits for another booking of the same phone (or person) only so
+    long: past BOOKER_LOCK_TIMEOUT_MS a clear 503 `busy` (with Retry-After), nothing written."""
+    with pg_app_with_a_slot(postgres_url, BOOKER_LOCK_TIMEOUT_MS=300) as (app, client, other, body, before):
+        locked = post_while_held(client, other, body, "SELECT pg_advisory_xact_lock(hashtext(:key))",
+                                 key=f"bookings-of-phone:{PHONE}")  # a booking of the phone hangs
+        assert (locked.status_code, locked.get_json()["error"]) == (503, "busy"), locked.get_json()
+        assert "Another booking" in locked.get_json()["message"]
+        assert int(locked.headers["Retry-After"]) > 0
+        with app.app_context():
+            assert counts() == before
+        again = client.post("/api/v1/bookings", json=body)
+        assert again.status_code == 201, again.get_json()

@@ -57,7 +57,8 @@ Times are ISO 8601 with the office's UTC offset; dates are the office's local da
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again.",
                                "schema": {"type": "string"}}}
 TOO_MANY = "Too many requests (a rate limit of this operation); try again later."
-UNAVAILABLE = "The database is unreachable for a moment; try again after Retry-After seconds."
+UNAVAILABLE = ("The database is unreachable for a moment (`unavailable`), or another booking of the same "
+               "phone or person held it up (`busy`); nothing was changed: try again after Retry-After seconds.")
 UNSTORABLE = ("`invalid_characters`: the path, query, a header or the body holds text no database can "
               "store (a NUL character, U+0000, or a lone surrogate); nothing was done.")
 

@@ -9,11 +9,12 @@ import json
 
 from flask import current_app
 from sqlalchemy import Date, String, TypeDecorator, bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from .. import reference, scheduling
 from ..errors import (
+    BookerBusy,
     BookingClosed,
     DuplicateVisitor,
     IdentityAlreadyBooked,
@@ -174,8 +175,11 @@ def lock_booker(service: Service, phone: str, hashes: list[str], waiting_day: dt
     and, where the service allows one booking per person whatever the day, of the same people,
     so two racing requests cannot both count them free; with `waiting_day`, the same people's
     joins of that day's waiting list (one live entry per person: waiting/entries.py). PostgreSQL:
-    transaction-scoped advisory locks, all taken in one statement in one order (no deadlock);
-    SQLite already runs one writer at a time (BEGIN IMMEDIATE)."""
+    transaction-scoped advisory locks, all taken in one statement in one order (no deadlock),
+    waiting at most BOOKER_LOCK_TIMEOUT_MS (5000) for a booking of the same phone or person that
+    holds them: BookerBusy (503) then. The statement sets lock_timeout as SET LOCAL does, so the
+    rest of this transaction waits no longer for any lock either (an outage's 503 past it:
+    errors_web). SQLite already runs one writer at a time (BEGIN IMMEDIATE)."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
     keys = [f"bookings-of-phone:{phone}"]
@@ -183,13 +187,22 @@ def lock_booker(service: Service, phone: str, hashes: list[str], waiting_day: dt
         keys += [f"person:{service.id}:{digest}" for digest in set(hashes)]
     if waiting_day is not None:
         keys += [f"waiting:{service.id}:{waiting_day.isoformat()}:{digest}" for digest in set(hashes)]
-    _LOCK_KEYS.all(keys=sorted(keys))
+    timeout = f"{int(current_app.config.get('BOOKER_LOCK_TIMEOUT_MS', 5000))}ms"
+    try:
+        _LOCK_KEYS.all(keys=sorted(keys), timeout=timeout)
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) == "55P03":  # lock_not_available
+            raise BookerBusy() from None
+        raise
 
 
 # One statement for the phone and the whole party (the hot path counts statements:
-# tests/test_query_counts.py).
+# tests/test_query_counts.py); the filter sets the timeout (set_config(…, true): SET LOCAL)
+# while the scan feeds the sort, before the first lock is asked for.
 _LOCK_KEYS = Prepared({"postgresql": "SELECT pg_advisory_xact_lock(hashtext(k))"
-                                     " FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k"})
+                                     " FROM unnest(CAST(:keys AS text[])) AS k"
+                                     " WHERE set_config('lock_timeout', :timeout, true) IS NOT NULL"
+                                     " ORDER BY k"})
 
 # The slot and the reference version in one statement; its service, office and closures come
 # from the process's copy of that version (booking.reference).

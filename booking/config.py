@@ -1,4 +1,4 @@
-"""Settings read from the environment, in one place (DESIGN.md section 3 names them)."""
+"""Settings read from the environment, in one place (docs/contract.md names them)."""
 
 import os
 import secrets

@@ -1,4 +1,4 @@
-"""The waiting-list API (DESIGN.md section 3) through HTTP, every answer checked against the
+"""The waiting-list API (docs/contract.md) through HTTP, every answer checked against the
 OpenAPI document: join a full day, see the position, claim the offer, leave."""
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ def test_override_year_2027_is_published_and_only_its_dates_close():
     assert {a.day: a.holiday.name_zh for a in year if a.holiday} == {
         **{day: "春节" for day in spring}, D(2027, 3, 3): "节假日"}
     assert [a.day for a in year if a.makeup_workday] == [D(2027, 2, 14)]
-    # DESIGN.md 3b: a published year's dates not named are ordinary days, law-fixed ones included.
+    # docs/contract.md: a published year's dates not named are ordinary days, law-fixed ones included.
     assert arrangement(D(2027, 10, 1), overrides).holiday is None
 
 

@@ -87,7 +87,7 @@ LONG = dict(code="123456", reference="ABCD2345", references="ABCD2345、EFGH6789
 
 @pytest.mark.parametrize("kind", list(aliyun_templates.TEMPLATES))
 def test_every_template_fits_two_segments_with_long_values(kind):
-    """As every text we send (DESIGN.md), with a 33-character PUBLIC_BASE_URL."""
+    """As every text we send (docs/contract.md), with a 33-character PUBLIC_BASE_URL."""
     server = AliyunTestServer(public_base="https://yuyue.mzj.example.gov.cn")
     try:
         text = "【民政预约】" + server.render(kind, aliyun_templates.template_params(kind, LONG))

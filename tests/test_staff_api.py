@@ -1,4 +1,4 @@
-"""The staff API of DESIGN.md section 3, every answer checked against the OpenAPI document."""
+"""The staff API of docs/contract.md, every answer checked against the OpenAPI document."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1 (DESIGN.md section 3), and the public calendar files."""
+"""The JSON API under /api/v1 (docs/contract.md), and the public calendar files."""
 
 from flask import Blueprint
 

@@ -1,4 +1,4 @@
-"""POST /api/v1/bookings/{reference}/health-declarations (DESIGN.md section 3).
+"""POST /api/v1/bookings/{reference}/health-declarations (docs/contract.md).
 
 Thin: find the booking by its token, hand the body's `declarations` to health.declare (the
 same function the web pages call) and shape the answer. Reasons come in the request's

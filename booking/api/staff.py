@@ -1,4 +1,4 @@
-"""The staff API (DESIGN.md section 3): door scanners, counter tablets, kiosks, the hall display.
+"""The staff API (docs/contract.md): door scanners, counter tablets, kiosks, the hall display.
 
 Bearer tokens (`flask --app wsgi staff token USERNAME`); the office scope and role of the
 token's user apply exactly as on the staff pages (booking.access). Every handler calls

@@ -1,4 +1,4 @@
-"""Citizen API of the waiting list (DESIGN.md section 3): join a full day, see the entry,
+"""Citizen API of the waiting list (docs/contract.md): join a full day, see the entry,
 claim the place offered, leave. Thin: booking/waiting/entries.py holds every rule."""
 
 from __future__ import annotations

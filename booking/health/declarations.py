@@ -2,7 +2,7 @@
 
 A visitor declares between `window_opens_hours` before the slot and check-in (or the close of
 the door that day); the answers are judged by the service's rules in force at that moment
-(booking.health_judge) and the verdict keeps that version. A booking is cleared when every
+(booking.health.judge) and the verdict keeps that version. A booking is cleared when every
 visitor's latest declaration for this visit passed. The pages and the API call `declare`.
 """
 

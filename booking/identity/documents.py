@@ -1,4 +1,4 @@
-"""The six identity documents of the contract (DESIGN.md section 3), read into a Document.
+"""The six identity documents of the contract (docs/contract.md), read into a Document.
 
 `read_document` is the one entry point: it puts the typed number in canonical form (full-width
 to ASCII, spaces and hyphens dropped, upper case) and hands it to the parser of its type; a

@@ -57,7 +57,7 @@ BOOKING_STATUSES = (
 )
 ACTIVE_STATUSES = ("booked", "confirmed", "checked_in", "called")
 SLOT_STATUSES = ("open", "closed", "removed")
-# DESIGN.md section 3; booking/identity/ reads each of them.
+# docs/contract.md; booking/identity/ reads each of them.
 ID_TYPES = ("resident_id", "residence_permit", "hk_mo_permit", "tw_permit", "foreign_permanent_id",
             "passport")
 # One active booking per person per service: "day" (per local day) or "service" (whatever the day).
@@ -124,7 +124,7 @@ class Office(db.Model):
 
 
 def default_person_limit(kind: str | None) -> str:
-    """Marriage and divorce: one active booking per person whatever the day (DESIGN.md section 3)."""
+    """Marriage and divorce: one active booking per person whatever the day (docs/contract.md)."""
     return "service" if kind in ONCE_PER_PERSON_KINDS else "day"
 
 

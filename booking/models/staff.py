@@ -1,4 +1,4 @@
-"""Tables of the staff side beyond models.py."""
+"""Tables of the staff side beyond booking/models/core.py."""
 
 from __future__ import annotations
 

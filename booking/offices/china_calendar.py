@@ -1,7 +1,7 @@
 """China's public-holiday calendar: statutory rest days, make-up working days (调休上班), and which
 years' arrangements are known. Pure functions of dates; no database, no Flask.
 
-Sources and rules (DESIGN.md section 3b, "Setting up offices"):
+Sources and rules (docs/contract.md, "Setting up offices"):
 
 - Built-in years: `chinesecalendar` carries the yearly notices of the General Office of the State
   Council (国务院办公厅关于 YYYY 年部分节假日安排的通知), 2004 to 2026 in version 1.11. Those years are

@@ -1,4 +1,4 @@
-"""Notable days: the dates that bring crowds to a kind of office (DESIGN.md section 3b, `notable`).
+"""Notable days: the dates that bring crowds to a kind of office (docs/contract.md, `notable`).
 
 Registries (marriage, divorce): `valentines` 14 February, `may20` and `may21` (5·20 sounds like
 "我爱你"), `qixi` (7th day of the 7th lunar month), `repeating` (a month and day that repeat, such as
@@ -24,7 +24,7 @@ _GROUP_OF_KIND = {"marriage": "registry", "divorce": "registry", "farewell": "fu
 
 @dataclass(frozen=True)
 class Notable:
-    """A notable day's `code` (DESIGN.md 3b) and its natural Simplified Chinese and English names."""
+    """A notable day's `code` (docs/contract.md) and its natural Simplified Chinese and English names."""
     code: str
     name_zh: str
     name_en: str

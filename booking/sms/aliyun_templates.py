@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 MAX_VALUE = 35  # characters in one variable's value
-# A closure reason is cut shorter, so that the text stays within two segments (DESIGN.md)
+# A closure reason is cut shorter, so that the text stays within two segments (docs/contract.md)
 # with a PUBLIC_BASE_URL of up to 33 characters.
 MAX_REASON = 18
 

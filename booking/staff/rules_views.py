@@ -77,7 +77,8 @@ def between(low, high):
 class ServiceForm(FlaskForm):
     """The settings of a service that shape bookings (the slots made after a change use them)."""
 
-    # The booking API takes at most 10 visitors (DESIGN.md section 3): no larger party is bookable.
+    # The booking API takes at most 10 visitors (its OpenAPI document, booking/api/citizen_spec.py):
+    # no larger party is bookable.
     party_size_min = WholeNumber(validators=[InputRequired(REQUIRED), between(1, MAX_PARTY)])
     party_size_max = WholeNumber(validators=[InputRequired(REQUIRED), between(1, MAX_PARTY)])
     slot_max_bookings = WholeNumber(validators=[InputRequired(REQUIRED), between(1, 500)])

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from ..i18n import LANGUAGES, NAMES
 from ..models import ID_TYPES
 
-# In plain words, as the cards call themselves (DESIGN.md section 3 names the types).
+# In plain words, as the cards call themselves (docs/contract.md names the types).
 ID_TYPE_LABELS = {
     "resident_id": _l("Resident identity card (mainland China)"),
     "residence_permit": _l("Residence permit for Hong Kong, Macao and Taiwan residents"),

@@ -35,7 +35,7 @@ class DeclarationForm(FlaskForm):
     """One visitor's answers; CSRF from Flask-WTF, the rules from booking.health."""
 
     # Radio groups and labels are written in the template, where the rules' numbers are known;
-    # the values are checked by the domain (booking.health_input), as for the API.
+    # the values are checked by the domain (booking.health.parsing), as for the API.
     symptoms = StringField()
     risk_area_travel = StringField()
     case_contact = StringField()

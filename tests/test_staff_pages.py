@@ -239,3 +239,22 @@ def test_a_declaration_taken_at_the_door_says_taken_by_staff(app, client, day):
     login(supervisor, "super-registry-a")
     trail = supervisor.get(f"/staff/registry-a/audit?reference={uncleared}").get_data(as_text=True)
     assert "健康申报通过" in trail and "工作人员代填" in trail
+
+
+def test_call_next_remembers_the_chosen_counter_for_the_staff_session(app, client, day):
+    from booking.models import Office
+    with app.app_context():
+        db.session.scalar(select(Office).where(Office.code == "registry-a")).counters = "1号窗口\n2号窗口\n3号窗口"
+        db.session.commit()
+    login(client)
+    page = client.get("/staff/registry-a/queue").get_data(as_text=True)
+    client.post("/staff/registry-a/check-in", data={"csrf_token": csrf(page), "reference": day.cleared,
+                                                    "temperature": ["36.5", "36.6"]})
+    for _ in range(2):  # one ticket called, then none waiting: the choice stays either way
+        client.post("/staff/registry-a/call-next", data={"csrf_token": csrf(page), "counter": "2号窗口"})
+        page = client.get("/staff/registry-a/queue").get_data(as_text=True)
+        assert re.search(r'<option value="2号窗口"\s+selected>', page), page[page.find('id="counter"'):][:400]
+    other = app.test_client()  # another clerk's session chooses for itself
+    login(other)
+    fresh = other.get("/staff/registry-a/queue").get_data(as_text=True)
+    assert not re.search(r'<option value="2号窗口"\s+selected>', fresh)

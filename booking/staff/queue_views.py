@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -66,7 +66,13 @@ def queue_page(office: Office):
         waiting=queue.waiting(office), today=queue.today(office),
         grace_delta=dt.timedelta(minutes=queue.grace_minutes()), now=queue.utcnow(),
         status_names=status_names(), undoable={b.id for b in rows if queue.can_undo_no_show(b)},
+        chosen_counter=session.get(_counter_key(office), request.args.get("counter", "")),
     )
+
+
+def _counter_key(office: Office) -> str:
+    """Where this staff session keeps the counter it calls to, per office."""
+    return f"counter:{office.code}"
 
 
 
@@ -88,11 +94,17 @@ def check_in(office: Office):
 @bp.post("/<office_code>/call-next")
 @staff_page()
 def call_next(office: Office):
+    """Call the next ticket to the counter chosen; the session keeps the choice for the next
+    call (a counter refused is not kept)."""
     try:
         booking = queue.call_next(office, request.form.get("counter"), current_user)
+    except queue.InvalidCounter as error:
+        report(error)
     except BookingError as error:
+        session[_counter_key(office)] = str(request.form.get("counter", "")).strip()
         report(error)
     else:
+        session[_counter_key(office)] = booking.counter
         flash(_("Ticket %(ticket)s called to %(counter)s.", ticket=booking.ticket,
                 counter=words.counter_label(booking.counter)), "ok")
     return back_to_queue(office)

@@ -286,7 +286,7 @@ def test_a_clerk_enters_walk_ins_through_the_form(app, live_server, morning, bro
     context.close()
 
 
-PAGES = ["queue", "scan", "walk-in?service=marriage", "capacity", "closures", "reports", "audit",
+PAGES = ["queue", "scan", "walk-in?service=marriage", "capacity", "closures", "reports", "audit", "waiting",
          "bookings/{ref}/declare", "bookings/{ref}/no-show", "no-such-page-here"]
 
 

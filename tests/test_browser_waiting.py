@@ -84,3 +84,29 @@ def test_join_receive_the_offer_and_claim_it_in_chinese(app, live_server, page, 
     screenshot(page, "waiting-4-claimed")
     print(f"in-page proof-of-work check: {first_check:.1f} s")
     assert not [e for e in errors if "Content Security Policy" in e and "script" in e], errors
+
+
+def test_the_staff_waiting_list_page_fits_a_360_px_phone(app, live_server, browser, screenshot):
+    """The line of a full day, with an offer out and people waiting, read by a clerk on a phone:
+    nothing wider than the screen (documentElement.scrollWidth), in Chinese and in English."""
+    from booking.accounts import create_staff
+    from tests.waiting_helpers import join
+    with app.app_context():
+        service, _, day, (taken,) = full_day()
+        for n in (1, 2, 3):
+            join(service, day, n)
+        bookings.cancel(taken.booking)
+        create_staff("lin", "correct horse battery staple", role="supervisor", office_code="registry")
+    context = browser.new_context(viewport={"width": 360, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server}/staff/login")
+    page.fill("#username", "lin")
+    page.fill("#password", "correct horse battery staple")
+    page.click("form button[type=submit]")
+    for lang in ("zh", "en"):
+        page.goto(f"{live_server}/staff/registry/waiting?date={day.isoformat()}&lang={lang}")
+        assert page.locator(".waiting-line tbody tr").count() == 3
+        screenshot(page, f"staff-waiting-{lang}-360")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, (lang, width)
+    context.close()

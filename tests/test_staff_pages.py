@@ -3,6 +3,7 @@ trail, the calendar feed. Requests run outside any app context (each has its own
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from types import SimpleNamespace
@@ -258,3 +259,46 @@ def test_call_next_remembers_the_chosen_counter_for_the_staff_session(app, clien
     login(other)
     fresh = other.get("/staff/registry-a/queue").get_data(as_text=True)
     assert not re.search(r'<option value="2号窗口"\s+selected>', fresh)
+
+
+def test_the_audit_page_says_everything_in_words_and_names_the_clerk_of_a_walk_in(app, client, day):
+    """Slot changes by their time, settings changes as "field: before → after", codes in words,
+    never a Python dict, a slot id or a stored code; a walk-in booked by the clerk's account."""
+    from booking import bookings
+    from booking.hall import walkins
+    from booking.health import rules
+    from booking.models import Service, Slot
+    from booking.offices import admin as office_admin
+    from booking.waiting import board
+    from tests.factories import visitor
+    from tests.test_staff_support import declaration, new_phone, tomorrow_slot
+    with app.app_context():
+        clerk, boss = (db.session.scalar(select(StaffUser).where(StaffUser.username == name))
+                       for name in ("clerk-registry-a", "super-registry-a"))
+        service = db.session.scalar(select(Service))
+        walkins.walk_in(clerk.office, service, phone=new_phone(), visitors=[visitor(7), visitor(8)],
+                        temperatures=[36.4, 36.7], declarations=[declaration(0), declaration(1)], staff=clerk)
+        slot = db.session.scalar(select(Slot).order_by(Slot.starts_at.desc()))
+        office_admin.set_slot_capacity(slot, 5, 10, boss)
+        board.save_settings(clerk.office, claim_minutes=20, holdback_minutes=5, challenge="days",
+                            challenge_days="2027-05-20", staff=boss)
+        rules.update_rules(service, {"temperature_limit_c": 37.5}, None)
+        moved = db.session.scalar(select(Booking).where(Booking.reference == day.cleared))
+        start = slot.starts_at + dt.timedelta(hours=5)
+        later = tomorrow_slot(service, starts_at=start, ends_at=start + dt.timedelta(minutes=30))
+        db.session.commit()
+        bookings.reschedule(moved, later.id)
+        tz = service.office.tz
+        slot_times = [s.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") for s in (slot, later)]
+    login(client, "super-registry-a")
+    for lang, words in (("zh", ["现场加号", "clerk-registry-a", "37.3 → 37.5", "领取时限"]),
+                        ("en", ["Walk-in", "clerk-registry-a", "37.3 → 37.5", "claim"])):
+        page = client.get(f"/staff/registry-a/audit?lang={lang}").get_data(as_text=True)
+        trail = page[page.index("<tbody>"):page.index("</tbody>")]
+        assert all(word in trail for word in words), (lang, trail)
+        for raw in ("{", "}", "[", "_slot", "rationing_changed", "temperature_limit_c", "claim_minutes",
+                    "changes", "&#39;"):
+            assert raw not in trail, (lang, raw, trail)
+        assert all(time in trail for time in slot_times), (slot_times, trail)  # slots by their time
+        booked_by = re.search(r"<td>([^<]*)</td>\s*<td>(?:已预约|Booked)</td>", trail)
+        assert booked_by and booked_by.group(1) == "clerk-registry-a", trail

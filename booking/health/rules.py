@@ -142,7 +142,9 @@ def update_rules(service: Service, changes: dict, staff_user: StaffUser | None) 
     db.session.add(rules)
     audit.record("health_rules_changed", actor="staff" if staff_user else "system",
                  office_id=service.office_id, staff_user_id=staff_user.id if staff_user else None,
-                 service=service.code, version=rules.version, changes=cleaned)
+                 service=service.code, version=rules.version,
+                 changes={name: [getattr(current, name), value] for name, value in cleaned.items()
+                          if getattr(current, name) != value})
     try:
         db.session.flush()
     except IntegrityError:

@@ -18,7 +18,7 @@ from ..input_edge import parse_id
 from ..models import AuditEvent, Booking, Closure, Office, Slot, StaffUser
 from ..offices import admin as office_admin
 from ..offices import closures as closure_rules
-from . import bp, words
+from . import audit_words, bp
 from .queue_views import parse_day, report
 
 AUDIT_PAGE = 100
@@ -199,10 +199,8 @@ def audit_trail(office: Office):
     if before:
         stmt = stmt.where(AuditEvent.id < before)
     rows = db.session.execute(stmt.order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE)).all()
-    codes = {**words.refusal_names(), **words.level_names(), **words.actor_names(),
-             **words.source_names()}
-    events = [(event, username, ref, words.describe(event.detail, codes))
-              for event, username, ref in rows]
+    described = audit_words.describe_all(office, [row[0] for row in rows])
+    events = [(event, username, ref, detail) for (event, username, ref), detail in zip(rows, described, strict=True)]
     return render_template("staff/audit.html", office=office, events=events, reference=reference,
-                           action_names=words.action_names(),
+                           action_names=audit_words.action_names(),
                            older=rows[-1][0].id if len(rows) == AUDIT_PAGE else None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -119,3 +120,17 @@ def test_without_slots_ahead_days_the_worker_creates_no_slot(app):
         count = db.session.scalar(select(func.count()).select_from(Slot))
         assert worker.keep_slots(app.config["SLOTS_AHEAD_DAYS"]) == 0
         assert db.session.scalar(select(func.count()).select_from(Slot)) == count
+
+
+@pytest.mark.parametrize("hour", [7, 12])
+def test_the_demo_booking_window_ends_where_its_slots_end(app, hour):
+    """Every day the booking window offers has slots (or is closed, or opens later): never a day
+    shown open with nothing to book, before or after the daily opening time (08:30)."""
+    with app.app_context():
+        shanghai = ZoneInfo("Asia/Shanghai")  # every demo office's zone
+        now = dt.datetime.combine(utcnow().astimezone(shanghai).date(), dt.time(hour), tzinfo=shanghai)
+        demo.load_demo(now=now)
+        for service in db.session.scalars(select(Service)):
+            first = scheduling.local_day(service.office, now)
+            summaries = scheduling.day_summaries(service, first, first + dt.timedelta(days=20), now=now)
+            assert [s.day for s in summaries if s.state == "none"] == [], service.code

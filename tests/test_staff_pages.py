@@ -214,10 +214,15 @@ def test_the_walk_in_form_preselects_no_answer(client, day):
     assert '<option value="">请选择…</option>' in page
 
 
-def test_a_declaration_taken_at_the_door_says_taken_by_staff(app, client, day):
+def another_booking_in_the_running_slot(app, day) -> str:
+    """The reference of a second, uncleared booking beside day.cleared."""
     with app.app_context():
-        uncleared = book(db.session.scalar(select(Booking).where(Booking.reference == day.cleared)).slot,
-                         [5, 6]).reference
+        slot = db.session.scalar(select(Booking).where(Booking.reference == day.cleared)).slot
+        return book(slot, [5, 6]).reference
+
+
+def test_a_declaration_taken_at_the_door_says_taken_by_staff(app, client, day):
+    uncleared = another_booking_in_the_running_slot(app, day)
     login(client)
     page = client.get(f"/staff/registry-a/bookings/{uncleared}/declare").get_data(as_text=True)
     assert not re.search(r"\s(checked|selected)[\s>]", page)
@@ -302,3 +307,45 @@ def test_the_audit_page_says_everything_in_words_and_names_the_clerk_of_a_walk_i
         assert all(time in trail for time in slot_times), (slot_times, trail)  # slots by their time
         booked_by = re.search(r"<td>([^<]*)</td>\s*<td>(?:已预约|Booked)</td>", trail)
         assert booked_by and booked_by.group(1) == "clerk-registry-a", trail
+
+
+def test_a_fever_refusal_leaves_a_mark_on_the_queue_card(app, client, day):
+    login(client)
+    page = client.get("/staff/registry-a/queue").get_data(as_text=True)
+    client.post("/staff/registry-a/check-in", data={"csrf_token": csrf(page), "reference": day.cleared,
+                                                    "temperature": ["37.8", "36.5"]})
+    page = client.get(f"/staff/registry-a/queue?q={day.cleared}").get_data(as_text=True)
+    card = page[page.index(f'data-reference="{day.cleared}"'):]
+    card = card[:card.index("</article>")]
+    assert "门口拒绝：体温异常 (37.8 °C)" in card, card
+    with app.app_context():
+        assert db.session.scalar(select(Booking.status).where(Booking.reference == day.cleared)) == "booked"
+
+
+def test_a_declaration_taken_by_staff_asks_the_temperature_once(app, client, day):
+    """The temperature measured for the declaration fills the check-in: nobody types it twice."""
+    uncleared = another_booking_in_the_running_slot(app, day)
+    login(client)
+    page = client.get(f"/staff/registry-a/bookings/{uncleared}/declare").get_data(as_text=True)
+    answers = {"csrf_token": csrf(page), "visitor": ["0", "1"]}
+    for i, temperature in ((0, "36.5"), (1, "36.8")):
+        answers.update({f"symptoms{i}": "no", f"travel{i}": "no", f"contact{i}": "no",
+                        f"health_code{i}": "green", f"temperature{i}": temperature})
+    client.post(f"/staff/registry-a/bookings/{uncleared}/declare", data=answers)
+    page = client.get(f"/staff/registry-a/queue?q={uncleared}").get_data(as_text=True)
+    card = page[page.index(f'data-reference="{uncleared}"'):]
+    form = card[card.index('class="checkin"'):card.index("</form>")]
+    assert re.findall(r'name="temperature"[^>]*value="([^"]*)"', form) == ["36.5", "36.8"], form
+
+
+def test_staff_and_citizen_forms_offer_no_then_yes(app, client, day):
+    """One order on both sides of the counter (the citizen's form: booking/web/health.py)."""
+    from booking.web.health import YES_NO
+    uncleared = another_booking_in_the_running_slot(app, day)
+    login(client)
+    for path in ("walk-in?service=marriage", f"bookings/{uncleared}/declare"):
+        page = client.get(f"/staff/registry-a/{path}").get_data(as_text=True)
+        sets = re.findall(r'<fieldset class="yes-no">(.*?)</fieldset>', page, re.S)
+        assert sets, path
+        for found in sets:
+            assert re.findall(r'value="(yes|no)"', found) == [value for value, _ in YES_NO], (path, found)

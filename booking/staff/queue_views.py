@@ -17,6 +17,7 @@ from ..access import staff_page
 from ..errors import BookingError
 from ..hall import queue
 from ..hall.door import check_in as door_check_in
+from ..hall.door import latest_refusals
 from ..health import visitor_statuses_many
 from ..i18n import request_lang
 from ..models import Office
@@ -67,6 +68,7 @@ def queue_page(office: Office):
         grace_delta=dt.timedelta(minutes=queue.grace_minutes()), now=queue.utcnow(),
         status_names=status_names(), undoable={b.id for b in rows if queue.can_undo_no_show(b)},
         chosen_counter=session.get(_counter_key(office), request.args.get("counter", "")),
+        refusals=latest_refusals(rows), refusal_names=words.refusal_names(),
     )
 
 

@@ -305,7 +305,7 @@ def test_the_audit_page_says_everything_in_words_and_names_the_clerk_of_a_walk_i
                     "changes", "&#39;"):
             assert raw not in trail, (lang, raw, trail)
         assert all(time in trail for time in slot_times), (slot_times, trail)  # slots by their time
-        booked_by = re.search(r"<td>([^<]*)</td>\s*<td>(?:已预约|Booked)</td>", trail)
+        booked_by = re.search(r"<td[^>]*>([^<]*)</td>\s*<td[^>]*>(?:已预约|Booked)</td>", trail)
         assert booked_by and booked_by.group(1) == "clerk-registry-a", trail
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import update
-
 from .extensions import db
 from .models import AuditEvent, Booking, UTCDateTime
 from .prepared import Prepared
@@ -19,15 +17,6 @@ def record(action: str, *, actor: str, booking: Booking | None = None,
         action, actor=actor, booking_id=booking.id if booking else None,
         office_id=office_id if office_id is not None else (booking.office_id if booking else None),
         staff_user_id=staff_user_id, **detail)))
-
-
-def attribute(booking: Booking, action: str, staff_user_id: int) -> None:
-    """Name the staff account behind a booking's `action` event written without one (the
-    "booked" of a walk-in: bookings.book writes it for every channel alike)."""
-    db.session.execute(update(AuditEvent).where(AuditEvent.booking_id == booking.id,
-                                                AuditEvent.action == action,
-                                                AuditEvent.staff_user_id.is_(None))
-                       .values(staff_user_id=staff_user_id))
 
 
 def event_values(action: str, *, actor: str, booking_id: int | None, office_id: int | None,

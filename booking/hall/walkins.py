@@ -83,7 +83,6 @@ def _admit(slot: Slot, phone: str, visitors: list, temperatures: list[float],
     booked = bookings.book(slot_id=slot.id, phone=phone, visitors=visitors, lang=lang,
                            source="walk_in", staff_user_id=staff.id, now=now)
     booking = booked.booking
-    audit.attribute(booking, "booked", staff.id)
     audit.record("walk_in", actor="staff", booking=booking, staff_user_id=staff.id)
     if declarations:
         health.declare(booking, declarations, source="staff", taken_by=staff, now=now)

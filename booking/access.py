@@ -1,8 +1,10 @@
 """Who may act on which office: one rule for the staff pages and the staff API.
 
-Clerks and supervisors act only on their own office; another office's pages answer 404 (its
-existence is not confirmed). A role too low for a page of one's own office answers 403.
-Administrators act on every office.
+An account's scope is a set of offices: a clerk's or supervisor's own office; a bureau's, the
+offices of its region and of the regions below it; an administrator's, every office. An office
+outside the scope answers 404 (its existence is not confirmed); a role too low answers 403.
+A bureau reads what a supervisor reads but takes no door, counter or capacity action: a view
+that changes something is closed to it (403) unless it says `bureau_acts` (closures).
 """
 
 from __future__ import annotations
@@ -16,15 +18,43 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from . import accounts
+from .bureau.regions import region_by_code, regions_below
 from .errors import Unauthorized
 from .extensions import db
-from .models import Office, StaffUser
+from .models import Office, Region, StaffUser
 
-RANK = {"clerk": 1, "supervisor": 2, "admin": 3}
+RANK = {"clerk": 1, "supervisor": 2, "bureau": 3, "admin": 4}
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def office_ids(user: StaffUser) -> set[int] | None:
+    """The ids of the offices in the account's scope; None for an administrator (every office)."""
+    if user.role == "admin":
+        return None
+    if user.role == "bureau":
+        if user.region_id is None:
+            return set()
+        return set(db.session.scalars(select(Office.id).where(
+            Office.region_id.in_(regions_below(user.region_id)))))
+    return {user.office_id} if user.office_id is not None else set()
 
 
 def may_see(user: StaffUser, office: Office) -> bool:
-    return user.role == "admin" or user.office_id == office.id
+    scope = office_ids(user)
+    return scope is None or office.id in scope
+
+
+def may_see_region(user: StaffUser, region: Region) -> bool:
+    """Administrators see every region, a bureau its own and those below it."""
+    if user.role == "admin":
+        return True
+    return user.role == "bureau" and user.region_id is not None and region.id in regions_below(user.region_id)
+
+
+def may_act(user: StaffUser, view) -> bool:
+    """Whether this request may run the view: a bureau only reads, except where the view
+    says `bureau_acts` (it closes services across its offices)."""
+    return user.role != "bureau" or request.method in SAFE_METHODS or getattr(view, "bureau_acts", False)
 
 
 def has_role(user: StaffUser, role: str) -> bool:
@@ -41,17 +71,52 @@ def office_for(user: StaffUser, code, role: str = "clerk") -> Office:
     return office
 
 
-def staff_page(role: str = "clerk"):
+def region_for(user: StaffUser, code, role: str = "bureau") -> Region:
+    """The region named by code, if this user may see it with this role; else 403/404."""
+    if not has_role(user, role):
+        abort(403)
+    region = region_by_code(code)
+    if region is None or not may_see_region(user, region):
+        abort(404)
+    return region
+
+
+def staff_page(role: str = "clerk", bureau_acts: bool = False):
     """A staff page of one office (its code is the `office_code` URL part): logged in, in
-    scope, with the role. The view gets `office` instead of `office_code`."""
+    scope, with the role; a bureau only reads it unless `bureau_acts`. The view gets `office`
+    instead of `office_code`."""
 
     def decorate(view):
         @functools.wraps(view)
         @login_required
         def wrapper(*args, office_code, **kwargs):
-            return view(*args, office=office_for(current_user, office_code, role), **kwargs)
+            office = office_for(current_user, office_code, role)
+            if not may_act(current_user, wrapper):
+                abort(403)
+            return view(*args, office=office, **kwargs)
 
         wrapper.min_role = role  # read by the access tests, generated from the URL map
+        wrapper.bureau_acts = bureau_acts
+        return wrapper
+
+    return decorate
+
+
+def region_page(role: str = "bureau", bureau_acts: bool = False):
+    """A staff page of a region (its code is the `region_code` URL part): a bureau of that
+    region or one above it, or an administrator. The view gets `region`."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapper(*args, region_code, **kwargs):
+            region = region_for(current_user, region_code, role)
+            if not may_act(current_user, wrapper):
+                abort(403)
+            return view(*args, region=region, **kwargs)
+
+        wrapper.min_role = role
+        wrapper.bureau_acts = bureau_acts
         return wrapper
 
     return decorate
@@ -91,10 +156,11 @@ def bearer_user() -> StaffUser | None:
     return accounts.user_for_token(token) if token else None
 
 
-def staff_api(role: str = "clerk"):
-    """A staff API call: a valid, unrevoked bearer token of an active user with the role.
+def staff_api(role: str = "clerk", bureau_acts: bool = False):
+    """A staff API call: a valid, unrevoked bearer token of an active user with the role; a
+    bureau's token only reads unless `bureau_acts`.
 
-    The office scope is checked by the handler with office_for(), as on the pages.
+    The office scope is checked by the handler with office_for() (region_for()), as on the pages.
     """
 
     def decorate(view):
@@ -103,12 +169,13 @@ def staff_api(role: str = "clerk"):
             user = bearer_user()
             if user is None:
                 raise Unauthorized()
-            if not has_role(user, role):
+            if not has_role(user, role) or not may_act(user, wrapper):
                 abort(403)
             g.staff_user = user
             return view(*args, **kwargs)
 
         wrapper.min_role = role
+        wrapper.bureau_acts = bureau_acts
         return wrapper
 
     return decorate

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from . import audit, text_rules
 from .extensions import db
-from .models import STAFF_ROLES, ApiToken, Office, StaffUser, utcnow
+from .models import STAFF_ROLES, ApiToken, Office, Region, StaffUser, utcnow
 from .models.core import TOKEN_SCOPES
 from .uow import use_case
 
@@ -32,9 +32,10 @@ def _check_password_rule(password: str) -> None:
 
 @use_case
 def create_staff(username: str, password: str, role: str, office_code: str | None,
-                 created_by: StaffUser | None = None) -> StaffUser:
-    """Create a staff account. A use case. AccountError for a bad role, password or office, a
-    taken name, or a name with control or format characters (text_rules.single_line)."""
+                 created_by: StaffUser | None = None, region_code: str | None = None) -> StaffUser:
+    """Create a staff account. A use case. AccountError for a bad role, password, office or
+    region, a taken name, or a name with control or format characters (text_rules.single_line).
+    Clerks and supervisors belong to an office, a bureau to a region, an administrator to neither."""
     if role not in STAFF_ROLES:
         raise AccountError(f"role must be one of {', '.join(STAFF_ROLES)}")
     if not username or text_rules.has_forbidden_characters(username):
@@ -42,6 +43,30 @@ def create_staff(username: str, password: str, role: str, office_code: str | Non
     _check_password_rule(password)
     if db.session.scalar(select(StaffUser).where(StaffUser.username == username)):
         raise AccountError(f"user {username!r} exists already")
+    office, region = _place(role, office_code, region_code)
+    user = StaffUser(username=username, password_hash=_hasher.hash(password), role=role,
+                     office=office, region=region)
+    db.session.add(user)
+    if created_by is not None:  # an administrator's page; the CLI leaves no actor
+        db.session.flush()
+        audit.record("staff_created", actor="staff", staff_user_id=created_by.id,
+                     office_id=user.office_id, username=user.username, role=user.role,
+                     region=region.code if region else None)
+    return user
+
+
+def _place(role: str, office_code: str | None, region_code: str | None) -> tuple[Office | None, Region | None]:
+    """(office, region) of a new account of this role; AccountError when they do not fit it."""
+    if role == "bureau":
+        if office_code:
+            raise AccountError("a bureau belongs to a region, not an office: give --region only")
+        region = db.session.scalar(select(Region).where(Region.code == (region_code or "")))
+        if region is None:
+            raise AccountError(f"no region with code {region_code!r}: a bureau needs --region"
+                               if region_code else "a bureau belongs to a region: give --region")
+        return None, region
+    if region_code:
+        raise AccountError("only a bureau belongs to a region")
     office = None
     if office_code:
         office = db.session.scalar(select(Office).where(Office.code == office_code))
@@ -49,14 +74,7 @@ def create_staff(username: str, password: str, role: str, office_code: str | Non
             raise AccountError(f"no office with code {office_code!r}")
     elif role != "admin":
         raise AccountError("clerks and supervisors belong to an office: give --office")
-    user = StaffUser(username=username, password_hash=_hasher.hash(password), role=role,
-                     office=office)
-    db.session.add(user)
-    if created_by is not None:  # an administrator's page; the CLI leaves no actor
-        db.session.flush()
-        audit.record("staff_created", actor="staff", staff_user_id=created_by.id,
-                     office_id=user.office_id, username=user.username, role=user.role)
-    return user
+    return office, None
 
 
 def check_password(user: StaffUser, password: str) -> bool:

@@ -112,13 +112,15 @@ def setup_export_command():
 
 @staff_cli.command("create")
 @click.argument("username")
-@click.option("--office", "office_code", default=None, help="Office code (not for admins).")
-@click.option("--role", type=click.Choice(["clerk", "supervisor", "admin"]), required=True)
+@click.option("--office", "office_code", default=None, help="Office code (clerks and supervisors).")
+@click.option("--region", "region_code", default=None, help="Region code (a bureau).")
+@click.option("--role", type=click.Choice(["clerk", "supervisor", "bureau", "admin"]), required=True)
 @click.password_option(help="At least 10 characters; prompted when not given.")
-def staff_create_command(username, office_code, role, password):
-    """Create a staff account."""
+def staff_create_command(username, office_code, region_code, role, password):
+    """Create a staff account: a clerk or supervisor of an office, a bureau of a region (its
+    offices and those of the regions below it), or an administrator (every office)."""
     try:
-        accounts.create_staff(username, password, role, office_code)
+        accounts.create_staff(username, password, role, office_code, region_code=region_code)
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {role} {username}.")

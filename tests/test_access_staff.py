@@ -80,14 +80,14 @@ def url_for_b(rule, w: World) -> str:
     return _fill(rule, {"office_code": w.b_code, "office": w.b_code, "reference": w.b_reference,
                         "closure_id": w.b_closure, "slot_id": w.b_slot, "review_id": w.b_review,
                         "user_id": 3, "unknown": f"{w.b_code}/no-such-page", "service_code": w.b_service,
-                        "position": 0, "year": 2027})
+                        "position": 0, "year": 2027, "region_code": "region-b", "kind": "csv"})
 
 
 def url_for_own(rule, w: World) -> str:
     return _fill(rule, {"office_code": w.a_code, "office": w.a_code, "reference": "ZZZZZZZZ",
                         "closure_id": 999999, "slot_id": w.a_slot, "review_id": 999999, "user_id": 1,
                         "unknown": f"{w.a_code}/no-such-page", "service_code": "marriage", "position": 0,
-                        "year": 2027})
+                        "year": 2027, "region_code": "region-a", "kind": "csv"})
 
 
 def login(client, username):
@@ -123,7 +123,7 @@ def test_every_staff_route_is_generated_and_guarded(app, world):
     rules = staff_rules(app)
     assert len(rules) >= 25  # the whole staff side, not a hand-picked few
     for rule, _, view in rules:
-        assert getattr(view, "min_role", None) in ("clerk", "supervisor", "admin"), rule.rule
+        assert getattr(view, "min_role", None) in ("clerk", "supervisor", "bureau", "admin"), rule.rule
 
 
 def test_clerk_of_office_a_gets_403_or_404_on_every_page_of_office_b(app, world):
@@ -146,7 +146,7 @@ def test_clerk_of_office_a_gets_403_or_404_on_every_page_of_office_b(app, world)
 def test_lower_roles_get_403_on_every_higher_page_of_their_own_office(app, world, username):
     client = app.test_client()
     csrf = login(client, username)
-    above = ("supervisor", "admin") if username.startswith("clerk") else ("admin",)
+    above = ("supervisor", "bureau", "admin") if username.startswith("clerk") else ("bureau", "admin")
     supervisor_rules = [(r, m) for r, m, v in staff_rules(app)
                         if v.min_role in above and not r.rule.startswith("/api/")]
     assert len(supervisor_rules) >= (10 if username.startswith("clerk") else 3)

@@ -10,4 +10,4 @@ public_bp = Blueprint("files", __name__)  # /bookings/<reference>.ics
 csrf.exempt(bp)  # no cookies: citizens prove themselves with codes and tokens, staff with bearer tokens
 errors.register(bp)  # every error under /api/v1 is JSON: {"error", "message", "fields"}
 
-from . import calendar, citizen, health, openapi, staff, waiting  # noqa: E402,F401  (routes attach themselves to bp)
+from . import bureau, calendar, citizen, health, openapi, staff, waiting  # noqa: E402,F401  (routes attach themselves to bp)

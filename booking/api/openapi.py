@@ -17,7 +17,7 @@ from ..extensions import limiter
 from ..links import public_url
 from . import bp
 
-API_MODULES = ("citizen", "calendar", "health", "staff", "waiting")
+API_MODULES = ("citizen", "calendar", "health", "staff", "bureau", "waiting")
 
 SECURITY_SCHEMES = {
     "staffBearer": {

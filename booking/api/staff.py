@@ -22,7 +22,7 @@ from ..health import cleared_many
 from ..i18n import LANGUAGES
 from ..models import Booking
 from ..offices import closures as closure_rules
-from . import bp
+from . import bp, bureau
 from .errors import InvalidBody, body
 from .staff_spec import OPENAPI_PATHS, OPENAPI_SCHEMAS  # noqa: F401  (read by openapi.py)
 
@@ -142,9 +142,13 @@ def staff_walk_in():
 
 @bp.post("/staff/closures")
 @limiter.limit(CLOSING_LIMIT, key_func=staff_key, methods=["POST"])
-@staff_api("supervisor")
+@staff_api("supervisor", bureau_acts=True)
 def staff_closure():
+    """An office's closure (supervisor, or a bureau of its region); with `region`, one in every
+    office of the region (bureau or admin: booking/api/bureau.py)."""
     data = body()
+    if "region" in data.data:
+        return bureau.region_closure(data)
     code, service_code = data.string("office"), data.string("service", required=False)
     first, last = data.date("from"), data.date("to")
     reason = data.string("reason")
@@ -164,6 +168,9 @@ def staff_closure():
 @bp.get("/staff/reports/daily")
 @staff_api("supervisor")
 def staff_daily_report():
+    """An office's daily report (supervisors); with `region`, the city's (bureau.py)."""
+    if "region" in request.args:
+        return bureau.region_daily_report()
     office = office_for(g.staff_user, request.args.get("office"), "supervisor")
     day = _day(request.args.get("date"), office)
     report = reports.daily_report(office, day)

@@ -4,6 +4,7 @@ openapi.py. Schemas are JSON Schema 2020-12 (OpenAPI 3.1); tests check real answ
 from __future__ import annotations
 
 from ..i18n import LANGUAGES
+from ..models import SERVICE_KINDS
 
 
 def ref(name: str) -> dict:
@@ -170,11 +171,17 @@ OPENAPI_PATHS = {
     }},
     "/api/v1/staff/closures": {"post": {
         "tags": ["staff"], "operationId": "staffClose",
-        "summary": "Close an office (or one service) for local dates; supervisors",
+        "summary": "Close an office (or one service) for local dates (supervisors, or the office's bureau); "
+                   "with `region`, a kind of service (or every one) in every office of a region (bureau or admin)",
         "security": BEARER,
-        "requestBody": body({"type": "object", "required": ["office", "from", "to", "reason"], "properties": {
+        "requestBody": body({"type": "object", "required": ["from", "to", "reason"],
+                             "oneOf": [{"required": ["office"]}, {"required": ["region"]}], "properties": {
             "office": {"type": "string"},
             "service": {"type": ["string", "null"], "description": "Omit for the whole office."},
+            "region": {"type": "string", "description": "Every office of the region and of the regions below "
+                                                        "it, one closure each (per service of the kind)."},
+            "service_kind": {"type": ["string", "null"], "enum": [*SERVICE_KINDS, None],
+                             "description": "With `region`: omit for every service."},
             "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
             "reason": {"type": "string", "maxLength": 200,
                        "description": "In Chinese; sent to every affected citizen texted in Chinese."},
@@ -183,17 +190,33 @@ OPENAPI_PATHS = {
                                          "a neutral English sentence."}}}),
         "responses": {"201": answer("Closed; every affected citizen is texted.", {"type": "object",
                                                                                   "required": ["cancelled"],
-                                    "properties": {"id": {"type": "integer"}, "cancelled": {"type": "integer"}}}),
-                      "409": error("`closure_past`: a past date."), **AUTH, **BAD_BODY},
+                                    "properties": {"id": {"type": "integer"}, "cancelled": {"type": "integer"},
+                                                   "offices": {"type": "array", "items": {"type": "string"},
+                                                               "description": "With `region`: the offices closed."}}}),
+                      "409": error("`closure_past`: a past date; `nothing_to_close`: no office of the region "
+                                   "offers that kind."), **AUTH, **BAD_BODY},
     }},
     "/api/v1/staff/reports/daily": {"get": {
-        "tags": ["staff"], "operationId": "staffDailyReport", "summary": "The daily report; supervisors",
+        "tags": ["staff"], "operationId": "staffDailyReport",
+        "summary": "The daily report of an office (supervisors) or, with `region`, of every office of a region "
+                   "(bureau or admin)",
         "security": BEARER,
-        "parameters": [OFFICE_QUERY, DATE_QUERY, {"name": "format", "in": "query", "required": False,
-                                                  "schema": {"type": "string", "enum": ["json", "csv"]}}],
+        "parameters": [{**OFFICE_QUERY, "required": False, "description": "The office's code (or give region)."},
+                       {"name": "region", "in": "query", "required": False, "schema": {"type": "string"},
+                        "description": "A region's code: the city's report (its offices and the regions below)."},
+                       DATE_QUERY,
+                       {"name": "format", "in": "query", "required": False,
+                        "schema": {"type": "string", "enum": ["json", "csv", "xlsx"]},
+                        "description": "xlsx: with `region` only."},
+                       {"name": "lang", "in": "query", "required": False,
+                        "schema": {"type": "string", "enum": ["zh", "en"]},
+                        "description": "Column headings of a region's CSV or xlsx: Chinese unless `en`."}],
         "responses": {"200": {"description": "The report (a zero report when nothing happened).",
-                              "content": {"application/json": {"schema": ref("DailyReport")},
-                                          "text/csv": {"schema": {"type": "string"}}}}, **AUTH,
+                              "content": {"application/json": {"schema": {"oneOf": [ref("DailyReport"),
+                                                                                    ref("RegionDailyReport")]}},
+                                          "text/csv": {"schema": {"type": "string"}},
+                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+                                              {"schema": {"type": "string", "format": "binary"}}}}, **AUTH,
                       "422": error("Bad date.")},
     }},
     "/api/v1/display/{office}": {"get": {

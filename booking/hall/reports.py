@@ -67,8 +67,9 @@ def _hour_peak(events, start: dt.datetime, hour: int) -> int:
     return best
 
 
-def _stays(bookings: list[Booking]) -> tuple[dict, dict]:
-    """Average and longest stay in minutes, per party and per person, of completed visits."""
+def stays(bookings: list[Booking]) -> tuple[dict, dict]:
+    """Average and longest stay in minutes, per party and per person, of completed visits
+    (anything with checked_in_at, completed_at and party_size: bookings, or rows of them)."""
     done = [(int((b.completed_at - b.checked_in_at).total_seconds() // 60), b.party_size)
             for b in bookings if b.completed_at and b.checked_in_at]
     if not done:
@@ -134,7 +135,7 @@ def daily_report(office: Office, day: dt.date, now: dt.datetime | None = None) -
     report["declarations_failed"], people["declarations_failed"] = _failed_declarations(office, start, end)
     peak_people, peak_parties, hours = occupancy_curve(rows, start, end, now)
     report["peak_occupancy"], people["peak_occupancy"] = peak_parties, peak_people
-    report["stay_minutes"], people["stay_minutes"] = _stays(rows)
+    report["stay_minutes"], people["stay_minutes"] = stays(rows)
     report["people"] = people
     report["occupancy_by_hour"] = hours  # people, local hours 0..23
     return report

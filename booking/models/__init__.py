@@ -7,6 +7,7 @@
 - notify.py   inbound replies, opt-outs, notices sent once
 - reference.py the reference data's version (moved by triggers)
 - setup.py    regions, dated hours exceptions, holiday arrangement corrections
+- bureau.py   what offices submit to their bureau: the daily report's word
 - waiting.py  the waiting list: entries, their visitors, held places, rationing settings,
               proof-of-work challenges used
 
@@ -14,6 +15,7 @@ Importing this package gives the whole schema (create_all, Alembic autogenerate)
 package import each other directly, never this file.
 """
 
+from .bureau import DailySubmission
 from .core import (
     ACTIVE_STATUSES,
     BOOKING_STATUSES,
@@ -55,5 +57,5 @@ __all__ = [
     "HEALTH_CODES", "REFUSAL_REASONS", "DoorDay", "DoorRefusal", "HealthDeclaration", "HealthRules",
     "TicketCounter", "InboundMessage", "PhoneOptOut", "SmsNotice", "CapacityReview",
     "ChallengeUse", "RationingSettings", "WaitingEntry", "WaitingHold", "WaitingVisitor",
-    "HolidayDate", "HoursException", "Region", "HOLIDAY_CALENDARS", "default_person_limit",
+    "HolidayDate", "HoursException", "Region", "DailySubmission", "HOLIDAY_CALENDARS", "default_person_limit",
 ]

@@ -63,7 +63,9 @@ ID_TYPES = ("resident_id", "residence_permit", "hk_mo_permit", "tw_permit", "for
 # One active booking per person per service: "day" (per local day) or "service" (whatever the day).
 PERSON_LIMITS = ("day", "service")
 ONCE_PER_PERSON_KINDS = ("marriage", "divorce")
-STAFF_ROLES = ("clerk", "supervisor", "admin")
+# A bureau account belongs to a region (its offices and those of the regions below it):
+# it reads every staff page of them and closes services across them (booking/access.py).
+STAFF_ROLES = ("clerk", "supervisor", "bureau", "admin")
 # An office's holiday calendar: "CN" closes on China's statutory holidays and opens on make-up
 # working days (booking/offices/china_calendar.py); "none" follows the weekly hours only.
 HOLIDAY_CALENDARS = ("CN", "none")
@@ -437,13 +439,15 @@ class StaffUser(db.Model):
     username: Mapped[str] = mapped_column(String(60), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(12))
-    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"))  # NULL for admins
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"))  # NULL for admins and bureaus
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))  # a bureau's region
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Raised by logout, deactivation and a password change: every session made before is over.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     office: Mapped[Office | None] = relationship()
+    region: Mapped[Region | None] = relationship()
 
     # Flask-Login's user interface.
     is_authenticated = True
@@ -460,7 +464,9 @@ class StaffUser(db.Model):
 
     __table_args__ = (
         CheckConstraint(_in("role", STAFF_ROLES), name="role"),
-        CheckConstraint("role = 'admin' OR office_id IS NOT NULL", name="office_unless_admin"),
+        CheckConstraint("role IN ('admin', 'bureau') OR office_id IS NOT NULL", name="office_unless_admin"),
+        CheckConstraint("(role = 'bureau' AND region_id IS NOT NULL AND office_id IS NULL)"
+                        " OR (role <> 'bureau' AND region_id IS NULL)", name="region_for_bureau"),
     )
 
 

@@ -21,6 +21,8 @@ def staff_context():
     return {"lang": lang, "html_lang": html_lang(lang), "languages": LANGUAGES, "language_names": NAMES,
             "user": current_user,
             "is_supervisor": current_user.is_authenticated and has_role(current_user, "supervisor"),
+            "is_bureau": current_user.is_authenticated and current_user.role == "bureau",
+            "kind_names": words.kind_names(),
             "level_names": words.level_names(), "id_type_names": words.id_type_names(),
             "refusal_names": words.refusal_names(), "role_names": words.role_names(),
             "actor_names": words.actor_names(), "counter_label": words.counter_label,
@@ -32,6 +34,7 @@ def staff_context():
 from . import (  # noqa: E402,F401
     admin_views,
     auth_views,
+    bureau_views,
     calendar_views,
     display,
     door_views,

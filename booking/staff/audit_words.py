@@ -37,6 +37,7 @@ def action_names() -> dict[str, str]:
         "sms_failed": _("Text not delivered"), "staff_created": _("Staff account created"),
         "staff_deactivated": _("Staff account ended"), "staff_login": _("Logged in"),
         "staff_logout": _("Logged out"), "setup_applied": _("Offices set up"),
+        "daily_report_submitted": _("Daily report submitted"),
     }
 
 
@@ -55,6 +56,8 @@ def _detail_names() -> dict[str, str]:
         "holdback_minutes": _("Hold-back: minutes before a freed place returns to the public"),
         "challenge": _("Proof-of-work challenge"), "days": _("Popular days"),
         "kind": _("text"), "code": _("error code"), "message": _("text no."),
+        "date": _("date"), "incident": _("incident"), "note": _("note"),
+        "replaced": _("replaced an earlier one"), "region": _("region"),
     }
 
 

@@ -13,8 +13,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from .. import accounts, text_rules
+from ..access import office_ids
+from ..bureau.regions import regions_below
 from ..extensions import db, limiter
-from ..models import Office, StaffUser
+from ..models import Office, Region, StaffUser
 from . import bp
 
 
@@ -89,8 +91,16 @@ def logout():
 @bp.get("/")
 @login_required
 def index():
-    """A clerk's or supervisor's own office; an administrator chooses one."""
+    """A clerk's or supervisor's own office; an administrator or a bureau chooses one of its
+    offices, or a region (a bureau's own and those below it)."""
     if current_user.office is not None:
         return redirect(home_for(current_user))
-    offices = db.session.scalars(select(Office).order_by(Office.code)).all()
-    return render_template("staff/offices.html", offices=offices)
+    scope = office_ids(current_user)
+    query = select(Office).order_by(Office.code)
+    if scope is not None:
+        query = query.where(Office.id.in_(scope))
+    regions = select(Region).order_by(Region.code)
+    if current_user.region_id is not None:
+        regions = regions.where(Region.id.in_(regions_below(current_user.region_id)))
+    return render_template("staff/offices.html", offices=db.session.scalars(query).all(),
+                           regions=db.session.scalars(regions).all())

@@ -48,7 +48,7 @@ def _closure_request(office: Office):
 
 @bp.route("/<office_code>/closures", methods=["GET", "POST"])
 @limiter.limit(CLOSING_LIMIT, key_func=staff_key, methods=["POST"])
-@staff_page("supervisor")
+@staff_page("supervisor", bureau_acts=True)
 def closures(office: Office):
     """Close a date range (whole office or one service) with a reason in both languages: a
     first POST shows what it would cancel, per day; only the confirming POST, carrying the
@@ -80,7 +80,7 @@ def closures(office: Office):
 
 
 @bp.post("/<office_code>/closures/<int:closure_id>/reopen")
-@staff_page("supervisor")
+@staff_page("supervisor", bureau_acts=True)
 def reopen(office: Office, closure_id: int):
     closure = db.session.get(Closure, closure_id)
     if closure is None or closure.office_id != office.id:

@@ -1,13 +1,17 @@
-"""Reports of an office (page with an occupancy chart, CSV) and the staff calendar feed."""
+"""Reports of an office (page with an occupancy chart, CSV; the day's submission to the bureau)
+and the staff calendar feed."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from .. import accounts, date_input
 from ..access import office_for, staff_page
+from ..bureau import submissions
 from ..errors import BookingError
 from ..hall import queue, reports
 from ..models import Office
@@ -58,7 +62,26 @@ def reports_page(office: Office):
     hours = [max(day["occupancy_by_hour"][h] for day in days) for h in range(24)]
     return render_template("staff/reports.html", office=office, first=first, last=last, days=days,
                            total=reports.totals(days), chart=chart(hours, office.hall_limit),
-                           day_dates=[dt.date.fromisoformat(day["date"]) for day in days])
+                           day_dates=[dt.date.fromisoformat(day["date"]) for day in days],
+                           submitted=submissions.submission_of(office, first), today=queue.today(office))
+
+
+@bp.post("/<office_code>/reports/submit")
+@staff_page("supervisor")
+def submit_report(office: Office):
+    """The supervisor submits the day's report to the bureau (incident yes or no, a note);
+    again for the same day replaces it."""
+    day = queue.today(office)
+    try:
+        day = date_input.parse_day(request.form.get("date") or "")
+        submissions.submit_day(office, day, request.form.get("incident") == "yes",
+                               request.form.get("note") or "", current_user)
+    except BookingError as error:
+        report(error)
+    else:
+        flash(_("Report for %(day)s submitted to the bureau.", day=day.isoformat()), "ok")
+    return redirect(url_for("staff.reports_page", office_code=office.code,
+                            **{"from": day.isoformat(), "to": day.isoformat()}))
 
 
 @bp.get("/<office_code>/reports.csv")

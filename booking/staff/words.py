@@ -45,7 +45,15 @@ def challenge_names() -> dict[str, str]:
 
 
 def role_names() -> dict[str, str]:
-    return {"clerk": _("Clerk"), "supervisor": _("Supervisor"), "admin": _("Administrator")}
+    return {"clerk": _("Clerk"), "supervisor": _("Supervisor"), "bureau": _("Bureau"),
+            "admin": _("Administrator")}
+
+
+def kind_names() -> dict[str, str]:
+    """Kinds of service (models.SERVICE_KINDS) as the civil-affairs field names them."""
+    return {"marriage": _("Marriage registration"), "divorce": _("Divorce registration"),
+            "farewell": _("Farewell ceremony"), "cremation": _("Cremation"),
+            "ash_collection": _("Collecting ashes"), "tomb_sweeping": _("Tomb sweeping")}
 
 
 def counter_label(name: str | None) -> str:

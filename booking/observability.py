@@ -39,7 +39,7 @@ from sqlalchemy import case, func, select
 from . import metrics, scheduling
 from .extensions import db
 from .hall.door import occupancy
-from .models import Office, Slot, SmsMessage, utcnow
+from .models import Office, Region, Slot, SmsMessage, utcnow
 from .security import REDACT_URLS
 
 bp = Blueprint("observability", __name__)
@@ -93,9 +93,12 @@ class DatabaseStates:
     def collect(self):
         now = self.now or utcnow()
         offices = db.session.scalars(select(Office).order_by(Office.code)).all()
-        yield places_left(offices, now)
+        codes = {rid: code for rid, code in db.session.execute(select(Region.id, Region.code))}
+        # The `region` label ("" for none): sum(...) by (region) gives a bureau its city.
+        regions = {office.id: codes.get(office.region_id, "") for office in offices}
+        yield places_left(offices, now, regions)
         yield from outbox_backlog(now)
-        yield from hall(offices, now)
+        yield from hall(offices, now, regions)
 
 
 def _limit(maximum, cut):
@@ -103,11 +106,11 @@ def _limit(maximum, cut):
     return case((cut < maximum, cut), else_=maximum)
 
 
-def places_left(offices: list[Office], now: dt.datetime) -> GaugeMetricFamily:
+def places_left(offices: list[Office], now: dt.datetime, regions: dict[int, str]) -> GaugeMetricFamily:
     """Free places of the open slots not yet started, per office, local day and unit."""
     family = GaugeMetricFamily("booking_places_left", "Places still free in open slots not yet started, "
-                               "per office and local day; unit people or bookings (parties).",
-                               labels=["office", "day", "unit"])
+                               "per office (and its region) and local day; unit people or bookings (parties).",
+                               labels=["office", "region", "day", "unit"])
     for office in offices:
         today = scheduling.local_day(office, now)
         first = scheduling.local_datetime(office, today, dt.time(0))
@@ -123,8 +126,8 @@ def places_left(offices: list[Office], now: dt.datetime) -> GaugeMetricFamily:
             people[day] += max(0, free_people)  # a slot above a capacity cut has none free
             parties[day] += max(0, free_bookings)
         for day in sorted(people):
-            family.add_metric([office.code, day, "people"], people[day])
-            family.add_metric([office.code, day, "bookings"], parties[day])
+            family.add_metric([office.code, regions[office.id], day, "people"], people[day])
+            family.add_metric([office.code, regions[office.id], day, "bookings"], parties[day])
     return family
 
 
@@ -146,15 +149,15 @@ def outbox_backlog(now: dt.datetime):
                             value=max(age, 0.0))
 
 
-def hall(offices: list[Office], now: dt.datetime):
+def hall(offices: list[Office], now: dt.datetime, regions: dict[int, str]):
     """People in each office's hall now, and its limit."""
     present = GaugeMetricFamily("booking_hall_occupancy", "People checked in or called today and "
-                                "not yet completed, per office.", labels=["office"])
-    limit = GaugeMetricFamily("booking_hall_limit", "The hall's limit in people, per office.",
-                              labels=["office"])
+                                "not yet completed, per office (and its region).", labels=["office", "region"])
+    limit = GaugeMetricFamily("booking_hall_limit", "The hall's limit in people, per office (and its region).",
+                              labels=["office", "region"])
     for office in offices:
-        present.add_metric([office.code], occupancy(office, now))
-        limit.add_metric([office.code], office.hall_limit)
+        present.add_metric([office.code, regions[office.id]], occupancy(office, now))
+        limit.add_metric([office.code, regions[office.id]], office.hall_limit)
     yield present
     yield limit
 

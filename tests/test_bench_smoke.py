@@ -12,7 +12,7 @@ import json
 import pytest
 from sqlalchemy import create_engine, text
 
-from bench import cpu_crowd, flash_crowd, growth, profile_requests
+from bench import bureau_rollup, cpu_crowd, flash_crowd, growth, profile_requests
 from bench.common import POSTGRES_ADMIN, temp_database
 
 
@@ -138,3 +138,17 @@ def test_the_setup_import_benchmark_imports_a_small_province_and_finds_nothing_t
     assert results["import"]["slots"] == 2 * 2 * 3 * 13  # Monday to Wednesday, 13 slots a day
     assert results["reimport_unchanged"]["changed"] is False
     assert results["export"]["characters"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_tiny_bureau_roll_up_takes_the_same_few_queries_for_a_day_and_a_month(tmp_path):
+    out = tmp_path / "rollup.json"
+    status = bureau_rollup.main(["--db", "postgres", "--offices", "3", "--days", "3", "--per-slot", "2",
+                                 "--repeat", "1", "--json", str(out)])
+    results = json.loads(out.read_text())
+    assert status == 0 and results["data"]["bookings"] == 3 * 3 * 16 * 2
+    day, month = results["one_day"], results["month"]
+    assert day["same_figures"] and month["same_figures"]
+    assert day["grouped"]["queries"] == month["grouped"]["queries"] <= 8
+    assert month["office_by_office"]["queries"] >= 3 * 3 * 3  # three or more for each office and day

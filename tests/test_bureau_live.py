@@ -12,7 +12,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from booking import accounts
+from booking import accounts, observability
 from booking.extensions import db
 from booking.hall import door, queue
 from booking.models import Booking, Closure, Office, SmsMessage, StaffUser, utcnow
@@ -153,3 +153,10 @@ def test_a_supervisor_submits_from_the_report_page_and_the_bureau_sees_it(city):
     login(bureau, "bureau-shanghai")
     report = bureau.get(f"/staff/regions/shanghai/reports?from={today}&to={today}").get_data(as_text=True)
     assert report.count('class="missing"') == 2 and "平稳" in report
+
+
+def test_the_metrics_label_each_office_with_its_region(city):
+    with city["app"].app_context():
+        text = observability.exposition().decode()
+    assert 'booking_hall_occupancy{office="reg-a",region="shanghai"} 4.0' in text
+    assert 'booking_hall_limit{office="reg-b",region="jingan"} 30.0' in text

@@ -155,8 +155,8 @@ def test_metrics_after_a_scripted_morning_match_the_database(metrics_app):
     for reason, count in refusals.items():
         assert changed(before, after, "booking_door_refusals_total", reason=reason) == count
     assert occupancy == 2
-    assert after[("booking_hall_occupancy", (("office", "metrics-registry"),))] == occupancy
-    assert after[("booking_hall_limit", (("office", "metrics-registry"),))] == 25
+    assert after[("booking_hall_occupancy", (("office", "metrics-registry"), ("region", "")))] == occupancy
+    assert after[("booking_hall_limit", (("office", "metrics-registry"), ("region", "")))] == 25
 
     assert sent > 0
     assert changed(before, after, "booking_sms_sends_total", gateway="console", result="sent") == sent
@@ -170,7 +170,7 @@ def test_metrics_after_a_scripted_morning_match_the_database(metrics_app):
     tz = soon.office.tz
     for slot, free_people, free_bookings in ((soon, 0, 0), (tomorrow, 4, 2)):
         day = slot.starts_at.astimezone(tz).date().isoformat()
-        labels = (("day", day), ("office", "metrics-registry"))
+        labels = (("day", day), ("office", "metrics-registry"), ("region", ""))
         assert after[("booking_places_left", (*labels, ("unit", "people")))] == free_people
         assert after[("booking_places_left", (*labels, ("unit", "bookings")))] == free_bookings
         assert free_people == slot.max_people - slot.booked_people

@@ -202,7 +202,7 @@ def test_two_web_and_two_sms_workers_keep_the_invariants_and_their_metrics_agree
                   method="POST", status="429") == 4
     assert figure(figures, "booking_http_requests_total", route="/api/v1/bookings",
                   method="POST", status="201") == len(bookings)
-    assert figure(figures, "booking_places_left", office="drill", day=day, unit="people") == free_people == 0
+    assert figure(figures, "booking_places_left", office="drill", region="", day=day, unit="people") == free_people == 0
     assert figure(figures, "booking_outbox_backlog", status="pending") == 0
     # Each process kept its own file: two web processes or more served (a worker gunicorn
     # replaced under load keeps its file, and its counts stay in the sum), and the SMS workers'.

@@ -9,6 +9,7 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import bookings, challenge, scheduling, verification
+from ..bureau import steering
 from ..errors import BookingError, SlotFull
 from ..extensions import limiter
 from ..i18n import LANGUAGES, request_lang
@@ -59,8 +60,10 @@ def day_slots(office_code: str, service_code: str, day: str):
     service = load_service(office_code, service_code)
     day = parse_day(day)
     found = scheduling.service_days(service, day, day)
+    summary = found.summaries[0]
+    elsewhere = steering.quieter_offices(service, day) if summary.state == "full" else []
     return render_template("web/slots.html", service=service, office=service.office, day=day,
-                           summary=found.summaries[0], items=found.available,
+                           summary=summary, items=found.available, elsewhere=elsewhere,
                            people=party_size(service, request.args.get("people")))
 
 

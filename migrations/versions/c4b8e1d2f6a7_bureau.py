@@ -4,7 +4,7 @@ each office submits to it (incident yes or no, a note)
 Issue 25 (docs/contract.md, "The bureau").
 
 Revision ID: c4b8e1d2f6a7
-Revises: 0fe2c28c5437
+Revises: c4a8e2d61f07
 Create Date: 2026-12-07 04:10:00
 
 """
@@ -15,7 +15,7 @@ from booking.models import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'c4b8e1d2f6a7'
-down_revision = '0fe2c28c5437'
+down_revision = 'c4a8e2d61f07'
 branch_labels = None
 depends_on = None
 

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
+import threading
 
 import pytest
 from openpyxl import load_workbook
@@ -18,7 +19,7 @@ from booking import accounts, bookings
 from booking.bureau import report, rollup
 from booking.extensions import db
 from booking.hall import door, queue, reports
-from booking.models import AuditEvent, Office, Region, StaffUser, utcnow
+from booking.models import AuditEvent, DailySubmission, Office, Region, StaffUser, utcnow
 from tests.bureau_support import bureau_world
 from tests.test_staff_support import book, clear, make_office2
 
@@ -198,3 +199,22 @@ def _queries(run) -> int:
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
     return count[0]
+
+
+def test_two_supervisors_submitting_at_once_both_get_an_answer_and_one_submission_stays(city):
+    """Both requests pass the 'none yet' look at once: without the office's row lock the second
+    failed on the (office, day) key with a 500; now it replaces the first."""
+    barrier, answers = threading.Barrier(4), []
+
+    def submit(n):
+        barrier.wait(5)
+        answers.append(_submit(city, city["super_a"], incident=bool(n % 2), note=f"第{n}份").status_code)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert answers == [201] * 4
+    with city["app"].app_context():
+        assert len(db.session.scalars(select(DailySubmission)).all()) == 1

@@ -46,6 +46,9 @@ def submit_day(office: Office, day: dt.date, incident: bool, note: str, staff: S
     note = clean_note(note)
     if day > scheduling.local_day(office, now):
         raise FutureDay()
+    # Two supervisors submitting at once: the office's row lock makes the second replace the
+    # first instead of failing on the (office, day) key.
+    db.session.execute(select(Office.id).where(Office.id == office.id).with_for_update())
     found = db.session.scalar(select(DailySubmission).where(DailySubmission.office_id == office.id,
                                                             DailySubmission.day == day))
     replaced = found is not None

@@ -95,7 +95,8 @@ def int_arguments(rule) -> list[str]:
 
 
 def text_arguments(rule) -> list[str]:
-    return [name for name in rule.arguments if name not in int_arguments(rule)]
+    """The rule's text parts written in its path (a default, as /services/new's, is not)."""
+    return [name for name in rule.arguments if name not in int_arguments(rule) and name not in (rule.defaults or {})]
 
 
 def nul_cases(rule, method: str, known: dict):

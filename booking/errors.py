@@ -120,6 +120,12 @@ class InvalidPhone(BookingError):
         return ("" if lang != "en" else " ").join(parts)
 
 
+class InvalidContactPhone(InvalidPhone):
+    """A clerk's booking: a mobile (texted), a landline or nothing (identity.contact_phone)."""
+    message_zh = "请输入有效的手机或固定电话号码，或留空。"
+    message_en = "Enter a valid mobile or landline number, or leave it empty."
+
+
 class InvalidIdentity(BookingError):
     """A document number refused; `reason` (Chinese, English) says what is wrong with it."""
 

@@ -180,19 +180,38 @@ def generate_all(first: dt.date, last: dt.date) -> int:
 
 @dataclass(frozen=True)
 class Availability:
+    """A bookable slot and what is left of it for the asker: online, the assisted reserve left
+    out while it is kept; for staff (assisted=True), every place. `held`: the (bookings,
+    people) kept for assisted bookings now."""
+
     slot: Slot
     remaining_bookings: int
     remaining_people: int
+    held: tuple[int, int] = (0, 0)
+
+
+def assisted_held(service: Service, slot, now: dt.datetime) -> tuple[int, int]:
+    """(bookings, people) of a slot kept for telephone and counter bookings at `now` (DESIGN.md
+    3b): the service's `assisted_reserve` bookings, each counted at its smallest party, until
+    `assisted_release_hours` before the slot; then (0, 0), the reserve open to everyone. The
+    reserve is the last places of the slot: an online booking may not take the slot past its
+    limit less the reserve; a staff booking may fill it."""
+    reserve = service.assisted_reserve
+    if reserve <= 0 or now >= slot.starts_at - dt.timedelta(hours=service.assisted_release_hours):
+        return 0, 0
+    return reserve, reserve * max(service.party_size_min, 1)
 
 
 def availability(service: Service, first: dt.date, last: dt.date,
-                 now: dt.datetime | None = None) -> list[Availability]:
-    """The service's slots on local days first..last that can still be booked now, in order.
+                 now: dt.datetime | None = None, assisted: bool = False) -> list[Availability]:
+    """The service's slots on local days first..last that can still be booked now, in order,
+    with what is left online (the assisted reserve left out while kept) or, `assisted`, for a
+    clerk's booking (every place).
 
     Slots outside the booking window, on closed days or of a suspended service are left out.
     """
     slots = _slots_between(service, first, last, open_only=True)
-    return _bookable(service, slots, closed_days(service, first, last), now or utcnow())
+    return _bookable(service, slots, closed_days(service, first, last), now or utcnow(), assisted)
 
 
 def _slots_between(service: Service, first: dt.date, last: dt.date,
@@ -208,7 +227,7 @@ def _slots_between(service: Service, first: dt.date, last: dt.date,
 
 
 def _bookable(service: Service, slots: list[Slot], closed: dict[dt.date, Closure],
-              now: dt.datetime) -> list[Availability]:
+              now: dt.datetime, assisted: bool = False) -> list[Availability]:
     if service.suspended:
         return []
     result = []
@@ -217,17 +236,23 @@ def _bookable(service: Service, slots: list[Slot], closed: dict[dt.date, Closure
         if (slot.status != "open" or not opens <= now < closes
                 or local_day(service.office, slot.starts_at) in closed):
             continue
-        result.append(Availability(slot, slot.remaining_bookings(service.party_size_min),
-                                   slot.remaining_people()))
+        held = assisted_held(service, slot, now)
+        kept = (0, 0) if assisted else held
+        result.append(Availability(slot, slot.remaining_bookings(service.party_size_min, kept),
+                                   slot.remaining_people(kept[1]), held))
     return result
 
 
+# The condition every place is taken under; :held_bookings and :held_people are what the
+# channel may not take (assisted_held: the assisted reserve, for an online booking while kept).
+PLACES_CONDITION = (
+    "status = 'open' AND booked_bookings + 1 + :held_bookings <= max_bookings"
+    " AND booked_people + :people + :held_people <= max_people"
+    " AND booked_bookings + 1 + :held_bookings <= coalesce(cut_bookings, max_bookings)"
+    " AND booked_people + :people + :held_people <= coalesce(cut_people, max_people)")
 _TAKE_PLACES = Prepared(
     "UPDATE slot SET booked_bookings = booked_bookings + 1, booked_people = booked_people + :people"
-    " WHERE id = :slot_id AND status = 'open' AND booked_bookings + 1 <= max_bookings"
-    " AND booked_people + :people <= max_people"
-    " AND booked_bookings + 1 <= coalesce(cut_bookings, max_bookings)"
-    " AND booked_people + :people <= coalesce(cut_people, max_people)")
+    f" WHERE id = :slot_id AND {PLACES_CONDITION}")  # nosec B608: constants only
 
 
 def limits(slot) -> tuple[int, int]:
@@ -238,16 +263,17 @@ def limits(slot) -> tuple[int, int]:
             slot.max_people if cut_people is None else min(slot.max_people, cut_people))
 
 
-def reserve(slot_id: int, people: int) -> None:
-    """Take one booking and `people` places in a slot, or raise SlotFull.
+def reserve(slot_id: int, people: int, held: tuple[int, int] = (0, 0)) -> None:
+    """Take one booking and `people` places in a slot, leaving `held` (bookings, people) free
+    (the assisted reserve an online booking may not take: assisted_held), or raise SlotFull.
 
     One conditional UPDATE: the database checks and changes the counters in one step, so two
     racing requests can never both take the last place, on SQLite or PostgreSQL; a capacity
-    cut (cut_bookings, cut_people) is a limit it enforces at once. Only the booking pipeline
-    calls it (booking/bookings/places.py). Objects the session holds for the slot are not
-    refreshed: the caller expires what it keeps.
+    cut (cut_bookings, cut_people) and the reserve are limits it enforces at once. Only the
+    booking pipeline calls it (booking/bookings/places.py). Objects the session holds for the
+    slot are not refreshed: the caller expires what it keeps.
     """
-    if _TAKE_PLACES.rowcount(slot_id=slot_id, people=people) != 1:
+    if _TAKE_PLACES.rowcount(slot_id=slot_id, people=people, held_bookings=held[0], held_people=held[1]) != 1:
         raise SlotFull()
 
 
@@ -335,7 +361,7 @@ def _summarise(service: Service, day: dt.date, slots: list[Slot], closure: Closu
     bookable = [s for s in slots if s.status == "open" and now < booking_window(service, s)[1]]
     if not bookable:
         return DaySummary(day, "past")
-    free = sum(s.remaining_bookings(service.party_size_min) for s in bookable)
+    free = sum(s.remaining_bookings(service.party_size_min, assisted_held(service, s, now)) for s in bookable)
     return DaySummary(day, "open" if free else "full", free=free)
 
 

@@ -3,13 +3,14 @@ waiting list (join and claim) refuses what booking refuses, with the same code, 
 rule included, and a refused attempt leaves no booking and no entry behind. On both databases.
 
 The channels: an online booking (bookings.book), a walk-in (the same function with source
-walk_in, as hall/walkins.py calls it), a citizen's reschedule, a waiting-list join (a full day)
-and a waiting-list claim (a held place offered to the entry). The rules of a party as typed
-(two men or an under-age party for a marriage, the party's size, a person twice, the phone, the
-code) are decided where the party is typed: the booking, the walk-in, the join. A claim books
-the party its join accepted, for the same day, so it checks again what can change meanwhile:
-the person booked elsewhere, the phone's active bookings, the service suspended, the day
-closed, the booking window closed, a capacity cut.
+walk_in, as hall/walkins.py calls it), a clerk's booking for a caller on the telephone or at
+the counter (channel phone or counter: no code, a landline allowed), a citizen's reschedule,
+a waiting-list join (a full day) and a waiting-list claim (a held place offered to the entry).
+The rules of a party as typed (two men or an under-age party for a marriage, the party's size,
+a person twice, the phone, the code) are decided where the party is typed: the booking, the
+walk-in, the join. A claim books the party its join accepted, for the same day, so it checks
+again what can change meanwhile: the person booked elsewhere, the phone's active bookings, the
+service suspended, the day closed, the booking window closed, a capacity cut, a no-show bar.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy import func, select
 from booking import accounts, bookings, scheduling
 from booking.errors import BookingError
 from booking.extensions import db
+from booking.hall import queue
 from booking.models import Booking, Closure, RationingSettings, Service, Slot, WaitingEntry, utcnow
 from booking.offices import admin
 from booking.waiting import entries
@@ -102,6 +104,17 @@ def phone_at_limit(w: World) -> Attempt:
     return Attempt(COUPLE)
 
 
+def barred(w: World) -> Attempt:
+    """The woman of the couple missed an appointment three days ago; one no-show bars (for 15 days)."""
+    w.service.no_show_limit = 1
+    past = make_slot(w.service, days_ahead=-3)
+    db.session.commit()
+    missed = bookings.book(slot_id=past.id, phone="+8613700000999", visitors=[COUPLE[0], visitor(45)],
+                           verification=verified("+8613700000999"), now=past.starts_at - dt.timedelta(days=1))
+    queue.no_show(missed.booking, w.staff, now=past.starts_at + dt.timedelta(hours=1))
+    return Attempt(COUPLE)
+
+
 def suspended(w: World) -> Attempt:
     w.service.suspended = True
     db.session.commit()
@@ -143,7 +156,8 @@ class Rule:
     cuts: bool = False  # a capacity cut on the slot the attempt goes for
 
 
-TYPED = ("online", "walk_in", "waiting_join")
+TYPED = ("online", "walk_in", "phone", "counter", "waiting_join")
+ASSISTED = ("phone", "counter")  # a clerk books for a caller: any open slot, no code, a landline allowed
 RULES = [
     Rule("two men for a marriage", "marriage_parties", typed(TWO_MEN), TYPED),
     Rule("an under-age party for a marriage", "under_marriage_age", typed(UNDER_AGE), TYPED),
@@ -152,16 +166,18 @@ RULES = [
     Rule("a landline", "invalid_phone", typed(COUPLE, phone=LANDLINE), ("online", "waiting_join")),
     Rule("a wrong code", "verification_failed", typed(COUPLE, good_code=False), ("online", "waiting_join")),
     Rule("the person booked elsewhere", "identity_already_booked", person_booked,
-         ("online", "walk_in", "waiting_join", "waiting_claim")),
+         ("online", "walk_in", *ASSISTED, "waiting_join", "waiting_claim")),
     Rule("the phone at its limit", "too_many_bookings", phone_at_limit,
-         ("online", "walk_in", "waiting_join", "waiting_claim")),
+         ("online", "walk_in", *ASSISTED, "waiting_join", "waiting_claim")),
+    Rule("a person barred for no-shows", "barred", barred,
+         ("online", "walk_in", *ASSISTED, "waiting_join", "waiting_claim")),
     Rule("the service suspended", "suspended", suspended,
-         ("online", "walk_in", "reschedule", "waiting_join", "waiting_claim")),
+         ("online", "walk_in", *ASSISTED, "reschedule", "waiting_join", "waiting_claim")),
     Rule("the day closed", "closed", closed_days,
-         ("online", "walk_in", "reschedule", "waiting_join", "waiting_claim")),
+         ("online", "walk_in", *ASSISTED, "reschedule", "waiting_join", "waiting_claim")),
     Rule("the booking window closed", "booking_closed", unchanged,
-         ("online", "reschedule", "waiting_join", "waiting_claim"), late=True),
-    Rule("a capacity cut", "slot_full", unchanged, ("online", "reschedule", "waiting_claim"), cuts=True),
+         ("online", *ASSISTED, "reschedule", "waiting_join", "waiting_claim"), late=True),
+    Rule("a capacity cut", "slot_full", unchanged, ("online", *ASSISTED, "reschedule", "waiting_claim"), cuts=True),
 ]
 
 
@@ -191,6 +207,18 @@ def walk_in(w: World, rule: Rule) -> Callable[[], object]:
     return online(w, rule, source="walk_in")
 
 
+def assisted(name: str) -> Callable[[World, Rule], Callable[[], object]]:
+    """A clerk's booking for a caller on the telephone or at the counter: no code, the clerk named."""
+    def channel(w: World, rule: Rule) -> Callable[[], object]:
+        attempt = rule.breaks(w)
+        if rule.cuts:
+            cut(w.open_slot, w)
+        return lambda: bookings.book(channel=name, slot_id=w.open_slot.id, phone=attempt.phone,
+                                     visitors=attempt.visitors, source=name, staff_user_id=w.staff.id,
+                                     now=_moment(rule, w.open_slot))
+    return channel
+
+
 def reschedule(w: World, rule: Rule) -> Callable[[], object]:
     mine = book(w.later_slot, 130, visitors=COUPLE)
     rule.breaks(w)
@@ -218,7 +246,7 @@ def waiting_claim(w: World, rule: Rule) -> Callable[[], object]:
 
 
 CHANNELS = {"online": online, "walk_in": walk_in, "reschedule": reschedule, "waiting_join": waiting_join,
-            "waiting_claim": waiting_claim}
+            "waiting_claim": waiting_claim, "phone": assisted("phone"), "counter": assisted("counter")}
 CELLS = [pytest.param(rule, channel, id=f"{rule.name}, {channel}") for rule in RULES for channel in rule.channels]
 
 
@@ -250,6 +278,7 @@ def test_the_table_covers_every_channel_and_the_waiting_list_every_booking_rule(
     for rule in RULES:
         assert "online" in rule.channels
         assert "waiting_join" in rule.channels or "waiting_claim" in rule.channels, rule.name
-    changing = {"identity_already_booked", "too_many_bookings", "suspended", "closed", "booking_closed", "slot_full"}
+    changing = {"identity_already_booked", "too_many_bookings", "suspended", "closed", "booking_closed", "slot_full",
+                "barred"}
     assert {rule.code for rule in RULES if "waiting_claim" in rule.channels} == changing
     assert set(CHANNELS) == set(bookings.CHANNELS) - {"office_move"}  # a supervisor's move: test_staff_capacity

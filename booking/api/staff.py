@@ -12,7 +12,7 @@ import datetime as dt
 from flask import Response, g, jsonify, request
 from sqlalchemy import select
 
-from .. import date_input, scheduling
+from .. import bookings, date_input, scheduling
 from ..access import CLOSING_LIMIT, DISPLAY_LIMIT, TEXTING_LIMIT, office_by_code, office_for, staff_api, staff_key
 from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
@@ -23,6 +23,7 @@ from ..i18n import LANGUAGES
 from ..models import Booking
 from ..offices import closures as closure_rules
 from . import bp, bureau
+from .citizen import booking_json
 from .errors import InvalidBody, body
 from .staff_spec import OPENAPI_PATHS, OPENAPI_SCHEMAS  # noqa: F401  (read by openapi.py)
 
@@ -122,7 +123,7 @@ def staff_no_show(reference: str):
 def staff_walk_in():
     data = body()
     code, service_code = data.string("office"), data.string("service")
-    phone = data.string("phone", max_length=30)
+    phone = data.string("phone", max_length=30, required=False) or ""
     visitors = data.array("visitors", max_items=10)
     temps = data.array("temperatures_c", max_items=10)
     declarations = data.array("declarations", required=False, max_items=10) or []
@@ -138,6 +139,31 @@ def staff_walk_in():
                             temperatures=temps,
                             declarations=declarations, staff=g.staff_user, lang=lang)
     return jsonify(reference=booking.reference, ticket=booking.ticket, status=booking.status), 201
+
+
+@bp.post("/staff/bookings")
+@limiter.limit(TEXTING_LIMIT, key_func=staff_key, methods=["POST"])
+@staff_api()
+def staff_book():
+    """A booking a clerk takes for a caller on the telephone or at the counter (DESIGN.md 3b):
+    the slot's office in the token user's scope (404 otherwise), no code, the reserve open."""
+    data = body()
+    slot_id = data.integer("slot_id", minimum=1)
+    phone = data.string("phone", max_length=32, required=False) or ""
+    visitors = data.array("visitors", max_items=10)
+    lang = data.choice("lang", LANGUAGES, required=False) or "zh"
+    channel = data.choice("channel", bookings.ASSISTED)
+    data.done()
+    if not all(isinstance(v, dict) for v in visitors):
+        raise InvalidBody({"visitors": ("应为对象数组。", "Must be an array of objects.")})
+    office_for(g.staff_user, bookings.load_slot(slot_id).office.code)
+    done = bookings.book(channel=channel, slot_id=slot_id, phone=phone, visitors=visitors, lang=lang,
+                         source=channel, staff_user_id=g.staff_user.id)
+    answer = booking_json(done.made, done.token, cleared=False)
+    answer["token"] = done.token
+    response = jsonify(answer)
+    response.headers["Location"] = f"/api/v1/bookings/{done.made.reference}"
+    return response, 201
 
 
 @bp.post("/staff/closures")

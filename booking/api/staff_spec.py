@@ -37,6 +37,8 @@ OFFICE_QUERY = {"name": "office", "in": "query", "required": True, "schema": {"t
 DATE_QUERY = {"name": "date", "in": "query", "required": False,
               "schema": {"type": "string", "format": "date"},
               "description": "A local date of the office; default today."}
+CONTACT_PHONE = {"type": "string", "maxLength": 32,
+                 "description": "Optional: a mobile gets the texts; a landline or nothing gets none (not kept)."}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 TEMPERATURES = {"type": "array", "items": {"type": "number", "minimum": 30, "maximum": 45},
                 "description": "One measured temperature (°C) per visitor, in booking order."}
@@ -153,10 +155,10 @@ OPENAPI_PATHS = {
         "tags": ["staff"], "operationId": "staffWalkIn",
         "summary": "A walk-in: a place in the running slot, declarations and check-in",
         "security": BEARER,
-        "requestBody": body({"type": "object", "required": ["office", "service", "phone", "visitors", "temperatures_c"],
+        "requestBody": body({"type": "object", "required": ["office", "service", "visitors", "temperatures_c"],
                              "properties": {
                                  "office": {"type": "string"}, "service": {"type": "string"},
-                                 "phone": {"type": "string"}, "lang": {"type": "string", "enum": list(LANGUAGES)},
+                                 "phone": CONTACT_PHONE, "lang": {"type": "string", "enum": list(LANGUAGES)},
                                  # the citizen API's visitor: one rule for names and documents
                                  "visitors": {"type": "array", "items": {"$ref": "#/components/schemas/VisitorInput"}},
                                  "temperatures_c": TEMPERATURES,
@@ -168,6 +170,22 @@ OPENAPI_PATHS = {
                                                    "status": {"type": "string"}}}),
                       "409": error("`no_room` (the running slot is full or none runs), `hall_full`, `fever`, "
                                    "`not_cleared`; the place is given back."), **AUTH, **BAD_BODY},
+    }},
+    "/api/v1/staff/bookings": {"post": {
+        "tags": ["staff"], "operationId": "staffBook",
+        "summary": "Book any open slot for a caller on the telephone or at the counter (no code)",
+        "security": BEARER,
+        "requestBody": body({"type": "object", "required": ["slot_id", "visitors", "channel"], "properties": {
+            "slot_id": {"type": "integer", "minimum": 1},
+            "channel": {"type": "string", "enum": ["phone", "counter"]},
+            "phone": CONTACT_PHONE, "lang": {"type": "string", "enum": list(LANGUAGES)},
+            "visitors": {"type": "array", "items": {"$ref": "#/components/schemas/VisitorInput"}}}}),
+        "responses": {"201": answer("Booked as POST /api/v1/bookings answers, with the secret token: read out "
+                                    "or print the reference and `manage_url` when nobody is texted.",
+                                    ref("NewBooking")),
+                      "409": error("`slot_full` (the assisted reserve is open to this channel), `barred` (no-shows: "
+                                   "the message says until when), and every refusal of POST /api/v1/bookings."),
+                      **AUTH, **BAD_BODY},
     }},
     "/api/v1/staff/closures": {"post": {
         "tags": ["staff"], "operationId": "staffClose",

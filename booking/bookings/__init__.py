@@ -12,7 +12,7 @@ on a booking.
 The names other modules use are here.
 """
 
-from .channels import CHANNELS, Channel
+from .channels import ASSISTED, CHANNELS, Channel
 from .operations import CANCELLABLE, book, cancel, confirm, release_unconfirmed, reschedule
 from .records import (
     Booked,
@@ -34,12 +34,13 @@ from .rules import (
     check_window,
     clean_visitors,
     closure_of,
+    load_slot,
     lock_booker,
 )
 
 __all__ = [
-    "CANCELLABLE", "CHANNELS", "Booked", "BookingMade", "Channel", "SlotSeen", "VisitorInput", "VisitorRow",
+    "ASSISTED", "CANCELLABLE", "CHANNELS", "Booked", "BookingMade", "Channel", "SlotSeen", "VisitorInput", "VisitorRow",
     "book", "cancel", "check_identities_free", "check_open", "check_party_size", "check_phone_limit",
-    "check_room", "check_window", "clean_visitors", "closure_of", "confirm", "find_booking", "lock_booker",
+    "check_room", "check_window", "clean_visitors", "closure_of", "confirm", "find_booking", "load_slot", "lock_booker",
     "manage_token", "new_reference", "release_unconfirmed", "reschedule", "text_values",
 ]

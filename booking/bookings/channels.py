@@ -14,8 +14,10 @@ and a view, never a copy of the rules. The rules a row can switch on or off:
 - rules      the party's rules: its size, who may be booked together (parties.py: marriage),
              one place per person (per service and day, or per service), the per-phone limit of
              active bookings; on every channel, so a waiting list refuses what booking refuses
-- assisted   may take the places a slot keeps for assisted bookings (to come: the reserve of
-             3b in the design; online availability leaves them out)
+- assisted   may take the places a slot keeps for assisted bookings (the reserve of 3b in the
+             design: Service.assisted_reserve until assisted_release_hours before the slot;
+             online availability leaves them out); a staff channel also books for someone
+             without a mobile (a landline or no phone: nobody is texted)
 - actor      who acted, in the audit event: "citizen", "staff", "system"
 - texted     the citizen is texted as the place is taken (a walk-in: once admitted, by the hall)
 - action     the audit event's action
@@ -50,8 +52,11 @@ _ROWS = (
     Channel("office_move",   "staff", False, False,   "booking", True,   "staff",   True,  "rescheduled"),
     Channel("waiting_join",  "code",  True,  True,    "day",     False,  "citizen", True,  "waiting_joined"),
     Channel("waiting_claim", "token", False, False,   "booking", False,  "citizen", True,  "booked"),
+    Channel("phone",         "staff", False, False,   "booking", True,   "staff",   True,  "booked"),
+    Channel("counter",       "staff", False, False,   "booking", True,   "staff",   True,  "booked"),
 )
 CHANNELS: dict[str, Channel] = {row.name: row for row in _ROWS}
+ASSISTED = ("phone", "counter")  # the channels a clerk books on for a caller (DESIGN.md 3b)
 
 
 def channel(name: str) -> Channel:

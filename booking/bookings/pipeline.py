@@ -10,8 +10,8 @@ The channel (channels.py) says which checks apply; the order is the same for all
   3. in the use case's transaction: the party's size, the service open and the slot's day not
      closed, the window (the booking window, the running slot, or a full day with its window
      open), room (a capacity cut's limit included), who may be booked together (parties.py),
-     the proof that the phone is held (a code), then under lock_booker one place per person and
-     the per-phone limit
+     the proof that the phone is held (a code), then under lock_booker the no-show bars
+     (noshows.py), one place per person and the per-phone limit (none without a mobile)
   4. the places taken in one conditional UPDATE (places.py, called from here only)
 
 Sources of the rules: parties.py (Civil Code), rules.py (the service's settings), DESIGN.md 3.
@@ -29,12 +29,12 @@ from .. import attempts, audit, challenge, scheduling
 from ..errors import InvalidLanguage, NotActive, SameSlot, UnknownSlot
 from ..extensions import db
 from ..i18n import LANGUAGES
-from ..identity import mask_identity, normalize_phone
+from ..identity import contact_phone, mask_identity, normalize_phone
 from ..models import Booking, Service, Slot, utcnow
 from ..parties import check_parties
 from ..uow import use_case
 from ..verification import check_code, use_code
-from . import places, rules
+from . import noshows, places, rules
 from .channels import Channel, channel
 from .records import Booked, SlotSeen, VisitorInput, VisitorRow
 
@@ -68,8 +68,13 @@ def stored_party(visitors) -> Party:
     return Party(tuple(VisitorRow(v.position, v.name, v.id_type, v.id_masked, v.id_hash) for v in visitors))
 
 
-def typed_phone(phone) -> str:
-    return normalize_phone(phone, current_app.config["PHONE_DEFAULT_REGION"])
+def typed_phone(phone, ch: Channel | None = None) -> str:
+    """The phone in E.164; on a staff channel "" stands for a landline or none (nobody is
+    texted: identity.contact_phone). InvalidPhone otherwise."""
+    region = current_app.config["PHONE_DEFAULT_REGION"]
+    if ch is not None and ch.proof == "staff":
+        return contact_phone(phone, region)
+    return normalize_phone(phone, region)
 
 
 def check_language(lang) -> None:
@@ -97,6 +102,12 @@ def _slot_for_work(ch: Channel, slot_id) -> Slot | None:
         return None
 
 
+def held(ch: Channel, service: Service, slot: Slot | SlotSeen, now: dt.datetime) -> tuple[int, int]:
+    """The (bookings, people) of the slot the channel may not take: the assisted reserve while
+    it is kept (scheduling.assisted_held), for a channel that is not assisted."""
+    return (0, 0) if ch.assisted else scheduling.assisted_held(service, slot, now)
+
+
 def check_place(ch: Channel, service: Service, slot: Slot | SlotSeen, day: dt.date, party: Party,
                 now: dt.datetime, closure) -> None:
     """The checks of the place itself, in the channel's window; `closure`: the one in force on
@@ -107,7 +118,7 @@ def check_place(ch: Channel, service: Service, slot: Slot | SlotSeen, day: dt.da
     if ch.window == "booking":
         rules.check_window(service, slot, now)
     if isinstance(slot, SlotSeen):  # read just now: a slot seen full is refused at once
-        rules.check_room(slot, party.size)
+        rules.check_room(slot, party.size, held(ch, service, slot, now))
     if ch.rules:
         check_parties(service.kind, list(party.typed), day)
 
@@ -117,8 +128,10 @@ def check_person(ch: Channel, service: Service, day: dt.date, phone: str, party:
     """One place per person and the per-phone limit, under lock_booker (the caller's use case)."""
     rules.lock_booker(service, phone, party.hashes, day if waiting else None)
     if ch.rules:
+        if booking_id is None:  # a move keeps a booking made before the bar
+            noshows.check_not_barred(service, party.hashes, now)
         rules.check_identities_free(service, day, party.hashes, booking_id=booking_id)
-        if booking_id is None:
+        if booking_id is None and phone:  # "": a clerk's booking without a mobile
             rules.check_phone_limit(phone, now)
 
 
@@ -142,7 +155,7 @@ def take(name: str, *, slot_id, phone, visitors: list, lang: str = "zh", source:
     rush: every statement is a Prepared one (tests/test_query_counts.py)."""
     ch, now = channel(name), now or utcnow()
     check_language(lang)
-    phone = typed_phone(phone)
+    phone = typed_phone(phone, ch)
     party = typed_party(visitors)
     guard(ch, phone, party, work, slot=_slot_for_work(ch, slot_id))
     return _take(ch, slot_id, phone, party, lang, source, verification, staff_user_id, now)
@@ -160,7 +173,8 @@ def _take(ch: Channel, slot_id, phone: str, party: Party, lang: str, source: str
     proof = prove(ch, verification, phone, now)
     check_person(ch, service, day, phone, party, now)
     return places.place_booking(slot, ch, phone=phone, lang=lang, source=source,
-                                visitors=list(party.rows), now=now, code=proof, staff_user_id=staff_user_id)
+                                visitors=list(party.rows), now=now, code=proof, staff_user_id=staff_user_id,
+                                held=held(ch, service, slot, now))
 
 
 # --- the waiting list: join, claim ------------------------------------------------------------
@@ -202,6 +216,7 @@ def claim(slot: Slot, *, phone: str, visitors, lang: str, source: str, now: dt.d
     day = scheduling.local_day(service.office, slot.starts_at)
     check_place(ch, service, slot, day, party, now, rules.closure_of(service, slot))
     check_person(ch, service, day, phone, party, now)
+    # The place was held for this entry (waiting/holds.py): the reserve does not apply to it.
     return places.place_booking(slot, ch, phone=phone, lang=lang, source=source,
                                 visitors=list(party.rows), now=now)
 
@@ -232,5 +247,5 @@ def move(name: str, booking: Booking, new_slot_id, now: dt.datetime) -> Slot:
     day = scheduling.local_day(service.office, slot.starts_at)
     check_place(ch, service, slot, day, party, now, rules.closure_of(service, slot))
     check_person(ch, service, day, booking.phone, party, now, booking_id=booking.id)
-    places.take_places(slot.id, booking.party_size)
+    places.take_places(slot.id, booking.party_size, held(ch, service, slot, now))
     return slot

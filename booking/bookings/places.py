@@ -35,15 +35,13 @@ _INSERT_VISITOR = Prepared(
 
 
 # PostgreSQL: the booking's writes in one statement (data-modifying WITH queries, PostgreSQL's
-# documentation 7.8.4). The places are taken first, with scheduling.reserve's condition, and
+# documentation 7.8.4). The places are taken first, with scheduling.reserve's condition (the
+# channel's allowance: what it may not take of the assisted reserve), and
 # every row hangs on that UPDATE: a full slot writes nothing and the statement returns no id.
 _WRITE_BOOKING = Prepared({"postgresql": """
 WITH places AS (
   UPDATE slot SET booked_bookings = booked_bookings + 1, booked_people = booked_people + :party_size
-  WHERE id = :slot_id AND status = 'open' AND booked_bookings + 1 <= max_bookings
-    AND booked_people + :party_size <= max_people
-    AND booked_bookings + 1 <= coalesce(cut_bookings, max_bookings)
-    AND booked_people + :party_size <= coalesce(cut_people, max_people)
+  WHERE id = :slot_id AND """ + scheduling.PLACES_CONDITION.replace(":people", ":party_size") + """
   RETURNING id),
 booking_row AS (
   INSERT INTO booking (reference, token_salt, token_hash, slot_id, service_id, office_id, phone, lang,
@@ -78,14 +76,15 @@ SELECT id, (SELECT count(*) FROM code_use) FROM booking_row"""},
 
 def place_booking(slot: Slot | SlotSeen, ch: Channel, *, phone: str, lang: str, source: str,
                   visitors: list[VisitorRow], now: dt.datetime, code: str | None = None,
-                  staff_user_id: int | None = None) -> Booked:
+                  staff_user_id: int | None = None, held: tuple[int, int] = (0, 0)) -> Booked:
     """Write a booking whose rules were checked: its visitors (masked, hashed), identity
     claims, text (a walk-in's comes once admitted, from hall.walkins) and audit event, and its
     places; `code`, a verification check_code proved, is marked used with them
     (verification.use_code). Part of the caller's use case; SlotFull, IdentityAlreadyBooked or
     VerificationFailed roll it back. The channel `ch` says whether the citizen is texted now
     and who acted (`staff_user_id`: the staff member of a staff channel, in the audit event);
-    only the pipeline calls it.
+    `held` the (bookings, people) of the slot it may not take (the assisted reserve, for a
+    channel that is not assisted: scheduling.assisted_held). Only the pipeline calls it.
 
     Written with Prepared statements, not the ORM: on PostgreSQL in one statement, on SQLite
     one after another (it has no writing WITH queries), the places last. The answer carries a
@@ -98,19 +97,21 @@ def place_booking(slot: Slot | SlotSeen, ch: Channel, *, phone: str, lang: str, 
     row = {"reference": reference_, "token_salt": salt, "token_hash": token_hash(token),
            "slot_id": slot.id, "service_id": service.id, "office_id": office.id, "phone": phone,
            "lang": lang, "party_size": len(visitors), "source": source, "now": now}
+    allowance = {"held_bookings": held[0], "held_people": held[1]}
     made = functools.partial(BookingMade, reference=reference_, token_salt=salt, phone=phone, lang=lang,
                              party_size=len(visitors), source=source, slot=slot, service=service,
                              office=office, visitors=tuple(visitors), created_at=now)
     booking = made(id=0)
     # The id comes from the insert; 0 stands for "a booking's text" (its link is not stored).
+    # A clerk's booking without a mobile (phone "") texts nobody.
     text = (outbox.message_values("booked", phone, lang, 0, **text_values(booking, token))
-            if ch.texted else None)  # a walk-in is texted once admitted, by hall.walkins
+            if ch.texted and phone else None)  # a walk-in is texted once admitted, by hall.walkins
     event = audit.event_values(ch.action, actor=ch.actor, booking_id=0, office_id=office.id,
                                staff_user_id=staff_user_id, source=source)
     written = utcnow()  # the text's and the event's own time (`now` may be a test's or the door's)
     write = _write_at_once if db.session.get_bind().dialect.name == "postgresql" else _write_in_steps
     try:
-        booking_id = write(row, visitors, day, text, event, written, code)
+        booking_id = write(row, allowance, visitors, day, text, event, written, code)
     except IntegrityError:
         # Another request claimed the same person between our check and our insert; the
         # use case rolls back.
@@ -120,12 +121,12 @@ def place_booking(slot: Slot | SlotSeen, ch: Channel, *, phone: str, lang: str, 
     return Booked(made(id=booking_id), token)
 
 
-def _write_at_once(row: dict, visitors: list[VisitorRow], day: dt.date, text: dict | None,
+def _write_at_once(row: dict, allowance: dict, visitors: list[VisitorRow], day: dt.date, text: dict | None,
                    event: dict, written: dt.datetime, code: str | None) -> int:
     people = json.dumps([vars(v) for v in visitors], ensure_ascii=False)
     text = text or {"kind": None, "params": None, "sealed": None}
     written_row = _WRITE_BOOKING.first(
-        **row, visitors=people, day=day, texted=bool(text["kind"]), text_kind=text["kind"],
+        **row, **allowance, visitors=people, day=day, texted=bool(text["kind"]), text_kind=text["kind"],
         text_params=text["params"], text_sealed=text["sealed"], written=written,
         actor=event["actor"], staff_user_id=event["staff_user_id"], action=event["action"],
         detail=event["detail"], code=code)
@@ -137,7 +138,7 @@ def _write_at_once(row: dict, visitors: list[VisitorRow], day: dt.date, text: di
     return booking_id
 
 
-def _write_in_steps(row: dict, visitors: list[VisitorRow], day: dt.date, text: dict | None,
+def _write_in_steps(row: dict, allowance: dict, visitors: list[VisitorRow], day: dt.date, text: dict | None,
                     event: dict, written: dt.datetime, code: str | None) -> int:
     if code is not None:
         use_code(code, row["now"])
@@ -147,12 +148,13 @@ def _write_in_steps(row: dict, visitors: list[VisitorRow], day: dt.date, text: d
     if text is not None:
         outbox.insert({**text, "booking_id": booking_id}, written)
     audit.insert({**event, "booking_id": booking_id}, written)
-    scheduling.reserve(row["slot_id"], row["party_size"])  # last: SQLite runs one writer at a time
+    held = (allowance["held_bookings"], allowance["held_people"])
+    scheduling.reserve(row["slot_id"], row["party_size"], held)  # last: SQLite runs one writer at a time
     return booking_id
 
 
 
-def take_places(slot_id: int, people: int) -> None:
-    """One booking and `people` places of a slot, for a booking that moves there (a reschedule);
-    SlotFull otherwise (scheduling.reserve)."""
-    scheduling.reserve(slot_id, people)
+def take_places(slot_id: int, people: int, held: tuple[int, int] = (0, 0)) -> None:
+    """One booking and `people` places of a slot, leaving `held` free, for a booking that moves
+    there (a reschedule); SlotFull otherwise (scheduling.reserve)."""
+    scheduling.reserve(slot_id, people, held)

@@ -67,12 +67,13 @@ def closure_of(service: Service, slot: Slot) -> Closure | None:
     return scheduling.closure_for(service, scheduling.local_day(service.office, slot.starts_at))
 
 
-def check_room(slot: Slot | SlotSeen, people: int) -> None:
-    """A slot seen full (against its limits, a capacity cut's included) is refused before the
-    other checks: in a rush most refusals are these. One conditional UPDATE still decides who
-    gets the places left (places.py: scheduling.reserve's condition)."""
+def check_room(slot: Slot | SlotSeen, people: int, held: tuple[int, int] = (0, 0)) -> None:
+    """A slot seen full (against its limits, a capacity cut's included, less the `held` places
+    the channel may not take) is refused before the other checks: in a rush most refusals are
+    these. One conditional UPDATE still decides who gets the places left (places.py:
+    scheduling.reserve's condition)."""
     bookings_limit, people_limit = scheduling.limits(slot)
-    if slot.booked_bookings + 1 > bookings_limit or slot.booked_people + people > people_limit:
+    if slot.booked_bookings + 1 + held[0] > bookings_limit or slot.booked_people + people + held[1] > people_limit:
         raise SlotFull()
 
 
@@ -182,7 +183,7 @@ def lock_booker(service: Service, phone: str, hashes: list[str], waiting_day: dt
     errors_web). SQLite already runs one writer at a time (BEGIN IMMEDIATE)."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    keys = [f"bookings-of-phone:{phone}"]
+    keys = [f"bookings-of-phone:{phone}"] if phone else []  # "": no mobile, no per-phone limit
     if service.person_limit == "service":
         keys += [f"person:{service.id}:{digest}" for digest in set(hashes)]
     if waiting_day is not None:

@@ -15,12 +15,13 @@ keyed by a key derived from SECRET_KEY, for matching the same person across book
 from .documents import NUMBER_MAX, PARSERS, canonical_number, identity_hash, mask_identity, read_document
 from .names import NAME_MAX, clean_name
 from .numbers import Document
-from .phones import mask_phone, normalize_phone
+from .phones import contact_phone, mask_phone, normalize_phone
 from .text import ascii_digits, plain_text, safe_text
 
 __all__ = [
     "NAME_MAX", "NUMBER_MAX", "PARSERS", "Document", "ascii_digits", "canonical_number", "clean_name",
-    "identity_hash", "mask_identity", "mask_phone", "normalize_identity", "normalize_phone", "plain_text",
+    "contact_phone", "identity_hash", "mask_identity", "mask_phone", "normalize_identity", "normalize_phone",
+    "plain_text",
     "read_document", "safe_text",
 ]
 

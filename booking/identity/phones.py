@@ -18,7 +18,7 @@ import re
 
 import phonenumbers
 
-from ..errors import InvalidPhone
+from ..errors import InvalidContactPhone, InvalidPhone
 from .text import ascii_digits
 
 MOBILE_KINDS = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
@@ -68,6 +68,28 @@ def local_suggestions(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(found.items(), key=lambda item: HINT_REGIONS.index(item[0])))
 
 
+def contact_phone(raw: str | None, default_region: str = "CN") -> str:
+    """The mobile a booking taken by a clerk texts (DESIGN.md 3b, every channel): its E.164
+    form; "" for no phone or a landline (nobody is texted, and a landline is not kept: the
+    clerk reads out or prints the reference). InvalidContactPhone for something that is
+    neither."""
+    text = ascii_digits(raw or "", 64).strip()
+    if not text:
+        return ""
+    try:
+        return normalize_phone(text, default_region)
+    except InvalidPhone:
+        try:
+            number = phonenumbers.parse(text, default_region)
+        except phonenumbers.NumberParseException:
+            raise InvalidContactPhone() from None
+        if phonenumbers.is_valid_number(number):
+            return ""  # a landline: valid, but it cannot take a text
+        raise InvalidContactPhone() from None
+
+
 def mask_phone(phone: str) -> str:
     """+8613812345678 -> +86138****5678, for staff screens and logs."""
+    if not phone:
+        return ""  # a booking without a mobile (contact_phone), or one purged
     return phone[:-8] + "****" + phone[-4:] if len(phone) > 8 else "****"

@@ -18,6 +18,7 @@ package import each other directly, never this file.
 from .bureau import DailySubmission
 from .core import (
     ACTIVE_STATUSES,
+    BOOKING_SOURCES,
     BOOKING_STATUSES,
     HOLIDAY_CALENDARS,
     ID_TYPES,
@@ -45,13 +46,14 @@ from .health import HEALTH_CODES, REFUSAL_REASONS, DoorDay, DoorRefusal, HealthD
 from .notify import InboundMessage, PhoneOptOut, SmsNotice
 from .reference import REFERENCE_TABLES, ReferenceVersion
 from .setup import HolidayDate, HoursException, Region
-from .staff import CapacityReview
+from .staff import BarLifted, CapacityReview
 from .waiting import ChallengeUse, RationingSettings, WaitingEntry, WaitingHold, WaitingVisitor
 
 __all__ = [
     "REFERENCE_TABLES",
     "ReferenceVersion",
-    "ACTIVE_STATUSES", "BOOKING_STATUSES", "ID_TYPES", "PERSON_LIMITS", "SERVICE_KINDS", "STAFF_ROLES", "ApiToken",
+    "ACTIVE_STATUSES", "BOOKING_SOURCES", "BOOKING_STATUSES", "ID_TYPES", "PERSON_LIMITS", "SERVICE_KINDS",
+    "STAFF_ROLES", "ApiToken", "BarLifted",
     "AuditEvent", "Booking", "Closure", "IdentityClaim", "Office", "OpeningHours", "PhoneVerification",
     "Service", "Slot", "SmsMessage", "StaffUser", "UTCDateTime", "Visitor", "utcnow",
     "HEALTH_CODES", "REFUSAL_REASONS", "DoorDay", "DoorRefusal", "HealthDeclaration", "HealthRules",

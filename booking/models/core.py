@@ -62,6 +62,8 @@ ID_TYPES = ("resident_id", "residence_permit", "hk_mo_permit", "tw_permit", "for
             "passport")
 # One active booking per person per service: "day" (per local day) or "service" (whatever the day).
 PERSON_LIMITS = ("day", "service")
+# web and api: online; walk_in: at the door; phone and counter: a clerk booking for a caller
+BOOKING_SOURCES = ("web", "api", "walk_in", "phone", "counter")
 ONCE_PER_PERSON_KINDS = ("marriage", "divorce")
 # A bureau account belongs to a region (its offices and those of the regions below it):
 # it reads every staff page of them and closes services across them (booking/access.py).
@@ -250,18 +252,20 @@ class Slot(db.Model):
         Index("ix_slot_office_starts", "office_id", "starts_at"),
     )
 
-    def remaining_people(self) -> int:
-        """People who still fit, under a capacity cut's limit where there is one (never below 0)."""
+    def remaining_people(self, held: int = 0) -> int:
+        """People who still fit, under a capacity cut's limit where there is one, less `held`
+        people kept for assisted bookings (scheduling.assisted_held; never below 0)."""
         limit = self.max_people if self.cut_people is None else min(self.max_people, self.cut_people)
-        return max(0, limit - self.booked_people)
+        return max(0, limit - held - self.booked_people)
 
-    def remaining_bookings(self, party_size_min: int) -> int:
-        """Parties that still fit, counting the people limit for the smallest party."""
+    def remaining_bookings(self, party_size_min: int, held: tuple[int, int] = (0, 0)) -> int:
+        """Parties that still fit, counting the people limit for the smallest party, less the
+        `held` (bookings, people) kept for assisted bookings."""
         if self.status != "open":
             return 0
-        by_people = self.remaining_people() // max(party_size_min, 1)
+        by_people = self.remaining_people(held[1]) // max(party_size_min, 1)
         limit = self.max_bookings if self.cut_bookings is None else min(self.max_bookings, self.cut_bookings)
-        return max(0, min(limit - self.booked_bookings, by_people))
+        return max(0, min(limit - held[0] - self.booked_bookings, by_people))
 
 
 class Booking(db.Model):
@@ -272,7 +276,9 @@ class Booking(db.Model):
     slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
-    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    # E.164 of the mobile it texts; "" for none (a clerk's booking for someone with a landline
+    # or no phone: identity.contact_phone), as after the retention purge: nobody is texted
+    phone: Mapped[str] = mapped_column(String(20))
     lang: Mapped[str] = mapped_column(String(LANG_LENGTH), default="zh")
     party_size: Mapped[int]
     status: Mapped[str] = mapped_column(String(12), default="booked")
@@ -304,7 +310,7 @@ class Booking(db.Model):
 
     __table_args__ = (
         CheckConstraint(_in("status", BOOKING_STATUSES), name="status"),
-        CheckConstraint(_in("source", ("web", "api", "walk_in")), name="source"),
+        CheckConstraint(_in("source", BOOKING_SOURCES), name="source"),
         CheckConstraint(_in("lang", LANGUAGES), name="lang"),
         CheckConstraint("party_size >= 1", name="party_size_positive"),
         Index("ix_booking_slot_status", "slot_id", "status"),

@@ -39,3 +39,18 @@ class CapacityReview(db.Model):
                         name="decision"),
         Index("ix_capacity_review_office_open", "office_id", "decision"),
     )
+
+
+class BarLifted(db.Model):
+    """A supervisor's lifting of one person's no-show bar on one service (DESIGN.md 3b): the
+    no-shows of that person before `lifted_at` no longer count (booking/bookings/noshows.py).
+    The person is kept only as the keyed hash of their document; the reason is audited too."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    id_hash: Mapped[str] = mapped_column(String(64))
+    lifted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    reason: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_bar_lifted_person", "service_id", "id_hash", "lifted_at"),)

@@ -33,12 +33,17 @@ SECRET_VALUES = ("code", "link", "token")
 
 
 def enqueue(kind: str, phone: str, lang: str, booking: Booking | None = None,
-            **values) -> SmsMessage:
-    """Add the text of `kind` owed to `phone` to the session (the caller commits).
+            **values) -> SmsMessage | None:
+    """Add the text of `kind` owed to `phone` to the session (the caller commits); None and
+    nothing added for no phone ("": a booking a clerk took for someone without a mobile,
+    or one whose phone was purged).
 
     `values` are the kind's template values (texts.TEXTS), as strings: see message_values
     for what is stored. Raises KeyError for an unknown kind.
     """
+    if not phone:
+        texts.TEXTS[kind]  # noqa: B018 - an unknown kind still fails
+        return None
     message = SmsMessage(**message_values(kind, phone, lang, booking.id if booking else None, **values))
     db.session.add(message)
     return message

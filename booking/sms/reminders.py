@@ -15,7 +15,8 @@ The rules (times local to the office; hours set by SMS_REMINDER_HOUR, SMS_RELEAS
 - Release: at the deadline recorded with the warning, a booking still unconfirmed is
   cancelled by `bookings.release_unconfirmed` (place back to the slot, text, audit).
   Only a warned booking is ever released: a number that replied STOP gets no warning,
-  so its booking stands.
+  so its booking stands; so does a booking a clerk took for someone without a mobile
+  (phone "": nobody to remind or warn, DESIGN.md 3b).
 
 `run_due(now)` does all three, and the waiting list's expiry (waiting/holds.py), and is safe
 to run as often as you like and from several workers at once; the worker runs it every
@@ -85,7 +86,7 @@ def _tomorrows_bookings(now: dt.datetime) -> list[Booking]:
                    Slot.starts_at >= scheduling.local_datetime(office, tomorrow, dt.time(0)),
                    Slot.starts_at < scheduling.local_datetime(office, tomorrow + dt.timedelta(days=1),
                                                               dt.time(0)),
-                   Booking.status.in_(bookings.CANCELLABLE),
+                   Booking.status.in_(bookings.CANCELLABLE), Booking.phone != "",
                    ~exists().where(SmsNotice.booking_id == Booking.id, SmsNotice.kind == "reminder"))
             .order_by(Slot.starts_at, Booking.id))
     return found

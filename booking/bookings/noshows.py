@@ -12,12 +12,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from flask import current_app
 from sqlalchemy import and_, exists, select
 
 from .. import audit, scheduling
 from ..errors import BookingError
 from ..extensions import db
 from ..i18n import day_text
+from ..identity import identity_hash, read_document
 from ..models import BarLifted, Booking, Service, Slot, StaffUser, Visitor, utcnow
 from ..uow import use_case
 
@@ -83,6 +85,13 @@ def _bar(digest: str, missed: list[dt.date], today: dt.date, limit: int, window:
         if len(within) >= limit:
             return Bar(digest, until, len(within))
     return None
+
+
+def person_hash(id_type, id_number) -> str:
+    """The keyed hash a person's bookings carry, from a document typed on a staff page;
+    InvalidDocumentType / InvalidIdentity (422) for what is not a document."""
+    document = read_document(id_type, id_number, "person")
+    return identity_hash(current_app.config["SECRET_KEY"], document.id_type, document.number)
 
 
 def check_not_barred(service: Service, hashes: list[str], now: dt.datetime) -> None:

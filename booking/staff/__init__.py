@@ -33,6 +33,7 @@ def staff_context():
 
 from . import (  # noqa: E402,F401
     admin_views,
+    assisted_views,
     auth_views,
     bureau_views,
     calendar_views,

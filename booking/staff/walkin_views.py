@@ -56,8 +56,12 @@ def _admit(office: Office, service) -> bool:
     except BookingError as error:
         report(error)
     else:
-        flash(_("Walk-in checked in: ticket %(ticket)s. A text with the ticket is on its way.",
-                ticket=booking.ticket), "ok")
+        if booking.phone:
+            flash(_("Walk-in checked in: ticket %(ticket)s. A text with the ticket is on its way.",
+                    ticket=booking.ticket), "ok")
+        else:
+            flash(_("Walk-in checked in: ticket %(ticket)s. No mobile: tell them the ticket.",
+                    ticket=booking.ticket), "ok")
         return True
     return False
 

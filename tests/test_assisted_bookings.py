@@ -244,3 +244,12 @@ def test_a_supervisor_lifts_a_bar_for_one_person_with_a_reason(app, api, world):
         assert db.session.scalar(select(func.count(BarLifted.id))) == 1
     assert staff_book(api, world, people=(7,)).status_code == 201  # lifted for them
     assert staff_book(api, world, people=(8,)).get_json()["error"] == "barred"  # not for the other
+
+
+def test_online_availability_leaves_the_reserve_out(app, api, world):
+    with app.app_context():
+        slot = db.session.get(Slot, world["slot"])
+        day = scheduling.local_day(slot.service.office, slot.starts_at).isoformat()
+    answer = api.get(f"/api/v1/availability?office=farewell-home&service=farewell&from={day}&to={day}")
+    [seen] = [s for s in answer.get_json()["slots"] if s["id"] == world["slot"]]
+    assert (seen["remaining_bookings"], seen["remaining_people"]) == (3, 19)  # 4 and 20, less one farewell party

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -79,10 +80,13 @@ def test_a_telephone_booking_with_a_mobile_is_texted_and_names_the_clerk(app, ap
 
 
 @pytest.mark.parametrize("phone", [LANDLINE, "", None])
-def test_a_counter_booking_with_a_landline_or_no_phone_texts_nobody_and_is_never_released(app, api, world, phone):
+def test_a_counter_booking_with_a_landline_or_no_phone_texts_nobody_and_is_never_released(app, api, client, world,
+                                                                                          phone):
     answer = staff_book(api, world, people=(1, 2), phone=phone, channel="counter")
     assert answer.status_code == 201
     reference = answer.get_json()["reference"]
+    manage = client.get(urlsplit(answer.get_json()["manage_url"]).path)
+    assert manage.status_code == 200 and reference in manage.get_data(as_text=True)  # the link read out works
     with app.app_context():
         booking = db.session.scalar(select(Booking).where(Booking.reference == reference))
         assert (booking.source, booking.phone, booking.party_size) == ("counter", "", 2)

@@ -115,7 +115,8 @@ def b_state(app):
 def body_for_b(w: World) -> dict:
     return {"office": w.b_code, "service": w.b_service, "counter": "1", "from": "2030-01-01",
             "to": "2030-01-01", "reason": "x", "temperatures_c": [36.5, 36.5], "phone": "+8613900000000",
-            "visitors": [], "level": "emergency", "max_bookings": "1", "max_people": "2", "slot_id": "1",
+            "visitors": [], "level": "emergency", "max_bookings": "1", "max_people": "2", "slot_id": w.b_slot,
+            "channel": "phone",
             "date": "2030-01-01", "reference": w.b_reference, "temperature": ["36.5", "36.5"]}
 
 

@@ -23,10 +23,9 @@ from ..errors import BookingError
 from ..extensions import db, limiter
 from ..i18n import LANGUAGES
 from ..identity import mask_phone
-from ..links import manage_url
+from ..links import manage_url, qr_svg
 from ..models import ID_TYPES, Office, Slot, utcnow
 from ..offices import admin as office_admin
-from ..web.manage import qr_svg
 from . import bp
 from .queue_views import report
 

@@ -6,16 +6,15 @@ The token stays in the address (never in a cookie); a wrong reference or token g
 
 from __future__ import annotations
 
-import segno
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from .. import bookings, challenge, scheduling
 from ..errors import BookingError, SlotFull
 from ..extensions import db, limiter
 from ..i18n import request_lang
 from ..identity import mask_phone
+from ..links import qr_svg
 from ..models import Booking, utcnow
 from ..sms.compose import page_reply_way
 from . import bp
@@ -25,13 +24,6 @@ from .pages import declaration_opens, error_map, health_path, ics_path, load_boo
 
 LOOKUPS = "120 per hour"  # the token cannot be guessed; this only keeps scanners slow
 CHANGES = "30 per hour"
-
-
-def qr_svg(reference: str) -> Markup:
-    """The reference as an inline SVG QR code, for the scanner at the door (no external fetch)."""
-    svg = segno.make(reference, error="m", micro=False).svg_inline(scale=6, border=2, dark="#1f2933")
-    # bandit B704: segno's own SVG of our reference (letters and digits), no user text in it
-    return Markup(svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" ', 1))  # nosec B704
 
 
 def booking_context(booking: Booking, token: str) -> dict:

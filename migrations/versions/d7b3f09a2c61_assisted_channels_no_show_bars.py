@@ -2,7 +2,7 @@
 counter), and the lifting of a person's no-show bar
 
 Revision ID: d7b3f09a2c61
-Revises: c4a8e2d61f07
+Revises: c4b8e1d2f6a7
 Create Date: 2026-12-07 04:45:00
 
 """
@@ -14,7 +14,7 @@ import booking.models
 
 # revision identifiers, used by Alembic.
 revision = 'd7b3f09a2c61'
-down_revision = 'c4a8e2d61f07'
+down_revision = 'c4b8e1d2f6a7'
 branch_labels = None
 depends_on = None
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
+from .hall import arrivals
 from .i18n import choose
 from .links import manage_url
 from .models import Booking, utcnow
@@ -28,6 +29,7 @@ TEXT = {
         "summary": "{service}（{office}）",
         "cancelled": "【已取消】",
         "reference": "预约编号：{reference}",
+        "window": "到场时段：{window}",
         "bring": "请携带：{bring}",
         "arrive": "请提前到达，入场前需测量体温并出示健康码。",
         "manage": "查看、改期或取消：{link}",
@@ -38,6 +40,7 @@ TEXT = {
         "summary": "{service} ({office})",
         "cancelled": "[Cancelled] ",
         "reference": "Booking reference: {reference}",
+        "window": "Arrival window: {window}",
         "bring": "Please bring: {bring}",
         "arrive": "Please arrive a little early: your temperature is taken and your health "
                   "code checked at the door.",
@@ -59,10 +62,12 @@ def uid(booking: Booking) -> str:
 
 
 def booking_calendar(booking: Booking, token: str) -> bytes:
-    """The booking as an .ics file (a cancelled booking as a cancelled event, same UID)."""
+    """The booking as an .ics file (a cancelled booking as a cancelled event, same UID). The
+    event starts when the party is asked to come (its arrival window, hall.arrivals) and ends
+    with its slot."""
     office = booking.office
     tz = office.tz
-    start = booking.slot.starts_at.astimezone(tz)
+    start = arrivals.window_of(booking)[0].astimezone(tz)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -109,6 +114,8 @@ def wording(lang: str) -> dict[str, str]:
 def _description(booking: Booking, lang: str, link: str) -> str:
     words = wording(lang)
     lines = [words["reference"].format(reference=booking.reference)]
+    if arrivals.has_window(booking):
+        lines.append(words["window"].format(window=arrivals.clock(booking)))
     bring = booking.service.bring(lang).strip()
     if bring:
         lines.append(words["bring"].format(bring=bring))

@@ -38,7 +38,7 @@ from sqlalchemy import case, func, select
 
 from . import metrics, scheduling
 from .extensions import db
-from .hall.door import occupancy
+from .hall.door import hall_limit, occupancy
 from .models import Office, Region, Slot, SmsMessage, utcnow
 from .security import REDACT_URLS
 
@@ -153,11 +153,11 @@ def hall(offices: list[Office], now: dt.datetime, regions: dict[int, str]):
     """People in each office's hall now, and its limit."""
     present = GaugeMetricFamily("booking_hall_occupancy", "People checked in or called today and "
                                 "not yet completed, per office (and its region).", labels=["office", "region"])
-    limit = GaugeMetricFamily("booking_hall_limit", "The hall's limit in people, per office (and its region).",
-                              labels=["office", "region"])
+    limit = GaugeMetricFamily("booking_hall_limit", "The hall's limit in people at the office's level, per office "
+                              "(and its region).", labels=["office", "region"])
     for office in offices:
         present.add_metric([office.code, regions[office.id]], occupancy(office, now))
-        limit.add_metric([office.code, regions[office.id]], office.hall_limit)
+        limit.add_metric([office.code, regions[office.id]], hall_limit(office))
     yield present
     yield limit
 

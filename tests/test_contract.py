@@ -15,7 +15,7 @@ CONTRACT = ROOT / "docs" / "contract.md"
 # The one place for rows of the contract that other branches are building right now. Each is
 # checked to be still absent: once a branch builds one, this test fails until it is removed.
 NOT_YET_BUILT = {
-    "routes": {("post", "/api/v1/staff/epidemic-level")},
+    "routes": set(),
     "variables": set(),
 }
 

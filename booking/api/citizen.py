@@ -16,6 +16,7 @@ from .. import bookings, calendar, challenge, health, scheduling, verification
 from ..database import read_only_transaction
 from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
+from ..hall import arrivals
 from ..i18n import LANGUAGES
 from ..identity import NAME_MAX, NUMBER_MAX
 from ..links import ics_url, manage_url
@@ -100,6 +101,7 @@ def booking_json(booking: Booking, token: str, cleared: bool | None = None) -> d
     slot = booking.slot
     if cleared is None:
         cleared = health.is_cleared(booking)
+    arrive_from, arrive_until = arrivals.window_of(booking)
     return {
         "reference": booking.reference, "status": booking.status, "cleared": cleared,
         "lang": booking.lang, "party_size": booking.party_size,
@@ -110,6 +112,7 @@ def booking_json(booking: Booking, token: str, cleared: bool | None = None) -> d
                     "name_zh": booking.service.name_zh, "name_en": booking.service.name_en},
         "slot": {"id": slot.id, "start": local_iso(office, slot.starts_at),
                  "end": local_iso(office, slot.ends_at)},
+        "arrive_from": local_iso(office, arrive_from), "arrive_until": local_iso(office, arrive_until),
         "visitors": [{"position": v.position, "name": v.name, "id_type": v.id_type,
                       "id_masked": v.id_masked} for v in booking.visitors],
         "created_at": local_iso(office, booking.created_at),

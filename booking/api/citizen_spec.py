@@ -157,7 +157,8 @@ OPENAPI_SCHEMAS = {
     },
     "Booking": {
         "type": "object",
-        "required": ["reference", "status", "cleared", "slot", "manage_url", "ics_url", "visitors"],
+        "required": ["reference", "status", "cleared", "slot", "arrive_from", "arrive_until", "manage_url",
+                     "ics_url", "visitors"],
         "properties": {
             "reference": {"type": "string"},
             "status": {"type": "string", "enum": ["booked", "confirmed", "checked_in", "called",
@@ -174,6 +175,10 @@ OPENAPI_SCHEMAS = {
                 "name_zh": {"type": "string"}, "name_en": {"type": "string"}}},
             "slot": {"type": "object", "required": ["id", "start", "end"], "properties": {
                 "id": {"type": "integer"}, "start": DATE_TIME, "end": DATE_TIME}},
+            "arrive_from": {**DATE_TIME, "description": "When to come: the start of the booking's "
+                            "arrival window (the slot's start where the service has one window); "
+                            "the door admits from 10 minutes before it."},
+            "arrive_until": {**DATE_TIME, "description": "The end of the arrival window."},
             "visitors": {"type": "array", "items": {
                 "type": "object", "required": ["position", "name", "id_type", "id_masked"],
                 "properties": {"position": {"type": "integer"}, "name": {"type": "string"},

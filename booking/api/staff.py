@@ -16,11 +16,12 @@ from .. import bookings, date_input, scheduling
 from ..access import CLOSING_LIMIT, DISPLAY_LIMIT, TEXTING_LIMIT, office_by_code, office_for, staff_api, staff_key
 from ..errors import BookingError, NotFound
 from ..extensions import db, limiter
-from ..hall import queue, reports, walkins
-from ..hall.door import check_in
+from ..hall import arrivals, queue, reports, walkins
+from ..hall.door import check_in, hall_limit
 from ..health import cleared_many
 from ..i18n import LANGUAGES
 from ..models import Booking
+from ..offices import admin as office_admin
 from ..offices import closures as closure_rules
 from . import bp, bureau
 from .citizen import booking_json
@@ -34,6 +35,8 @@ def _booking_json(booking: Booking, cleared: bool) -> dict:
         "service": booking.service.code, "ticket": booking.ticket, "counter": booking.counter,
         "slot": {"id": booking.slot_id, "start": booking.slot.starts_at.astimezone(booking.office.tz).isoformat(),
                  "end": booking.slot.ends_at.astimezone(booking.office.tz).isoformat()},
+        "arrive_from": _iso(booking, arrivals.window_of(booking)[0]),
+        "arrive_until": _iso(booking, arrivals.window_of(booking)[1]),
         "visitors": [{"name": v.name, "id_type": v.id_type, "id_masked": v.id_masked}
                      for v in booking.visitors],
         "cleared": cleared, "confirmed": booking.confirmed_at is not None,
@@ -189,6 +192,21 @@ def staff_closure():
     closure, cancelled = closure_rules.close_days(office, service, first, last, reason, g.staff_user,
                                               reason_en=reason_en or "")
     return jsonify(id=closure.id, cancelled=cancelled), 201
+
+
+@bp.post("/staff/epidemic-level")
+@limiter.limit(CLOSING_LIMIT, key_func=staff_key, methods=["POST"])
+@staff_api("supervisor")
+def staff_epidemic_level():
+    """The office's epidemic level, as the capacity page sets it (offices.admin.set_level): the
+    hall limit follows at once; future slots shrink, bookings beyond them listed for review."""
+    data = body()
+    code = data.string("office")
+    level = data.choice("level", scheduling.LEVELS)
+    data.done()
+    office = office_for(g.staff_user, code, "supervisor")
+    listed = office_admin.set_level(office, level, g.staff_user)
+    return jsonify(level=office.epidemic_level, limit=hall_limit(office), listed=len(listed))
 
 
 @bp.get("/staff/reports/daily")

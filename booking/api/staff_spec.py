@@ -71,6 +71,10 @@ OPENAPI_SCHEMAS = {
             "slot": {"type": "object", "required": ["id", "start", "end"], "properties": {
                 "id": {"type": "integer"}, "start": {"type": "string", "format": "date-time"},
                 "end": {"type": "string", "format": "date-time"}}},
+            "arrive_from": {"type": "string", "format": "date-time",
+                            "description": "When the party is asked to come: its arrival window, "
+                                           "else its slot."},
+            "arrive_until": {"type": "string", "format": "date-time"},
             "visitors": {"type": "array", "items": {"type": "object", "properties": {
                 "name": {"type": "string"}, "id_type": {"type": "string"},
                 "id_masked": {"type": "string", "description": "Masked, never the full number."}}}},
@@ -213,6 +217,24 @@ OPENAPI_PATHS = {
                                                                "description": "With `region`: the offices closed."}}}),
                       "409": error("`closure_past`: a past date; `nothing_to_close`: no office of the region "
                                    "offers that kind."), **AUTH, **BAD_BODY},
+    }},
+    "/api/v1/staff/epidemic-level": {"post": {
+        "tags": ["staff"], "operationId": "staffEpidemicLevel",
+        "summary": "Set an office's epidemic level; supervisors",
+        "description": "As on the capacity page: the hall limit follows at once (heightened a half, "
+                       "emergency a quarter), nobody inside is sent out, the door admits nobody while "
+                       "occupancy plus the party would exceed it; future slots shrink, and bookings "
+                       "beyond a smaller slot are listed for review (keep, or move with a text).",
+        "security": BEARER,
+        "requestBody": body({"type": "object", "required": ["office", "level"], "properties": {
+            "office": {"type": "string"},
+            "level": {"type": "string", "enum": ["normal", "heightened", "emergency"]}}}),
+        "responses": {"200": answer("Set.", {"type": "object", "required": ["level", "limit"], "properties": {
+            "level": {"type": "string", "enum": ["normal", "heightened", "emergency"]},
+            "limit": {"type": "integer", "description": "The hall limit now, in people."},
+            "listed": {"type": "integer", "description": "Bookings beyond the new slot limits, listed "
+                                                         "for review on the capacity page."}}}),
+                      **AUTH, **BAD_BODY},
     }},
     "/api/v1/staff/reports/daily": {"get": {
         "tags": ["staff"], "operationId": "staffDailyReport",

@@ -17,6 +17,7 @@ from sqlalchemy import delete, update
 from .. import audit, metrics, scheduling
 from ..errors import NotActive
 from ..extensions import db
+from ..hall import arrivals
 from ..models import Booking, IdentityClaim, utcnow
 from ..notify import outbox, texts
 from ..uow import use_case
@@ -103,7 +104,8 @@ def reschedule(booking: Booking, new_slot_id, *, channel: str = "reschedule", wo
     supervisor's). A use case from the guard on.
 
     Atomic: the new place is taken before the old one is given back, in one transaction,
-    so a full new slot leaves the booking exactly where it was.
+    so a full new slot leaves the booking exactly where it was. The booking is given an arrival
+    window in the new slot (hall.arrivals.choose), which its text names.
     """
     pipeline.move_guard(channel, booking, new_slot_id, work)
     return _reschedule(booking, new_slot_id, channel, now or utcnow())
@@ -113,9 +115,11 @@ def reschedule(booking: Booking, new_slot_id, *, channel: str = "reschedule", wo
 def _reschedule(booking: Booking, new_slot_id, channel: str, now: dt.datetime) -> Booking:
     old_slot_id, old_slot = booking.slot_id, booking.slot
     slot = pipeline.move(channel, booking, new_slot_id, now)
+    # The new slot's row is held since its places were taken: the window is chosen as it stands.
+    arrive_from, arrive_until = arrivals.choose(slot, booking.service.arrival_windows) or (None, None)
     # Still in the slot we read: of two racing moves, one gives the old place back, not both.
     _set_status(booking, CANCELLABLE, Booking.slot_id == old_slot_id, slot_id=slot.id,
-                ics_sequence=booking.ics_sequence + 1)
+                ics_sequence=booking.ics_sequence + 1, arrive_from=arrive_from, arrive_until=arrive_until)
     holds.free_place(old_slot, booking.party_size, now)
     db.session.execute(delete(IdentityClaim).where(IdentityClaim.booking_id == booking.id))
     day = scheduling.local_day(booking.office, slot.starts_at)

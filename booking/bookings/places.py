@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit, scheduling
 from ..errors import IdentityAlreadyBooked, SlotFull, VerificationFailed
 from ..extensions import db
+from ..hall import arrivals
 from ..models import Slot, UTCDateTime, utcnow
 from ..notify import outbox
 from ..prepared import Prepared
@@ -25,10 +26,10 @@ from .records import Booked, BookingMade, SlotSeen, VisitorRow, new_reference, s
 
 _INSERT_BOOKING = Prepared(
     "INSERT INTO booking (reference, token_salt, token_hash, slot_id, service_id, office_id, phone,"
-    " lang, party_size, status, source, created_at, updated_at, ics_sequence) VALUES (:reference,"
-    " :token_salt, :token_hash, :slot_id, :service_id, :office_id, :phone, :lang, :party_size,"
-    " 'booked', :source, :now, :now, 0) RETURNING id",
-    params={"now": UTCDateTime()})
+    " lang, party_size, status, source, created_at, updated_at, ics_sequence, arrive_from, arrive_until)"
+    " VALUES (:reference, :token_salt, :token_hash, :slot_id, :service_id, :office_id, :phone, :lang,"
+    " :party_size, 'booked', :source, :now, :now, 0, :arrive_from, :arrive_until) RETURNING id",
+    params={"now": UTCDateTime(), "arrive_from": UTCDateTime(), "arrive_until": UTCDateTime()})
 _INSERT_VISITOR = Prepared(
     "INSERT INTO visitor (booking_id, position, name, id_type, id_masked, id_hash)"
     " VALUES (:booking_id, :position, :name, :id_type, :id_masked, :id_hash)")
@@ -45,9 +46,10 @@ WITH places AS (
   RETURNING id),
 booking_row AS (
   INSERT INTO booking (reference, token_salt, token_hash, slot_id, service_id, office_id, phone, lang,
-                       party_size, status, source, created_at, updated_at, ics_sequence)
+                       party_size, status, source, created_at, updated_at, ics_sequence, arrive_from,
+                       arrive_until)
   SELECT :reference, :token_salt, :token_hash, places.id, :service_id, :office_id, :phone, :lang,
-         :party_size, 'booked', :source, :now, :now, 0 FROM places
+         :party_size, 'booked', :source, :now, :now, 0, :arrive_from, :arrive_until FROM places
   RETURNING id),
 people AS (
   SELECT * FROM jsonb_to_recordset(CAST(:visitors AS jsonb))
@@ -71,15 +73,16 @@ event_row AS (
 code_use AS (
   UPDATE phone_verification SET used_at = :now WHERE id = :code AND used_at IS NULL RETURNING id)
 SELECT id, (SELECT count(*) FROM code_use) FROM booking_row"""},
-    params={"now": UTCDateTime(), "written": UTCDateTime(), "day": Date()})
+    params={"now": UTCDateTime(), "written": UTCDateTime(), "day": Date(), "arrive_from": UTCDateTime(),
+            "arrive_until": UTCDateTime()})
 
 
 def place_booking(slot: Slot | SlotSeen, ch: Channel, *, phone: str, lang: str, source: str,
                   visitors: list[VisitorRow], now: dt.datetime, code: str | None = None,
                   staff_user_id: int | None = None, held: tuple[int, int] = (0, 0)) -> Booked:
     """Write a booking whose rules were checked: its visitors (masked, hashed), identity
-    claims, text (a walk-in's comes once admitted, from hall.walkins) and audit event, and its
-    places; `code`, a verification check_code proved, is marked used with them
+    claims, text (a walk-in's comes once admitted, from hall.walkins) and audit event, its
+    arrival window (hall.arrivals.choose; a walk-in is already at the door) and its places; `code`, a verification check_code proved, is marked used with them
     (verification.use_code). Part of the caller's use case; SlotFull, IdentityAlreadyBooked or
     VerificationFailed roll it back. The channel `ch` says whether the citizen is texted now
     and who acted (`staff_user_id`: the staff member of a staff channel, in the audit event);
@@ -94,13 +97,17 @@ def place_booking(slot: Slot | SlotSeen, ch: Channel, *, phone: str, lang: str, 
     reference_, salt = new_reference(), secrets.token_hex(8)
     token = secret_token(reference_, salt)
     day = scheduling.local_day(office, slot.starts_at)
+    arrive_from, arrive_until = (arrivals.choose(slot, service.arrival_windows)
+                                 if source != "walk_in" else None) or (None, None)
     row = {"reference": reference_, "token_salt": salt, "token_hash": token_hash(token),
            "slot_id": slot.id, "service_id": service.id, "office_id": office.id, "phone": phone,
-           "lang": lang, "party_size": len(visitors), "source": source, "now": now}
+           "lang": lang, "party_size": len(visitors), "source": source, "now": now,
+           "arrive_from": arrive_from, "arrive_until": arrive_until}
     allowance = {"held_bookings": held[0], "held_people": held[1]}
     made = functools.partial(BookingMade, reference=reference_, token_salt=salt, phone=phone, lang=lang,
                              party_size=len(visitors), source=source, slot=slot, service=service,
-                             office=office, visitors=tuple(visitors), created_at=now)
+                             office=office, visitors=tuple(visitors), created_at=now,
+                             arrive_from=arrive_from, arrive_until=arrive_until)
     booking = made(id=0)
     # The id comes from the insert; 0 stands for "a booking's text" (its link is not stored).
     # A clerk's booking without a mobile (phone "") texts nobody.

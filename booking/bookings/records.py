@@ -17,10 +17,10 @@ from sqlalchemy import select
 from .. import reference
 from ..errors import NotFound
 from ..extensions import db
+from ..hall import arrivals
 from ..identity import safe_text
 from ..links import manage_url
 from ..models import Booking, Office, Service, Slot
-from ..notify import texts
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a counter
 
@@ -86,6 +86,8 @@ class BookingMade:
     created_at: dt.datetime
     status: str = "booked"
     cancelled_at: dt.datetime | None = None
+    arrive_from: dt.datetime | None = None  # its arrival window (hall.arrivals), None: the slot
+    arrive_until: dt.datetime | None = None
 
     @property
     def office_id(self) -> int:
@@ -153,7 +155,7 @@ def text_values(booking: Booking, token: str | None = None) -> dict:
     """What every text about a booking shows: reference, local date and time, office, link."""
     return {
         "reference": booking.reference,
-        "when": texts.when(booking.slot.starts_at, booking.office, booking.lang),
+        "when": arrivals.when(booking, booking.lang),
         "office": booking.office.name(booking.lang),
         "service": booking.service.name(booking.lang),
         "link": manage_url(booking.reference, token or manage_token(booking)),

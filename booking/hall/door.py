@@ -21,6 +21,7 @@ from ..health.rules import current_rules
 from ..i18n import local_time
 from ..models import Booking, DoorDay, DoorRefusal, Office, Service, StaffUser, TicketCounter, utcnow
 from ..uow import after_rollback, unit_of_work
+from . import arrivals
 
 ADMITTABLE = ("booked", "confirmed")
 IN_HALL = ("checked_in", "called")
@@ -33,6 +34,9 @@ REFUSALS = {
     "wrong_day": ("该预约是 {day} 的，不是今天。", "This booking is for {day}, not today."),
     "too_early": ("签到从 {opens_at} 开始（预约时段前 {minutes} 分钟），请稍候。",
                   "Check-in opens at {opens_at}, {minutes} minutes before the slot. Please wait."),
+    # too_early for a booking with an arrival window (hall.arrivals): the same code, saying when.
+    "too_early_window": ("您的到场时段是 {window}，签到从 {opens_at} 开始，请稍候。",
+                         "Your arrival window is {window}; check-in opens at {opens_at}. Please wait."),
     "too_late": ("今天的签到已于 {closes_at} 结束。", "Check-in closed at {closes_at} today."),
     "not_cleared": ("尚有办事人未通过健康申报：{names_zh}。",
                     "Not every visitor is cleared by the health declaration: {names_en}."),
@@ -45,13 +49,14 @@ REFUSALS = {
 
 
 class DoorRefused(BookingError):
-    """Entry refused; `.code` says why (one of REFUSALS)."""
+    """Entry refused; `.code` says why (a key of REFUSALS), `wording` names another entry of
+    REFUSALS to word it (too_early_window)."""
 
     status = 409
 
-    def __init__(self, code: str, **details):
+    def __init__(self, code: str, wording: str | None = None, **details):
         self.code = code
-        self.message_zh, self.message_en = REFUSALS[code]
+        self.message_zh, self.message_en = REFUSALS[wording or code]
         super().__init__(**details)
 
 
@@ -64,8 +69,11 @@ class TemperaturesInvalid(BookingError):
 # --- hours -----------------------------------------------------------------------------------
 
 def door_opens_at(booking: Booking) -> dt.datetime:
-    """Check-in opens `checkin_opens_minutes` before the slot (an office setting)."""
-    return booking.slot.starts_at - dt.timedelta(minutes=booking.office.checkin_opens_minutes)
+    """Check-in opens 10 minutes before the booking's arrival window (DESIGN.md section 3b;
+    hall.arrivals), or, for a whole-slot booking, `checkin_opens_minutes` before the slot (an
+    office setting, section 3)."""
+    return arrivals.door_opens(booking) or (
+        booking.slot.starts_at - dt.timedelta(minutes=booking.office.checkin_opens_minutes))
 
 
 # --- the hall --------------------------------------------------------------------------------
@@ -82,6 +90,14 @@ def occupancy(office: Office, now: dt.datetime | None = None) -> int:
         select(func.coalesce(func.sum(Booking.party_size), 0))
         .where(Booking.office_id == office.id, Booking.status.in_(IN_HALL),
                Booking.checked_in_at >= start, Booking.checked_in_at < end)) or 0
+
+
+def hall_limit(office: Office) -> int:
+    """People allowed in the hall at once now: the office's `hall_limit` at its epidemic level
+    (normal: all of it; heightened: a half; emergency: a quarter, rounded down, at least 1;
+    scheduling.LEVEL_FACTORS, DESIGN.md section 3b). A level change applies to the next
+    admission; nobody inside is sent out."""
+    return scheduling.scaled(office.hall_limit, office.epidemic_level)
 
 
 def _lock_row(model, key: dict, bump) -> None:
@@ -132,8 +148,11 @@ def _time_refusal(booking: Booking, now: dt.datetime) -> tuple[str, dict] | None
     if scheduling.local_day(office, now) != day:
         return "wrong_day", {"day": day.isoformat()}
     if now < door_opens_at(booking):
-        return "too_early", {"opens_at": local_time(door_opens_at(booking), office, form="clock"),
-                             "minutes": office.checkin_opens_minutes}
+        opens_at = local_time(door_opens_at(booking), office, form="clock")
+        if arrivals.has_window(booking):
+            return "too_early", {"wording": "too_early_window", "opens_at": opens_at,
+                                 "window": arrivals.clock(booking)}
+        return "too_early", {"opens_at": opens_at, "minutes": office.checkin_opens_minutes}
     if now >= scheduling.door_closes_at(booking):
         return "too_late", {"closes_at": local_time(scheduling.door_closes_at(booking), office, form="clock")}
     return None
@@ -220,10 +239,9 @@ def admit(booking: Booking, measured_temperatures: list[float], staff: StaffUser
     day = scheduling.local_day(office, now)
     # Serialise admissions per office and day, then count: the hall limit holds under races.
     _lock_row(DoorDay, {"office_id": office.id, "day": day}, {"admissions": DoorDay.admissions + 1})
-    present = occupancy(office, now)
-    if present + booking.party_size > office.hall_limit:
-        raise DoorRefused("hall_full", occupancy=present, party=booking.party_size,
-                          limit=office.hall_limit)
+    present, limit = occupancy(office, now), hall_limit(office)
+    if present + booking.party_size > limit:
+        raise DoorRefused("hall_full", occupancy=present, party=booking.party_size, limit=limit)
     ticket = next_ticket(office, booking.service, day)
     changed = db.session.execute(
         update(Booking).where(Booking.id == booking.id, Booking.status.in_(ADMITTABLE))

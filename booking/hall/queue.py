@@ -20,7 +20,7 @@ from ..errors import BookingError, NotActive, NotFound
 from ..extensions import db
 from ..models import AuditEvent, Booking, Office, Service, Slot, StaffUser, Visitor, utcnow
 from ..uow import use_case
-from .door import occupancy
+from .door import hall_limit, occupancy
 
 DISPLAY_CALLING = 4  # tickets shown as "now calling"
 DISPLAY_WAITING = 8
@@ -146,10 +146,11 @@ def stays(office: Office, now: dt.datetime | None = None) -> list[Stay]:
 
 
 def crowding(office: Office, now: dt.datetime | None = None) -> dict:
-    """Occupancy against the hall limit: 'ok', 'warning' (80 % or more) or 'full'."""
+    """Occupancy against the hall limit at the office's level (door.hall_limit): 'ok',
+    'warning' (80 % or more) or 'full' (at or above it, as after a level change)."""
 
     people = occupancy(office, now)
-    limit = office.hall_limit
+    limit = hall_limit(office)
     level = "full" if people >= limit else "warning" if people >= 0.8 * limit else "ok"
     return {"occupancy": people, "limit": limit, "level": level}
 

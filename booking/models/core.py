@@ -295,6 +295,10 @@ class Booking(db.Model):
     ticket: Mapped[str | None] = mapped_column(String(10))
     counter: Mapped[str | None] = mapped_column(String(10))
     ics_sequence: Mapped[int] = mapped_column(default=0)
+    # The arrival window within the slot given at booking (booking/hall/arrivals.py); both None
+    # where the service has one window (the whole slot).
+    arrive_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    arrive_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Set by `retention purge`: phone, names and identity numbers are gone, the counts stay.
     personal_purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # The closure that cancelled it: its page shows the closure's full reason in the reader's language.

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from .. import bookings
 from ..extensions import db
+from ..hall import arrivals
 from ..links import manage_url, public_url
 from ..models import Booking, Slot, SmsMessage, SmsNotice, utcnow
 from ..notify import sealed, texts
@@ -70,9 +71,10 @@ def link_of(kind: str, booking: Booking | None, token: str | None) -> str | None
 
 
 def booking_values(booking: Booking, kind: str) -> dict:
-    """What a text shows of a booking, as it stands now."""
+    """What a text shows of a booking, as it stands now; its times are when to come (the
+    start of its arrival window, else of its slot)."""
     token = bookings.manage_token(booking)
-    office, service, start = booking.office, booking.service, booking.slot.starts_at
+    office, service, start = booking.office, booking.service, arrivals.window_of(booking)[0]
     values = {**bookings.text_values(booking, token),
               "time": start.astimezone(office.tz).strftime("%H:%M"),
               "start": start.astimezone(office.tz).strftime(LOCAL),

@@ -82,12 +82,13 @@ def place_booking(slot: Slot | SlotSeen, ch: Channel, *, phone: str, lang: str, 
                   staff_user_id: int | None = None, held: tuple[int, int] = (0, 0)) -> Booked:
     """Write a booking whose rules were checked: its visitors (masked, hashed), identity
     claims, text (a walk-in's comes once admitted, from hall.walkins) and audit event, its
-    arrival window (hall.arrivals.choose; a walk-in is already at the door) and its places; `code`, a verification check_code proved, is marked used with them
-    (verification.use_code). Part of the caller's use case; SlotFull, IdentityAlreadyBooked or
-    VerificationFailed roll it back. The channel `ch` says whether the citizen is texted now
-    and who acted (`staff_user_id`: the staff member of a staff channel, in the audit event);
-    `held` the (bookings, people) of the slot it may not take (the assisted reserve, for a
-    channel that is not assisted: scheduling.assisted_held). Only the pipeline calls it.
+    arrival window (hall.arrivals.choose; a walk-in is already at the door) and its places;
+    `code`, a verification check_code proved, is marked used with them (verification.use_code).
+    Part of the caller's use case; SlotFull, IdentityAlreadyBooked or VerificationFailed roll it
+    back. The channel `ch` says whether the citizen is texted now and who acted
+    (`staff_user_id`: the staff member of a staff channel, in the audit event); `held` the
+    (bookings, people) of the slot it may not take (the assisted reserve, for a channel that is
+    not assisted: scheduling.assisted_held). Only the pipeline calls it.
 
     Written with Prepared statements, not the ORM: on PostgreSQL in one statement, on SQLite
     one after another (it has no writing WITH queries), the places last. The answer carries a

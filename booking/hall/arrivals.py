@@ -78,12 +78,14 @@ def door_opens(booking) -> dt.datetime | None:
 
 
 def when(booking, lang: str) -> str:
-    """When to come, in words: 12月8日 09:07–09:15 with a window, else the slot's start as
+    """When to come, in words: 12月8日 09:07–09:15 (Tue, Dec 8, 09:07-09:15: a GSM-7 hyphen,
+    so an English text stays in the 7-bit alphabet) with a window, else the slot's start as
     texts show it (12月8日 09:00; Tue, Dec 8, 09:00)."""
     office = booking.office
     if not has_window(booking):
         return local_time(booking.slot.starts_at, office, lang)
-    return (f"{local_time(booking.arrive_from, office, lang)}–"
+    dash = "-" if lang == "en" else "–"
+    return (f"{local_time(booking.arrive_from, office, lang)}{dash}"
             f"{local_time(booking.arrive_until, office, lang, form='clock')}")
 
 

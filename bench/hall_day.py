@@ -1,7 +1,7 @@
 """Crowd safety on a registry's day, through the real door and queue (DESIGN.md section 3b).
 
     .venv/bin/python -m bench.hall_day [--db postgres] [--per-slot 8] [--windows 4]
-        [--hall-limit 30] [--level-hall-limit 20] [--json out.json]
+        [--hall-limit 30] [--level-hall-limit 8] [--counters 3] [--json out.json]
 
 A marriage registry open 09:00-12:00 and 13:30-17:00 (slots generated from those hours by
 booking.scheduling), 30-minute slots of 8 couples, 3 counters. Every couple books through
@@ -12,8 +12,8 @@ service time is up, offices.admin.set_level for the level change. Nothing of the
 modelled here: the simulator only decides when people arrive and how long a counter takes.
 
 People are told their slot's start (one window) or their window's start (`--windows`) and
-arrive then plus a jitter (normal, mean 8 minutes early, sd 7, within 30 early and 15
-late); a counter takes 6-15 minutes (triangular, mode 10). Both draw from one fixed seed, so
+arrive then plus a jitter (normal, mean `--early` 8 minutes early, sd 7, within 30 early and
+15 late); a counter takes 6-15 minutes (triangular, mode 10). Both draw from one fixed seed, so
 the runs with and without windows have the same couples, the same jitters and the same service
 times. A party refused `too_early` waits until door.door_opens_at; one refused `hall_full`
 tries again once somebody has left. Reported per run: peak and average hall occupancy (people,
@@ -41,6 +41,7 @@ HOURS = ((dt.time(9, 0), dt.time(12, 0)), (dt.time(13, 30), dt.time(17, 0)))
 COUNTERS = 3
 TICK = dt.timedelta(seconds=30)
 LEVEL_AT = dt.time(10, 30)
+EARLY = 8.0  # minutes: how early people come on average
 
 
 @dataclass
@@ -58,15 +59,16 @@ class Party:
     turned_away: str | None = None  # refused for good (too_late: the door closed first)
 
 
-def plan(slots: int, per_slot: int, seed: int = SEED) -> list[list[Party]]:
-    """Each slot's parties with their jitter and service time, the same for every run."""
+def plan(slots: int, per_slot: int, seed: int = SEED, early: float = EARLY) -> list[list[Party]]:
+    """Each slot's parties with their jitter (`early`: the mean, in minutes before the time
+    told) and service time, the same for every run."""
     draw = random.Random(seed)
     result, n = [], 0
     for _ in range(slots):
         row = []
         for _ in range(per_slot):
-            early = max(-30.0, min(15.0, draw.gauss(-8.0, 7.0)))
-            row.append(Party(n, dt.timedelta(minutes=round(early, 1)),
+            jitter = max(-30.0, min(15.0, draw.gauss(-early, 7.0)))
+            row.append(Party(n, dt.timedelta(minutes=round(jitter, 1)),
                              dt.timedelta(minutes=round(draw.triangular(6, 15, 10), 1))))
             n += 1
         result.append(row)
@@ -139,6 +141,7 @@ class Day:
         self.samples: list[tuple[dt.datetime, int, int]] = []  # (now, occupancy, limit)
         self.admissions: list[tuple[dt.datetime, int, int]] = []  # (now, occupancy before, limit)
         self.refused: dict[str, int] = {}
+        self.listed = 0  # bookings beyond the smaller future slots, listed for review
 
     def run(self) -> None:
         from booking.extensions import db
@@ -163,7 +166,7 @@ class Day:
             if party is not None and party.leaves <= now:
                 self._complete(counter, party)
         if self.level_at is not None and now >= self.level_at:
-            admin.set_level(self.office, "heightened", self.staff, now=now)
+            self.listed = len(admin.set_level(self.office, "heightened", self.staff, now=now))
             self.level_at = None
         self.door(now)
         self.counters(now)
@@ -276,11 +279,12 @@ def level_summary(app, day: Day, change: dt.datetime) -> dict:
             "first_admission_after": ({"at": after[0][0].astimezone(tz).strftime("%H:%M:%S"),
                                        "occupancy_before": after[0][1], "limit": after[0][2]} if after else None),
             "admissions_over_the_new_limit": sum(before + 2 > limit for _, before, limit in after),
+            "listed_for_review": day.listed,
             "occupancy_each_minute": around}
 
 
 def run_day(kind: str, *, windows: int, hall_limit: int, per_slot: int, counters: int = COUNTERS,
-            hours=HOURS, level_at: dt.time | None = None) -> dict:
+            hours=HOURS, early: float = EARLY, level_at: dt.time | None = None) -> dict:
     """One day on a fresh database: book it, run it, sum it up."""
     with temp_database(kind) as url:
         app = bench_app(url)
@@ -288,7 +292,7 @@ def run_day(kind: str, *, windows: int, hall_limit: int, per_slot: int, counters
             create_schema(app)
             built = build_office(app, windows=windows, hall_limit=hall_limit, per_slot=per_slot,
                                  counters=counters, hours=hours)
-            parties = plan(len(built["slots"]), per_slot)
+            parties = plan(len(built["slots"]), per_slot, early=early)
             book_day(app, built, parties)
             with app.app_context():
                 from booking.extensions import db
@@ -298,7 +302,8 @@ def run_day(kind: str, *, windows: int, hall_limit: int, per_slot: int, counters
             change = dt.datetime.combine(DAY, level_at, tzinfo=tz) if level_at else None
             day = Day(app, built, [p for row in parties for p in row], change)
             day.run()
-            result = {"windows": windows, "hall_limit": hall_limit, "counters": counters, "slots": len(built["slots"]),
+            result = {"windows": windows, "hall_limit": hall_limit, "counters": counters, "early": early,
+                      "slots": len(built["slots"]),
                       **summary(day, hours)}
             if change is not None:
                 result["level_change"] = level_summary(app, day, change)
@@ -322,14 +327,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-slot", type=int, default=8)
     parser.add_argument("--windows", type=int, default=4)
     parser.add_argument("--hall-limit", type=int, default=30)
-    parser.add_argument("--level-hall-limit", type=int, default=20)
+    parser.add_argument("--level-hall-limit", type=int, default=8)
     parser.add_argument("--counters", type=int, default=COUNTERS)
+    parser.add_argument("--early", type=float, default=EARLY, help="minutes people come early, on average")
     parser.add_argument("--hours", default="09:00-12:00,13:30-17:00")
     parser.add_argument("--runs", default="without_windows,with_windows,level_change",
                         help="which of without_windows, with_windows, level_change")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
-    common = {"per_slot": args.per_slot, "hours": parse_hours(args.hours), "counters": args.counters}
+    common = {"per_slot": args.per_slot, "hours": parse_hours(args.hours), "counters": args.counters,
+              "early": args.early}
     runs = {"without_windows": lambda: run_day(args.db, windows=1, hall_limit=args.hall_limit, **common),
             "with_windows": lambda: run_day(args.db, windows=args.windows, hall_limit=args.hall_limit, **common),
             "level_change": lambda: run_day(args.db, windows=1, hall_limit=args.level_hall_limit,

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from booking import accounts, bookings, calendar, health
 from booking.extensions import db
-from booking.hall import arrivals, door
-from booking.models import Booking, SmsMessage
+from booking.hall import arrivals, door, queue
+from booking.models import Booking, SmsMessage, StaffUser
 from booking.notify import texts
 from booking.notify.texts import segments
 from booking.sms.compose import preview
@@ -211,6 +211,20 @@ def test_a_whole_slot_booking_keeps_the_offices_check_in_opening(ctx):
         door.check_in(booking, [36.5, 36.5], None, now=opens - M)
     assert "minutes before the slot" in refused.value.message("en")
     door.check_in(booking, [36.5, 36.5], None, now=opens)
+
+
+def test_a_party_is_a_no_show_only_once_its_window_is_past_the_grace_period(ctx):
+    (slot,) = windowed_slots()
+    clerk = StaffUser(username="clerk-n", password_hash="-", role="clerk", office_id=slot.office_id)
+    db.session.add(clerk)
+    db.session.commit()
+    last = [book(slot) for _ in range(4)][-1]
+    assert window_clocks(last) == "10:22–10:30"
+    grace = dt.timedelta(minutes=queue.grace_minutes())
+    with pytest.raises(queue.TooEarlyForNoShow):  # the slot's start plus the grace: not yet due
+        queue.no_show(last, clerk, now=slot.starts_at + grace)
+    queue.no_show(last, clerk, now=last.arrive_from + grace)
+    assert last.status == "no_show"
 
 
 # --- reschedules --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from ..errors import BookingError, NotActive, NotFound
 from ..extensions import db
 from ..models import AuditEvent, Booking, Office, Service, Slot, StaffUser, Visitor, utcnow
 from ..uow import use_case
+from . import arrivals
 from .door import hall_limit, occupancy
 
 DISPLAY_CALLING = 4  # tickets shown as "now calling"
@@ -228,12 +229,13 @@ def grace_minutes() -> int:
 
 @use_case
 def no_show(booking: Booking, staff: StaffUser, now: dt.datetime | None = None) -> Booking:
-    """Mark a booking nobody came for, once its grace period has passed. A use case.
+    """Mark a booking nobody came for, once its grace period has passed since it was due: its
+    arrival window's start (hall.arrivals), else its slot's. A use case.
 
     The place stays taken: the time has passed, so giving it back would help no one.
     """
     now = now or utcnow()
-    if now < booking.slot.starts_at + dt.timedelta(minutes=grace_minutes()):
+    if now < arrivals.window_of(booking)[0] + dt.timedelta(minutes=grace_minutes()):
         raise TooEarlyForNoShow(minutes=grace_minutes())
     _move(booking, ("booked", "confirmed"), status="no_show")
     audit.record("no_show", actor="staff", booking=booking, staff_user_id=staff.id)

@@ -180,7 +180,7 @@ def staff_api_body(offices: dict) -> dict:
     """A body carrying every field a staff call may read, all naming the other office."""
     today = dt.date.today().isoformat()
     return {"office": "other", "service": "marriage", "from": today, "to": today, "date": today,
-            "reason": "test", "counter": "1", "temperatures_c": [36.5, 36.5], "phone": PHONE,
+            "reason": "test", "counter": "1", "level": "emergency", "temperatures_c": [36.5, 36.5], "phone": PHONE,
             "visitors": [visitor(50), visitor(51)], "declarations": [], "reference": offices["other"]["reference"]}
 
 

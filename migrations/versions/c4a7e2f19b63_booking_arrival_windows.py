@@ -5,7 +5,7 @@ each booking keeps the one it was given (`arrive_from`, `arrive_until`, UTC), so
 of the setting never moves a window already texted. Both stay NULL for a whole-slot booking.
 
 Revision ID: c4a7e2f19b63
-Revises: c4a8e2d61f07
+Revises: d7b3f09a2c61
 Create Date: 2026-12-07 04:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = 'c4a7e2f19b63'
-down_revision = 'c4a8e2d61f07'
+down_revision = 'd7b3f09a2c61'
 branch_labels = None
 depends_on = None
 

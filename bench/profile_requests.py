@@ -128,7 +128,7 @@ def statements_alone(app, popular, citizens: list[int]) -> dict:
         for slot_id, number, hashes, values in jobs:
             rules._SLOT_SEEN.first(slot_id=slot_id)
             verification._SPEND_TRY.scalar(v_id=values["code"], v_phone=number, v_now=now)
-            rules._LOCK_KEYS.all(keys=[f"bookings-of-phone:{number}"])
+            rules._LOCK_KEYS.all(keys=[f"bookings-of-phone:{number}"], timeout="5000ms")
             rules._CLAIMS_OF_PEOPLE.all(hashes=hashes, service_id=service_id, day=popular.day)
             rules._ACTIVE_BOOKINGS_OF_PHONE.scalar(phone=number, now=now)
             places._WRITE_BOOKING.first(slot_id=slot_id, **values)

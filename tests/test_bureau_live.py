@@ -61,6 +61,7 @@ def test_the_overview_counts_every_hall_of_the_region_now(city):
     assert (a["occupancy"], a["limit"], a["waiting"], a["booked_today"], a["checked_in_today"]) == (4, 30, 2, 2, 2)
     assert (a["level"], a["crowding"], a["booked_people_today"], a["checked_in_people_today"]) == ("normal", "ok", 4, 4)
     assert offices["reg-b"]["level"] == "heightened" and offices["reg-b"]["occupancy"] == 0
+    assert offices["reg-b"]["limit"] == 15  # the hall limit follows the level: half of 30
     assert offices["cem-c"]["booked_today"] == 0
     with city["app"].app_context():
         office = db.session.scalar(select(Office).where(Office.code == "reg-a"))
@@ -159,4 +160,4 @@ def test_the_metrics_label_each_office_with_its_region(city):
     with city["app"].app_context():
         text = observability.exposition().decode()
     assert 'booking_hall_occupancy{office="reg-a",region="shanghai"} 4.0' in text
-    assert 'booking_hall_limit{office="reg-b",region="jingan"} 30.0' in text
+    assert 'booking_hall_limit{office="reg-b",region="jingan"} 15.0' in text  # heightened: half

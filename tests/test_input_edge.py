@@ -45,7 +45,7 @@ def seed(app) -> dict:
                  "reference": done.booking.reference, "token": done.token, "slot_id": slot.id,
                  "day": slot.starts_at.date().isoformat(), "position": 0, "closure_id": 1,
                  "review_id": 1, "user_id": user.id, "unknown": "x", "_rest": "x",
-                 "year": 2027, "staff_token": accounts.issue_token(user)}
+                 "year": 2027, "region_code": "none", "kind": "csv", "staff_token": accounts.issue_token(user)}
         db.session.remove()
     return known
 

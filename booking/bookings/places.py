@@ -39,10 +39,10 @@ _INSERT_VISITOR = Prepared(
 # documentation 7.8.4). The places are taken first, with scheduling.reserve's condition (the
 # channel's allowance: what it may not take of the assisted reserve), and
 # every row hangs on that UPDATE: a full slot writes nothing and the statement returns no id.
-_WRITE_BOOKING = Prepared({"postgresql": """
+_WRITE_BOOKING_SQL = """
 WITH places AS (
   UPDATE slot SET booked_bookings = booked_bookings + 1, booked_people = booked_people + :party_size
-  WHERE id = :slot_id AND """ + scheduling.PLACES_CONDITION.replace(":people", ":party_size") + """
+  WHERE id = :slot_id AND __PLACES_CONDITION__
   RETURNING id),
 booking_row AS (
   INSERT INTO booking (reference, token_salt, token_hash, slot_id, service_id, office_id, phone, lang,
@@ -72,7 +72,10 @@ event_row AS (
   FROM booking_row),
 code_use AS (
   UPDATE phone_verification SET used_at = :now WHERE id = :code AND used_at IS NULL RETURNING id)
-SELECT id, (SELECT count(*) FROM code_use) FROM booking_row"""},
+SELECT id, (SELECT count(*) FROM code_use) FROM booking_row"""
+# scheduling's constant condition, spelled with this statement's parameter: no input in the SQL.
+_WRITE_BOOKING = Prepared({"postgresql": _WRITE_BOOKING_SQL.replace(
+    "__PLACES_CONDITION__", scheduling.PLACES_CONDITION.replace(":people", ":party_size"))},
     params={"now": UTCDateTime(), "written": UTCDateTime(), "day": Date(), "arrive_from": UTCDateTime(),
             "arrive_until": UTCDateTime()})
 

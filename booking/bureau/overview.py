@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from .. import scheduling
 from ..extensions import db
-from ..hall.door import IN_HALL
+from ..hall.door import IN_HALL, hall_limit
 from ..models import Booking, Office, Region, Slot, utcnow
 from .regions import region_offices
 
@@ -32,7 +32,7 @@ def _today_rows(offices: list[Office], now: dt.datetime):
 
 def _blank(office: Office) -> dict:
     return {"office": office.code, "name_zh": office.name_zh, "name_en": office.name_en,
-            "level": office.epidemic_level, "occupancy": 0, "limit": office.hall_limit,
+            "level": office.epidemic_level, "occupancy": 0, "limit": hall_limit(office),  # at its level
             "booked_today": 0, "booked_people_today": 0, "checked_in_today": 0,
             "checked_in_people_today": 0, "waiting": 0}
 

@@ -119,7 +119,8 @@ def statements_alone(app, popular, citizens: list[int]) -> dict:
         jobs.append((popular.slot_ids[i % len(popular.slot_ids)], phone(n), hashes, dict(
             reference=secrets.token_hex(4).upper(), token_salt=secrets.token_hex(8), token_hash=secrets.token_hex(32),
             service_id=service_id, office_id=office_id, phone=phone(n), lang="zh", party_size=2, source="api",
-            now=now, arrive_from=None, arrive_until=None, visitors=people, day=popular.day, texted=True,
+            now=now, arrive_from=None, arrive_until=None, held_bookings=0, held_people=0, visitors=people,
+            day=popular.day, texted=True,
             text_kind="booked",
             text_params='{"reference": "ABCD2345"}', text_sealed=None, written=now, actor="citizen",
             action="booked", detail='{"source": "api"}', code=secrets.token_hex(16), staff_user_id=None)))

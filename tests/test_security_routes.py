@@ -182,7 +182,7 @@ def staff_api_body(offices: dict) -> dict:
     return {"office": "other", "service": "marriage", "from": today, "to": today, "date": today,
             "reason": "test", "counter": "1", "level": "emergency", "temperatures_c": [36.5, 36.5], "phone": PHONE,
             "visitors": [visitor(50), visitor(51)], "declarations": [], "reference": offices["other"]["reference"],
-            "slot_id": offices["other"]["slot_id"], "channel": "phone"}
+            "slot_id": offices["other"]["slot_id"], "channel": "phone", "incident": False, "note": ""}
 
 
 def test_a_staff_token_is_refused_every_call_about_another_office(app, offices):

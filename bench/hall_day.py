@@ -1,4 +1,4 @@
-"""Crowd safety on a registry's day, through the real door and queue (DESIGN.md section 3b).
+"""Crowd safety on a registry's day, through the real door and queue (docs/contract.md, third-wave additions).
 
     .venv/bin/python -m bench.hall_day [--db postgres] [--per-slot 8] [--windows 4]
         [--hall-limit 30] [--level-hall-limit 8] [--counters 3] [--json out.json]

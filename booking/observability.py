@@ -1,7 +1,7 @@
 """What an operator watches: `GET /metrics` (Prometheus text format) and optional JSON logs.
 
 `/metrics` opens only with `Authorization: Bearer <METRICS_TOKEN>`: 401 without it (or with
-another token), 404 while `METRICS_TOKEN` is unset (DESIGN.md section 3, docs/contract.md).
+another token), 404 while `METRICS_TOKEN` is unset (docs/contract.md).
 
 Counters (booking.metrics) are summed over every process sharing `PROMETHEUS_MULTIPROC_DIR`;
 the states below are read from the database at each scrape, so any web worker answers the

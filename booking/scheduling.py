@@ -191,8 +191,8 @@ class Availability:
 
 
 def assisted_held(service: Service, slot, now: dt.datetime) -> tuple[int, int]:
-    """(bookings, people) of a slot kept for telephone and counter bookings at `now` (DESIGN.md
-    3b): the service's `assisted_reserve` bookings, each counted at its smallest party, until
+    """(bookings, people) of a slot kept for telephone and counter bookings at `now` (docs/contract.md,
+    third-wave additions): the service's `assisted_reserve` bookings, each counted at its smallest party, until
     `assisted_release_hours` before the slot; then (0, 0), the reserve open to everyone. The
     reserve is the last places of the slot: an online booking may not take the slot past its
     limit less the reserve; a staff booking may fill it."""

@@ -93,7 +93,7 @@ def check_code(verification_id: str, code: str, *, phone: str, now: dt.datetime 
 
     `verification_id`: one id, or the ids of the codes one form asked for, separated by spaces
     (at most CODES_KEPT): after "send again" the first code keeps working for its 10 minutes,
-    since a text can arrive late (DESIGN.md 3b, care mode: nothing typed is lost).
+    since a text can arrive late (docs/contract.md, third-wave additions, care mode: nothing typed is lost).
 
     Every check spends one of the five tries of each code it is compared with first (one
     conditional UPDATE, which holds the code's row until the commit). A wrong code's use case

@@ -1,4 +1,4 @@
-"""Arrival windows (DESIGN.md section 3b, "Crowd safety"), under a moving clock: a slot's
+"""Arrival windows (docs/contract.md, third-wave additions, "Crowd safety"), under a moving clock: a slot's
 parties are spread evenly over its windows (one after another, after a cancellation, and when
 they book at the same moment, on SQLite and PostgreSQL); the booking JSON, the texts, the
 manage page, the calendar file and the staff queue say when to come; the door admits from 10

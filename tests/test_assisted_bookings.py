@@ -1,4 +1,4 @@
-"""Every channel (DESIGN.md 3b): bookings a clerk takes for a caller on the telephone or at the
+"""Every channel (docs/contract.md): bookings a clerk takes for a caller on the telephone or at the
 counter, walk-ins without a mobile, the assisted reserve and its release, the no-show bar and
 its lifting. Real HTTP through the API (answers checked against the OpenAPI document), real
 SQLite; the clock moves with `now=`."""

@@ -1,4 +1,4 @@
-"""A clerk books for callers in a real browser at 360 px (DESIGN.md 3b): a telephone booking for
+"""A clerk books for callers in a real browser at 360 px (docs/contract.md): a telephone booking for
 a caller with a landline (nobody texted: the slip with the reference, the manage link and the
 QR code), a relative's mobile (texted), a person refused for no-shows (the page says why and
 until when), and a supervisor lifting that bar with a reason. Screenshots in Chinese and English."""

@@ -1,4 +1,4 @@
-"""The epidemic level through the API (DESIGN.md section 3b), with the hall already full: the
+"""The epidemic level through the API (docs/contract.md, third-wave additions), with the hall already full: the
 limit falls at once, the display shows it, nobody inside is sent out, the door admits nobody
 until occupancy plus the party fits, and future slots shrink through the capacity review (a
 move texts the citizen). The door runs under a moving clock; SQLite and PostgreSQL."""

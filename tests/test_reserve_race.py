@@ -1,4 +1,4 @@
-"""Races on the assisted reserve (DESIGN.md 3b): online bookers can never take the places a slot
+"""Races on the assisted reserve (docs/contract.md): online bookers can never take the places a slot
 keeps for telephone and counter bookings, assisted ones can, however the requests interleave.
 The place-taking statement itself enforces the channel's allowance. On PostgreSQL through
 gunicorn with two workers, on SQLite through a threaded server (tests/test_races.py's server)."""

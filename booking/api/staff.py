@@ -148,7 +148,7 @@ def staff_walk_in():
 @limiter.limit(TEXTING_LIMIT, key_func=staff_key, methods=["POST"])
 @staff_api()
 def staff_book():
-    """A booking a clerk takes for a caller on the telephone or at the counter (DESIGN.md 3b):
+    """A booking a clerk takes for a caller on the telephone or at the counter (docs/contract.md, third-wave additions):
     the slot's office in the token user's scope (404 otherwise), no code, the reserve open."""
     data = body()
     slot_id = data.integer("slot_id", minimum=1)

@@ -56,7 +56,7 @@ _ROWS = (
     Channel("counter",       "staff", False, False,   "booking", True,   "staff",   True,  "booked"),
 )
 CHANNELS: dict[str, Channel] = {row.name: row for row in _ROWS}
-ASSISTED = ("phone", "counter")  # the channels a clerk books on for a caller (DESIGN.md 3b)
+ASSISTED = ("phone", "counter")  # the channels a clerk books on for a caller (docs/contract.md, third-wave additions)
 
 
 def channel(name: str) -> Channel:

@@ -1,4 +1,4 @@
-"""No-show rules per service (DESIGN.md 3b; Guangdong's rule, for one: two no-shows within 30
+"""No-show rules per service (docs/contract.md, third-wave additions; Guangdong's rule, for one: two no-shows within 30
 days bar a person for 15 days): a person, known by the keyed hash of their identity document,
 with `no_show_limit` no-shows of a service within `no_show_window_days` cannot book it (online,
 on the waiting list or through staff) for `no_show_bar_days` after the last one. Days are the

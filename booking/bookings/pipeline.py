@@ -14,7 +14,7 @@ The channel (channels.py) says which checks apply; the order is the same for all
      (noshows.py), one place per person and the per-phone limit (none without a mobile)
   4. the places taken in one conditional UPDATE (places.py, called from here only)
 
-Sources of the rules: parties.py (Civil Code), rules.py (the service's settings), DESIGN.md 3.
+Sources of the rules: parties.py (Civil Code), rules.py (the service's settings), docs/contract.md.
 """
 
 from __future__ import annotations

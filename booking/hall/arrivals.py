@@ -1,4 +1,4 @@
-"""Arrival windows (DESIGN.md section 3b, "Crowd safety"): a service's `arrival_windows` splits
+"""Arrival windows (docs/contract.md, third-wave additions, "Crowd safety"): a service's `arrival_windows` splits
 each of its slots into that many equal windows, and every booking is given one, so a slot's
 parties come spread over it instead of all at its start.
 

@@ -69,7 +69,7 @@ class TemperaturesInvalid(BookingError):
 # --- hours -----------------------------------------------------------------------------------
 
 def door_opens_at(booking: Booking) -> dt.datetime:
-    """Check-in opens 10 minutes before the booking's arrival window (DESIGN.md section 3b;
+    """Check-in opens 10 minutes before the booking's arrival window (docs/contract.md, third-wave additions;
     hall.arrivals), or, for a whole-slot booking, `checkin_opens_minutes` before the slot (an
     office setting, section 3)."""
     return arrivals.door_opens(booking) or (
@@ -95,7 +95,7 @@ def occupancy(office: Office, now: dt.datetime | None = None) -> int:
 def hall_limit(office: Office) -> int:
     """People allowed in the hall at once now: the office's `hall_limit` at its epidemic level
     (normal: all of it; heightened: a half; emergency: a quarter, rounded down, at least 1;
-    scheduling.LEVEL_FACTORS, DESIGN.md section 3b). A level change applies to the next
+    scheduling.LEVEL_FACTORS, docs/contract.md, third-wave additions). A level change applies to the next
     admission; nobody inside is sent out."""
     return scheduling.scaled(office.hall_limit, office.epidemic_level)
 

@@ -69,7 +69,7 @@ def local_suggestions(text: str) -> tuple[tuple[str, str], ...]:
 
 
 def contact_phone(raw: str | None, default_region: str = "CN") -> str:
-    """The mobile a booking taken by a clerk texts (DESIGN.md 3b, every channel): its E.164
+    """The mobile a booking taken by a clerk texts (docs/contract.md, third-wave additions, every channel): its E.164
     form; "" for no phone or a landline (nobody is texted, and a landline is not kept: the
     clerk reads out or prints the reference). InvalidContactPhone for something that is
     neither."""

@@ -42,7 +42,7 @@ class CapacityReview(db.Model):
 
 
 class BarLifted(db.Model):
-    """A supervisor's lifting of one person's no-show bar on one service (DESIGN.md 3b): the
+    """A supervisor's lifting of one person's no-show bar on one service (docs/contract.md, third-wave additions): the
     no-shows of that person before `lifted_at` no longer count (booking/bookings/noshows.py).
     The person is kept only as the keyed hash of their document; the reason is audited too."""
 

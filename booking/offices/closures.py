@@ -26,7 +26,7 @@ from ..uow import use_case
 
 MAX_CLOSURE_DAYS = 366
 MAX_REASON = 200
-# English texts when staff wrote no English reason (DESIGN.md section 3: "a neutral English sentence").
+# English texts when staff wrote no English reason (docs/contract.md: "a neutral English sentence").
 NEUTRAL_REASON_EN = "the office has had to close that day"
 # Words a reason often starts with that the text's own wording already says ("原因：因…" reads twice).
 _LEADING = re.compile(r"^(?:因为|由于|因|because of |because |due to )", re.IGNORECASE)

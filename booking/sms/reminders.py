@@ -16,7 +16,7 @@ The rules (times local to the office; hours set by SMS_REMINDER_HOUR, SMS_RELEAS
   cancelled by `bookings.release_unconfirmed` (place back to the slot, text, audit).
   Only a warned booking is ever released: a number that replied STOP gets no warning,
   so its booking stands; so does a booking a clerk took for someone without a mobile
-  (phone "": nobody to remind or warn, DESIGN.md 3b).
+  (phone "": nobody to remind or warn, docs/contract.md, third-wave additions).
 
 `run_due(now)` does all three, and the waiting list's expiry (waiting/holds.py), and is safe
 to run as often as you like and from several workers at once; the worker runs it every

@@ -1,4 +1,4 @@
-"""Bookings a clerk takes for a caller on the telephone or at the counter (DESIGN.md 3b), and
+"""Bookings a clerk takes for a caller on the telephone or at the counter (docs/contract.md, third-wave additions), and
 the supervisor's lifting of a no-show bar.
 
 The booking page is steps without script: the service and the day, then a slot of that day

@@ -4,7 +4,7 @@
 word; every citizen page carries the switch (templates/base.html). The measures follow the MIIT
 specification for elderly-friendly websites, 《互联网网站适老化通用设计规范》 (2021): text of at
 least 18 CSS px with line height 1.3 or more, targets of the main flow 60 px high, 4.5:1 contrast,
-no lost input and no time pressure (static/site.css, static/booking.js, DESIGN.md 3b).
+no lost input and no time pressure (static/site.css, static/booking.js, docs/contract.md, third-wave additions).
 """
 
 from __future__ import annotations

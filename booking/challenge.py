@@ -8,7 +8,7 @@ script sending thousands pays thousands of times, in CPU it has to rent.
 
 When it is required (`required`), from the office's RationingSettings: never ("off"), on the
 listed popular days ("days"), always ("always"), or automatically ("auto") while the service
-is under load: more than CHALLENGE_AUTO_PER_MINUTE (booking/config.py: 300 unless the
+is under load; and, whatever the mode, on the day of a popular-day plan that asks for it: more than CHALLENGE_AUTO_PER_MINUTE (booking/config.py: 300 unless the
 environment says otherwise) code and booking posts in the last minute,
 counted in the rate-limit storage (shared by every process when it is Redis). Each process
 reads the offices' rules at most every 5 seconds (CHALLENGE_SETTINGS_SECONDS). A code request
@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from . import scheduling
 from .errors import BookingError
 from .extensions import db, limiter
-from .models import ChallengeUse, RationingSettings, Slot, utcnow
+from .models import ChallengeUse, PopularDayPlan, RationingSettings, Slot, utcnow
 from .uow import use_case
 
 ALGORITHM = "PBKDF2/SHA-256"
@@ -74,15 +74,23 @@ def under_load() -> bool:
     return limiter.enabled and not limiter.limiter.test(_load_item(), "challenge-load")
 
 
-def _office_rules() -> dict[int, tuple[str, frozenset[str]]]:
-    """Each office's challenge rule (mode, popular days) that has a settings row, read at most
-    every CHALLENGE_SETTINGS_SECONDS (5) per process: the check sits on the booking's hot path."""
+def _office_rules() -> dict[int, tuple[str, frozenset[str], frozenset[str]]]:
+    """Each office's challenge rule (mode, listed days, days of popular-day plans that ask for
+    it) that has a settings row or such a plan, read at most every CHALLENGE_SETTINGS_SECONDS (5)
+    per process: the check sits on the booking's hot path. ISO dates."""
     now = time.monotonic()
     cached = current_app.extensions.get("challenge_rules")
     if cached is not None and now < cached[0]:
         return cached[1]
-    rules = {row.office_id: (row.challenge, frozenset(filter(None, row.challenge_days.split(","))))
+    planned: dict[int, set[str]] = {}
+    for office_id, day in db.session.execute(select(PopularDayPlan.office_id, PopularDayPlan.day).where(
+            PopularDayPlan.undone_at.is_(None), PopularDayPlan.proof_of_work.is_(True),
+            PopularDayPlan.day >= utcnow().date() - dt.timedelta(days=1))):
+        planned.setdefault(office_id, set()).add(day.isoformat())
+    rules = {row.office_id: (row.challenge, frozenset(filter(None, row.challenge_days.split(","))),
+                             frozenset(planned.pop(row.office_id, ())))
              for row in db.session.scalars(select(RationingSettings))}
+    rules.update({office_id: ("auto", frozenset(), frozenset(days)) for office_id, days in planned.items()})
     ttl = float(current_app.config.get("CHALLENGE_SETTINGS_SECONDS", 5))
     current_app.extensions["challenge_rules"] = (now + ttl, rules)
     return rules
@@ -95,7 +103,7 @@ def forget_rules() -> None:
 
 def may_be_required() -> bool:
     """Whether any post could need a solution now; when not, nobody need look up an office."""
-    return under_load() or any(mode in ("always", "days") for mode, _ in _office_rules().values())
+    return under_load() or any(mode in ("always", "days") or planned for mode, _, planned in _office_rules().values())
 
 
 def required(office_id: int | None = None, day: dt.date | None = None, *,
@@ -106,11 +114,12 @@ def required(office_id: int | None = None, day: dt.date | None = None, *,
     if slot is not None:
         office_id = slot.office_id
     if office_id is None:
-        return any(mode == "always" for mode, _ in rules.values()) or under_load()
-    mode, days = rules.get(office_id, ("auto", frozenset()))
-    if mode == "days" and slot is not None:
+        return any(mode == "always" for mode, _, _ in rules.values()) or under_load()
+    mode, days, planned = rules.get(office_id, ("auto", frozenset(), frozenset()))
+    if (mode == "days" or planned) and slot is not None:
         day = scheduling.local_day(slot.office, slot.starts_at)
-    if mode == "always" or (mode == "days" and day is not None and day.isoformat() in days):
+    iso = day.isoformat() if day is not None else None
+    if mode == "always" or iso in planned or (mode == "days" and iso in days):
         return True
     return mode == "auto" and under_load()
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager
 
 from .errors import SlotFull
 from .extensions import db
-from .models import Booking, Closure, HoursException, Office, Service, Slot, utcnow
+from .models import Booking, Closure, HoursException, Office, PopularDayPlan, Service, Slot, utcnow
 from .offices import hours
 from .prepared import Prepared
 
@@ -150,12 +150,11 @@ def generate_slots(service: Service, first: dt.date, last: dt.date,
     """
     closed = closed_days(service, first, last)
     existing = LiveTimes(live_slots(service, first, last))
-    max_bookings, max_people = level_capacity(service)
+    plans = popular_days(service, first, last)
     new = [
         {"service_id": service.id, "office_id": service.office_id, "starts_at": start,
-         "ends_at": end, "max_bookings": max_bookings,
-         "max_people": max_people, "booked_bookings": 0, "booked_people": 0,
-         "status": "open"}
+         "ends_at": end, **new_slot_limits(service, plans.get(day)), "booked_bookings": 0,
+         "booked_people": 0, "status": "open"}
         for day, times in wanted_slots(service, first, last, calendar).items() if day not in closed
         for start, end in times if not existing.overlaps(start, end)
     ]
@@ -192,11 +191,12 @@ class Availability:
 
 def assisted_held(service: Service, slot, now: dt.datetime) -> tuple[int, int]:
     """(bookings, people) of a slot kept for telephone and counter bookings at `now` (docs/contract.md,
-    third-wave additions): the service's `assisted_reserve` bookings, each counted at its smallest party, until
+    third-wave additions): the slot's `assisted_reserve` (a popular-day plan's) or else the
+    service's bookings, each counted at its smallest party, until
     `assisted_release_hours` before the slot; then (0, 0), the reserve open to everyone. The
     reserve is the last places of the slot: an online booking may not take the slot past its
     limit less the reserve; a staff booking may fill it."""
-    reserve = service.assisted_reserve
+    reserve = service.assisted_reserve if slot.assisted_reserve is None else slot.assisted_reserve
     if reserve <= 0 or now >= slot.starts_at - dt.timedelta(hours=service.assisted_release_hours):
         return 0, 0
     return reserve, reserve * max(service.party_size_min, 1)
@@ -410,10 +410,38 @@ def scaled(value: int, level: str, minimum: int = 1) -> int:
     return max(minimum, math.floor(value * LEVEL_FACTORS[level]))
 
 
-def level_capacity(service: Service, level: str | None = None) -> tuple[int, int]:
-    """(max bookings, max people) of a new slot of the service at the office's level."""
+def level_capacity(service: Service, level: str | None = None, percent: int = 100) -> tuple[int, int]:
+    """(max bookings, max people) of a new slot of the service at the office's level, and at
+    `percent` % of that on a popular day whose plan caps it (1..100): never below one booking
+    and one largest party."""
     level = level or service.office.epidemic_level
     if LEVEL_FACTORS[level] >= 1:
-        return service.slot_max_bookings, service.slot_max_people
-    people = scaled(service.slot_max_people, level, service.party_size_max)
-    return scaled(service.slot_max_bookings, level), people
+        bookings, people = service.slot_max_bookings, service.slot_max_people
+    else:
+        bookings, people = scaled(service.slot_max_bookings, level), scaled(
+            service.slot_max_people, level, service.party_size_max)
+    if percent >= 100:
+        return bookings, people
+    return max(1, bookings * percent // 100), min(people, max(service.party_size_max, people * percent // 100))
+
+
+def popular_days(service: Service, first: dt.date, last: dt.date | None = None) -> dict[dt.date, PopularDayPlan]:
+    """The popular-day plans in force for the service on local days first..last (None: every
+    day from `first`), by day (one query)."""
+    query = select(PopularDayPlan).where(PopularDayPlan.office_id == service.office_id,
+                                         PopularDayPlan.undone_at.is_(None), PopularDayPlan.day >= first)
+    if last is not None:
+        query = query.where(PopularDayPlan.day <= last)
+    return {plan.day: plan for plan in db.session.scalars(query) if service.code in plan.service_codes}
+
+
+def slot_capacity(service: Service, plan: PopularDayPlan | None, level: str | None = None) -> tuple[int, int]:
+    """(max bookings, max people) of the service's slots on a day with this plan (None: none)."""
+    return level_capacity(service, level, plan.capacity_percent if plan else 100)
+
+
+def new_slot_limits(service: Service, plan: PopularDayPlan | None) -> dict:
+    """The limit columns of a new slot of the service on a day with this plan (None: none)."""
+    max_bookings, max_people = slot_capacity(service, plan)
+    return {"max_bookings": max_bookings, "max_people": max_people,
+            "assisted_reserve": plan.assisted_reserve if plan else None}

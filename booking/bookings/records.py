@@ -63,6 +63,7 @@ class SlotSeen:
     status: str
     cut_bookings: int | None
     cut_people: int | None
+    assisted_reserve: int | None
     service: Service
     reference: reference.ServiceReference
 

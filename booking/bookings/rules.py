@@ -209,7 +209,7 @@ _LOCK_KEYS = Prepared({"postgresql": "SELECT pg_advisory_xact_lock(hashtext(k))"
 # from the process's copy of that version (booking.reference).
 _SLOT_SEEN = Prepared(
     "SELECT id, service_id, office_id, starts_at, ends_at, max_bookings, max_people, booked_bookings,"
-    " booked_people, status, cut_bookings, cut_people,"
+    " booked_people, status, cut_bookings, cut_people, assisted_reserve,"
     " (SELECT version FROM reference_version WHERE id = 1) AS version"
     " FROM slot WHERE id = :slot_id",
     columns={"starts_at": UTCDateTime(), "ends_at": UTCDateTime()})
@@ -222,10 +222,10 @@ def see_slot(slot_id) -> SlotSeen:
     except (TypeError, ValueError, OverflowError):
         raise UnknownSlot() from None
     row = _SLOT_SEEN.first(slot_id=slot_id) if 0 < slot_id < 2**63 else None
-    found = row and reference.service_reference(row[1], row[12] or 0)
+    found = row and reference.service_reference(row[1], row[13] or 0)
     if not found:
         raise UnknownSlot()
-    return SlotSeen(*row[:12], service=found.service, reference=found)
+    return SlotSeen(*row[:13], service=found.service, reference=found)
 
 
 # A slot with its service and office, through the ORM: for operations on a stored booking.

@@ -8,6 +8,7 @@
 - reference.py the reference data's version (moved by triggers)
 - setup.py    regions, dated hours exceptions, holiday arrangement corrections
 - bureau.py   what offices submit to their bureau: the daily report's word
+- plans.py    popular-day plans: an office's settings for one day it expects crowds on
 - waiting.py  the waiting list: entries, their visitors, held places, rationing settings,
               proof-of-work challenges used
 
@@ -44,6 +45,7 @@ from .core import (
 )
 from .health import HEALTH_CODES, REFUSAL_REASONS, DoorDay, DoorRefusal, HealthDeclaration, HealthRules, TicketCounter
 from .notify import InboundMessage, PhoneOptOut, SmsNotice
+from .plans import PopularDayPlan
 from .reference import REFERENCE_TABLES, ReferenceVersion
 from .setup import HolidayDate, HoursException, Region
 from .staff import BarLifted, CapacityReview
@@ -57,7 +59,7 @@ __all__ = [
     "AuditEvent", "Booking", "Closure", "IdentityClaim", "Office", "OpeningHours", "PhoneVerification",
     "Service", "Slot", "SmsMessage", "StaffUser", "UTCDateTime", "Visitor", "utcnow",
     "HEALTH_CODES", "REFUSAL_REASONS", "DoorDay", "DoorRefusal", "HealthDeclaration", "HealthRules",
-    "TicketCounter", "InboundMessage", "PhoneOptOut", "SmsNotice", "CapacityReview",
+    "TicketCounter", "PopularDayPlan", "InboundMessage", "PhoneOptOut", "SmsNotice", "CapacityReview",
     "ChallengeUse", "RationingSettings", "WaitingEntry", "WaitingHold", "WaitingVisitor",
     "HolidayDate", "HoursException", "Region", "DailySubmission", "HOLIDAY_CALENDARS", "default_person_limit",
 ]

@@ -233,6 +233,9 @@ class Slot(db.Model):
     # listed for review (the checks below), and no place is taken until booked is under these.
     cut_bookings: Mapped[int | None]
     cut_people: Mapped[int | None]
+    # Bookings kept for telephone and counter bookings when a popular-day plan sets it for the
+    # slot's day (booking/busy/plans.py); None: the service's assisted_reserve.
+    assisted_reserve: Mapped[int | None]
 
     service: Mapped[Service] = relationship()
     office: Mapped[Office] = relationship()

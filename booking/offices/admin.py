@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from .. import accounts, audit, bookings, scheduling
 from ..errors import BookingError
 from ..extensions import db
-from ..models import Booking, CapacityReview, Office, Service, Slot, StaffUser, utcnow
+from ..models import Booking, CapacityReview, Office, PopularDayPlan, Service, Slot, StaffUser, utcnow
 from ..uow import use_case
 
 MAX_COUNTERS = 30
@@ -66,9 +66,8 @@ def set_level(office: Office, level: str, staff: StaffUser,
     settle_reviews(office)
     previous, office.epidemic_level = office.epidemic_level, level
     reviews = []
-    for slot in future_slots(office, now):
-        target = scheduling.level_capacity(slot.service, level)
-        reviews += _limit_slot(slot, *target, level=level)
+    for slot, plan in _with_plans(future_slots(office, now)):
+        reviews += _limit_slot(slot, *scheduling.slot_capacity(slot.service, plan, level), level=level)
     audit.record("epidemic_level", actor="staff", office_id=office.id, staff_user_id=staff.id,
                  level=level, previous=previous, listed=len(reviews))
     return reviews
@@ -77,12 +76,22 @@ def set_level(office: Office, level: str, staff: StaffUser,
 def apply_capacity(service: Service, now: dt.datetime | None = None) -> list[CapacityReview]:
     """The service's capacity (at the office's level) on its future slots, as a level change
     applies it: bookings beyond a lower limit are listed for review. The caller's use case commits."""
-    target = scheduling.level_capacity(service)
     reviews = []
-    for slot in future_slots(service.office, now):
+    for slot, plan in _with_plans(future_slots(service.office, now)):
         if slot.service_id == service.id and slot.status != "removed":
-            reviews += _limit_slot(slot, *target, level="manual")
+            reviews += _limit_slot(slot, *scheduling.slot_capacity(service, plan), level="manual")
     return reviews
+
+
+def _with_plans(slots: list[Slot]) -> list[tuple[Slot, PopularDayPlan | None]]:
+    """Each slot with the popular-day plan in force for its service on its day (or None): a
+    plan's cap is part of the capacity a level or service change scales."""
+    if not slots:
+        return []
+    first = scheduling.local_day(slots[0].office, slots[0].starts_at)
+    plans = {service_id: scheduling.popular_days(slot.service, first)
+             for service_id, slot in {s.service_id: s for s in slots}.items()}
+    return [(slot, plans[slot.service_id].get(scheduling.local_day(slot.office, slot.starts_at))) for slot in slots]
 
 
 @use_case

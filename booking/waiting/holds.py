@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, func, select, update
 from .. import scheduling
 from ..extensions import db
 from ..links import public_url
-from ..models import CapacityReview, RationingSettings, Slot, WaitingEntry, WaitingHold, utcnow
+from ..models import CapacityReview, RationingSettings, Service, Slot, WaitingEntry, WaitingHold, utcnow
 from ..notify import outbox, texts
 from ..uow import unit_of_work, use_case
 
@@ -34,6 +34,13 @@ def settings_for(office_id: int) -> RationingSettings:
     found = db.session.get(RationingSettings, office_id)
     return found or RationingSettings(office_id=office_id, claim_minutes=30, holdback_minutes=0,
                                       challenge="auto", challenge_days="")
+
+
+def holdback_minutes(service: Service, day: dt.date) -> int:
+    """Minutes a place freed on the service's local day is held for the waiting list: the
+    office's hold-back, or a popular-day plan's for that day when longer."""
+    plan = scheduling.popular_days(service, day, day).get(day)
+    return max(settings_for(service.office_id).holdback_minutes, plan.holdback_minutes if plan else 0)
 
 
 def entry_token(entry: WaitingEntry) -> str:
@@ -67,14 +74,12 @@ def free_place(slot: Slot, people: int, now: dt.datetime | None = None) -> Waiti
     now = now or utcnow()
     service = slot.service
     day = scheduling.local_day(service.office, slot.starts_at)
-    settings = settings_for(slot.office_id)
-    if not _bookable(slot, day, now) or (settings.holdback_minutes == 0
-                                         and not waiters(service.id, day)):
+    holdback = holdback_minutes(service, day)
+    if not _bookable(slot, day, now) or (holdback == 0 and not waiters(service.id, day)):
         scheduling.release(slot.id, people)
         return None
     hold = WaitingHold(slot_id=slot.id, service_id=service.id, day=day, people=people,
-                       status="held", freed_at=now,
-                       release_at=now + dt.timedelta(minutes=settings.holdback_minutes))
+                       status="held", freed_at=now, release_at=now + dt.timedelta(minutes=holdback))
     db.session.add(hold)
     db.session.flush()
     offer_next(hold, now)

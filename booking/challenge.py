@@ -8,9 +8,10 @@ script sending thousands pays thousands of times, in CPU it has to rent.
 
 When it is required (`required`), from the office's RationingSettings: never ("off"), on the
 listed popular days ("days"), always ("always"), or automatically ("auto") while the service
-is under load; and, whatever the mode, on the day of a popular-day plan that asks for it: more than CHALLENGE_AUTO_PER_MINUTE (booking/config.py: 300 unless the
-environment says otherwise) code and booking posts in the last minute,
-counted in the rate-limit storage (shared by every process when it is Redis). Each process
+is under load: more than CHALLENGE_AUTO_PER_MINUTE (booking/config.py: 300 unless the
+environment says otherwise) code and booking posts in the last minute, counted in the
+rate-limit storage (shared by every process when it is Redis). Whatever the mode, it is
+required on the day of a popular-day plan that asks for it (booking/busy/plans.py). Each process
 reads the offices' rules at most every 5 seconds (CHALLENGE_SETTINGS_SECONDS). A code request
 without a slot (the API's) has no office: it is challenged while under load, or when any
 office has the challenge always on. A solution is good once (ChallengeUse) and for 20 minutes.
@@ -94,6 +95,17 @@ def _office_rules() -> dict[int, tuple[str, frozenset[str], frozenset[str]]]:
     ttl = float(current_app.config.get("CHALLENGE_SETTINGS_SECONDS", 5))
     current_app.extensions["challenge_rules"] = (now + ttl, rules)
     return rules
+
+
+def day_rule(settings: RationingSettings | None, plan: PopularDayPlan | None, day: dt.date) -> str:
+    """How posts for an office's local day are challenged, from its settings (None: the
+    defaults) and the popular-day plan in force that day (None: none): "on" (always on, a listed
+    day, or a plan's day that asks for it), "auto" (while under load) or "off". For the staff
+    pages that show a day's settings; `required` decides each post."""
+    mode, days = (settings.challenge, settings.challenge_days.split(",")) if settings else ("auto", [])
+    if mode == "always" or (plan is not None and plan.proof_of_work) or (mode == "days" and day.isoformat() in days):
+        return "on"
+    return "auto" if mode == "auto" else "off"
 
 
 def forget_rules() -> None:

@@ -83,6 +83,23 @@ def apply_capacity(service: Service, now: dt.datetime | None = None) -> list[Cap
     return reviews
 
 
+def limit_day(service: Service, day: dt.date, plan: PopularDayPlan | None) -> list[CapacityReview]:
+    """The service's live slots on its local `day` at the capacity and telephone reserve of the
+    popular-day plan `plan` (None: the service's own, at the office's level), as a level change
+    applies capacity: bookings above a lower cap are listed for review. The caller's use case commits."""
+    settle_reviews(service.office)
+    start = scheduling.local_datetime(service.office, day, dt.time(0))
+    slots = db.session.scalars(select(Slot).where(
+        Slot.service_id == service.id, Slot.status != "removed", Slot.starts_at >= start,
+        Slot.starts_at < start + dt.timedelta(days=1)).order_by(Slot.starts_at)).all()
+    target = scheduling.slot_capacity(service, plan)
+    reviews = []
+    for slot in slots:
+        reviews += _limit_slot(slot, *target, level="popular_day")
+        slot.assisted_reserve = plan.assisted_reserve if plan else None
+    return reviews
+
+
 def _with_plans(slots: list[Slot]) -> list[tuple[Slot, PopularDayPlan | None]]:
     """Each slot with the popular-day plan in force for its service on its day (or None): a
     plan's cap is part of the capacity a level or service change scales."""

@@ -31,10 +31,11 @@ from dataclasses import dataclass
 from chinese_calendar import constants as _builtin
 
 from . import lunar
-from .china_notable import Notable, notable_days, notable_group
+from .china_notable import Notable, a_year_before, codes_of_group, notable_days, notable_group
 
 __all__ = ["BUILTIN_YEARS", "DayArrangement", "Holiday", "Notable", "Overrides", "arrangement",
-           "arrangements", "law_fixed_days", "notable_days", "notable_group", "published_years"]
+           "a_year_before", "arrangements", "codes_of_group", "law_fixed_days", "notable_days", "notable_group",
+           "published_years"]
 
 Overrides = Mapping[int, Mapping[dt.date, bool]]
 """year -> {date: True if closed (a rest day), False if worked}; every date lies in its year."""

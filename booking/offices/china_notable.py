@@ -103,3 +103,22 @@ def notable_days(first: dt.date, last: dt.date, groups: set[str] | frozenset[str
             if first <= day <= last and wanted:
                 found[day] = wanted
     return found
+
+
+def codes_of_group(group: str) -> tuple[str, ...]:
+    """The notable-day codes of a group ("registry" or "funeral"); ValueError for another."""
+    if group not in GROUPS:
+        raise ValueError(f"unknown notable group {group!r}")
+    return _GROUP_CODES[group]
+
+
+def a_year_before(day: dt.date, notable: Notable) -> dt.date | None:
+    """The day the same notable day fell on a year before `day` (Qixi moves with the moon; 5·20
+    does not); None for a palindrome date, which no other year repeats, and for a code that did not
+    fall in that year."""
+    if notable == PALINDROME:
+        return None
+    if notable == REPEATING:
+        return day.replace(year=day.year - 1)
+    return next((other for other, entries in _year(day.year - 1).items() if notable in entries), None)
+

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, func, select, update
 from .. import scheduling
 from ..extensions import db
 from ..links import public_url
-from ..models import CapacityReview, RationingSettings, Service, Slot, WaitingEntry, WaitingHold, utcnow
+from ..models import CapacityReview, PopularDayPlan, RationingSettings, Service, Slot, WaitingEntry, WaitingHold, utcnow
 from ..notify import outbox, texts
 from ..uow import unit_of_work, use_case
 
@@ -37,10 +37,13 @@ def settings_for(office_id: int) -> RationingSettings:
 
 
 def holdback_minutes(service: Service, day: dt.date) -> int:
-    """Minutes a place freed on the service's local day is held for the waiting list: the
-    office's hold-back, or a popular-day plan's for that day when longer."""
-    plan = scheduling.popular_days(service, day, day).get(day)
-    return max(settings_for(service.office_id).holdback_minutes, plan.holdback_minutes if plan else 0)
+    """Minutes a place freed on the service's local day is held for the waiting list."""
+    return holdback_of(settings_for(service.office_id), scheduling.popular_days(service, day, day).get(day))
+
+
+def holdback_of(settings: RationingSettings, plan: PopularDayPlan | None) -> int:
+    """The office's hold-back, or the popular-day plan's (None: none) for its day when longer."""
+    return max(settings.holdback_minutes, plan.holdback_minutes if plan else 0)
 
 
 def entry_token(entry: WaitingEntry) -> str:

@@ -80,14 +80,14 @@ def url_for_b(rule, w: World) -> str:
     return _fill(rule, {"office_code": w.b_code, "office": w.b_code, "reference": w.b_reference,
                         "closure_id": w.b_closure, "slot_id": w.b_slot, "review_id": w.b_review,
                         "user_id": 3, "unknown": f"{w.b_code}/no-such-page", "service_code": w.b_service,
-                        "position": 0, "year": 2027, "region_code": "region-b", "kind": "csv"})
+                        "position": 0, "year": 2027, "day": "2030-05-20", "region_code": "region-b", "kind": "csv"})
 
 
 def url_for_own(rule, w: World) -> str:
     return _fill(rule, {"office_code": w.a_code, "office": w.a_code, "reference": "ZZZZZZZZ",
                         "closure_id": 999999, "slot_id": w.a_slot, "review_id": 999999, "user_id": 1,
                         "unknown": f"{w.a_code}/no-such-page", "service_code": "marriage", "position": 0,
-                        "year": 2027, "region_code": "region-a", "kind": "csv"})
+                        "year": 2027, "day": "2030-05-20", "region_code": "region-a", "kind": "csv"})
 
 
 def login(client, username):

@@ -32,7 +32,7 @@ def url(rule, office: str, world) -> str:
     return _fill(rule, {"office_code": office, "office": office, "reference": world["reference"],
                         "closure_id": 999999, "slot_id": world["a_slot"], "review_id": 999999,
                         "user_id": 1, "unknown": f"{office}/no-such-page", "region_code": "shanghai", "kind": "csv",
-                        "service_code": "marriage", "position": 0, "year": 2027})
+                        "service_code": "marriage", "position": 0, "year": 2027, "day": "2030-05-20"})
 
 
 def body(office: str) -> dict:

@@ -129,7 +129,8 @@ def _groups(office: Office) -> set[str]:
     return {china_calendar.notable_group(service.kind) for service in office.services}
 
 
-def _concerned(office: Office, notable: list[china_calendar.Notable]) -> list[Service]:
+def concerned(office: Office, notable: list[china_calendar.Notable]) -> list[Service]:
+    """The office's services the notable days bring crowds to (5·20 a registry's, not a cemetery's)."""
     codes = {item.code for item in notable}
     return [service for service in office.services
             if codes & set(china_calendar.codes_of_group(china_calendar.notable_group(service.kind)))]
@@ -185,7 +186,7 @@ def busy_days(offices: list[Office], today: dt.date, ahead: int = AHEAD_DAYS) ->
         for day, entries in notable[office.id].items():
             then = before[office.id][day]
             cell = counts.get((office.id, then)) if then else None
-            result.append(BusyDay(office, day, entries, _concerned(office, entries), then,
+            result.append(BusyDay(office, day, entries, concerned(office, entries), then,
                                   cell[0] if cell else None, cell[1] if cell else None,
                                   _usual(counts, office, then) if cell else None,
                                   days.settings(day)))

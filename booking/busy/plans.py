@@ -43,7 +43,7 @@ from . import days as busy_days
 
 MAX_HOLDBACK = 1440
 PERIOD_SPLIT = re.compile(r"[,，、;；\s]+")
-DASHES = re.compile("\\s*[-\u2013\u2014~\uff5e\u81f3\u5230]\\s*")  # - – — ~ ～ 至 到
+DASHES = re.compile("\\s*[-\u2013\u2014~\uff5e" + chr(0x81F3) + chr(0x5230) + "]\\s*")  # - – — ~ ～ 至 到
 
 
 class PlanError(BookingError):

@@ -36,6 +36,7 @@ from . import (  # noqa: E402,F401
     assisted_views,
     auth_views,
     bureau_views,
+    busy_views,
     calendar_views,
     display,
     door_views,

@@ -124,9 +124,13 @@ def wanted(area: str) -> list[tuple[object, object, list[tuple[str, int]]]]:
 
 
 def _source_of(message) -> object:
-    for comment in message.auto_comments:
-        if comment.startswith(SOURCE_NOTE):
-            return comment[len(SOURCE_NOTE):].replace("\\n", "\n")
+    comments = list(message.auto_comments)
+    for n, comment in enumerate(comments):
+        if comment.startswith(SOURCE_NOTE.strip()):
+            # A long note is wrapped onto several comment lines (at a space, or after "zh:"
+            # when the Chinese has none): join them back with the space the wrap took.
+            joined = " ".join(comments[n:])
+            return joined[len(SOURCE_NOTE):].replace("\\n", "\n")
     return message.id  # from_zh: the msgid is the Simplified text
 
 

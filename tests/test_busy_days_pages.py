@@ -1,0 +1,149 @@
+"""The busy-days pages (docs/contract.md, "Busy days ahead"): an office's and a region's notable
+days ahead, and a day's popular-day plan previewed, applied and undone on the pages; a bad value
+beside its field in the reader's language with nothing changed; a clerk, another office's
+supervisor and another region's bureau refused. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from booking.extensions import db
+from booking.hall import queue
+from booking.models import AuditEvent, OpeningHours, PopularDayPlan, Slot
+from tests.bureau_support import bureau_world
+from tests.test_access_staff import login
+
+
+def next_may20(today: dt.date) -> dt.date:
+    day = dt.date(today.year, 5, 20)
+    return day if day > today else dt.date(today.year + 1, 5, 20)
+
+
+@pytest.fixture
+def world(any_app):
+    """The bureau's two regions (tests/bureau_support.py); reg-a's marriage service opens on
+    weekdays 09:00-12:00."""
+    with any_app.app_context():
+        w = bureau_world()
+        w.a.service.hours = [OpeningHours(weekday=d, opens=dt.time(9), closes=dt.time(12)) for d in range(5)]
+        db.session.commit()
+        day = next_may20(queue.today(w.a.office))
+        db.session.remove()  # the pages' requests write: no transaction of the test's stays open
+    return w, day, any_app
+
+
+def client_of(app, username):
+    client = app.test_client()
+    client.csrf = login(client, username)
+    return client
+
+
+def post(client, url, data, lang="zh"):
+    return client.post(url, data={**data, "csrf_token": client.csrf}, query_string={"lang": lang})
+
+
+PLAN = {"services": "marriage", "capacity_percent": "50", "assisted_reserve": "", "holdback_minutes": "30",
+        "proof_of_work": "on", "extra_hours": "08:00-12:00", "reason_zh": "5·20 特别安排", "reason_en": ""}
+
+
+def hidden_fields(page: str) -> dict:
+    form = page[page.index('id="confirm-form"'):]
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)
+    found: dict = {}
+    for name, value in fields:
+        found.setdefault(name, []).append(html.unescape(value))
+    return found
+
+
+def in_force(app, office_id) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(PopularDayPlan.id)).where(
+            PopularDayPlan.office_id == office_id, PopularDayPlan.undone_at.is_(None)))
+
+
+def test_the_office_page_lists_the_notable_days_ahead(world):
+    w, day, app = world
+    page = client_of(app, "super-reg-a").get("/staff/reg-a/busy-days?lang=en")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert f'data-date="{day.isoformat()}"' in text and 'data-notable="may20"' in text
+    assert "Plan this day" in text and "Busy days ahead" in text
+    cemetery = client_of(app, "super-cem-c").get("/staff/cem-c/busy-days").get_data(as_text=True)
+    assert 'data-notable="qingming"' in cemetery and 'data-notable="may20"' not in cemetery
+
+
+def test_a_plan_is_previewed_applied_and_undone_on_the_pages(world):
+    w, day, app = world
+    client = client_of(app, "super-reg-a")
+    url = f"/staff/reg-a/busy-days/{day.isoformat()}"
+    assert client.get(url).status_code == 200
+    preview = post(client, url, PLAN)
+    assert preview.status_code == 200
+    text = preview.get_data(as_text=True)
+    assert "改动内容" in text and 'id="work-change"' in text and in_force(app, w.a.office.id) == 0, "a dry run"
+
+    applied = client.post(f"{url}/apply", data={**hidden_fields(text), "csrf_token": client.csrf})
+    assert applied.status_code == 302 and in_force(app, w.a.office.id) == 1
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "popular_day_plan"))
+    listing = client.get("/staff/reg-a/busy-days").get_data(as_text=True)
+    assert 'data-plan="yes"' in listing
+
+    undo_preview = post(client, f"{url}/undo", {})
+    assert undo_preview.status_code == 200 and in_force(app, w.a.office.id) == 1
+    undone = client.post(f"{url}/undo", data={**hidden_fields(undo_preview.get_data(as_text=True)),
+                                              "csrf_token": client.csrf})
+    assert undone.status_code == 302 and in_force(app, w.a.office.id) == 0
+    again = post(client, f"{url}/undo", {"confirm": "yes"})
+    assert again.status_code == 302, "nothing in force: said, not a 500"
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", "名额比例须为 1 到 100 之间的整数"),
+                                             ("zh-Hant", "名額比例須為 1 到 100 之間的整數"),
+                                             ("en", "The share of capacity must be a whole number")])
+def test_a_bad_value_is_shown_beside_its_field_and_changes_nothing(world, lang, words):
+    w, day, app = world
+    client = client_of(app, "super-reg-a")
+    with app.app_context():
+        before = list(db.session.scalars(select(Slot.max_bookings).order_by(Slot.id)))
+    refused = post(client, f"/staff/reg-a/busy-days/{day.isoformat()}/apply", {**PLAN, "capacity_percent": "150"},
+                   lang=lang)
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert words in text and 'id="f-capacity_percent-error"' in text
+    assert in_force(app, w.a.office.id) == 0
+    with app.app_context():
+        assert list(db.session.scalars(select(Slot.max_bookings).order_by(Slot.id))) == before
+
+
+def test_scope_a_clerk_another_office_and_another_region_are_refused_a_bureau_acts(world):
+    w, day, app = world
+    path = f"/staff/reg-a/busy-days/{day.isoformat()}"
+    assert client_of(app, "clerk-reg-a").get("/staff/reg-a/busy-days").status_code == 403
+    assert client_of(app, "super-reg-b").get("/staff/reg-a/busy-days").status_code == 404
+    assert client_of(app, "bureau-suzhou").get("/staff/reg-a/busy-days").status_code == 404
+    assert post(client_of(app, "bureau-suzhou"), f"{path}/apply", PLAN).status_code == 404
+    assert in_force(app, w.a.office.id) == 0
+
+    bureau = client_of(app, "bureau-shanghai")
+    region = bureau.get("/staff/regions/shanghai/busy-days").get_data(as_text=True)
+    assert {'data-office="reg-a"', 'data-office="reg-b"', 'data-office="cem-c"'} <= set(
+        re.findall(r'data-office="[^"]+"', region)) and 'data-office="reg-d"' not in region
+    assert client_of(app, "bureau-suzhou").get("/staff/regions/shanghai/busy-days").status_code == 404
+    preview = post(bureau, path, PLAN).get_data(as_text=True)
+    assert bureau.post(f"{path}/apply", data={**hidden_fields(preview), "csrf_token": bureau.csrf}).status_code == 302
+    assert in_force(app, w.a.office.id) == 1, "a bureau may plan its offices' days"
+
+
+def test_a_day_that_is_no_date_is_not_found(world):
+    w, day, app = world
+    client = client_of(app, "super-reg-a")
+    assert client.get("/staff/reg-a/busy-days/2027-02-30").status_code == 404
+    assert client.get("/staff/reg-a/busy-days/tomorrow").status_code == 404
+    past = post(client, "/staff/reg-a/busy-days/2020-05-20", PLAN)
+    assert past.status_code == 422 and in_force(app, w.a.office.id) == 0

@@ -34,7 +34,7 @@ from .. import audit, challenge, scheduling
 from ..errors import BookingError
 from ..extensions import db
 from ..hant import to_hant
-from ..models import Booking, CapacityReview, Office, PopularDayPlan, StaffUser, utcnow
+from ..models import Booking, CapacityReview, Office, PopularDayPlan, Slot, StaffUser, utcnow
 from ..offices import admin, hours
 from ..offices import setup as office_setup
 from ..offices.setup_file import Exception_, Setup
@@ -109,7 +109,7 @@ class PlanInput:
 @dataclass
 class Outcome:
     """What applying or undoing did (or, in a dry run, would do): the day's settings before and
-    after, the slots the plan's hours add and remove, the bookings in hours taken away (cancelled
+    after, the slots of the day the plan's hours add and remove, the bookings in hours taken away (cancelled
     when asked), and the bookings above a lowered cap, listed for review."""
 
     before: busy_days.DaySettings
@@ -119,6 +119,7 @@ class Outcome:
     bookings_affected: list[Booking] = field(default_factory=list)
     bookings_cancelled: int = 0
     listed: list[CapacityReview] = field(default_factory=list)
+    slots_before: set[int] = field(default_factory=set)
 
     @property
     def references(self) -> list[str]:
@@ -200,7 +201,7 @@ def _run(action, *args) -> Outcome:
 @use_case
 def _apply(office: Office, wanted: PlanInput, staff: StaffUser, cancel_bookings: bool, dry_run: bool,
            now: dt.datetime) -> Outcome:
-    outcome = Outcome(before=busy_days.day_settings(office, wanted.day))
+    outcome = Outcome(before=busy_days.day_settings(office, wanted.day), slots_before=_day_slots(office, wanted.day))
     previous = in_force(office, wanted.day)
     if previous is not None:
         _undo(office, previous, staff, now, outcome)
@@ -227,7 +228,7 @@ def _apply(office: Office, wanted: PlanInput, staff: StaffUser, cancel_bookings:
 @use_case
 def _undo_use_case(office: Office, day: dt.date, staff: StaffUser, cancel_bookings: bool, dry_run: bool,
                    now: dt.datetime) -> Outcome:
-    outcome = Outcome(before=busy_days.day_settings(office, day))
+    outcome = Outcome(before=busy_days.day_settings(office, day), slots_before=_day_slots(office, day))
     plan = in_force(office, day)
     if plan is None:
         raise NotInForce()
@@ -240,6 +241,8 @@ def _undo_use_case(office: Office, day: dt.date, staff: StaffUser, cancel_bookin
 
 def _finish(office: Office, day: dt.date, outcome: Outcome, cancel_bookings: bool, dry_run: bool) -> Outcome:
     outcome.after = busy_days.day_settings(office, day)
+    after = _day_slots(office, day)
+    outcome.slots_added, outcome.slots_removed = len(after - outcome.slots_before), len(outcome.slots_before - after)
     if dry_run:
         raise _DryRun(outcome)
     if outcome.bookings_affected and not cancel_bookings:
@@ -277,10 +280,16 @@ def _set_exception(office: Office, change, staff: StaffUser, now: dt.datetime, o
     entry = office_setup.export([office.code]).offices[0]
     entry["exceptions"] = change(entry["exceptions"])
     report = office_setup.apply(Setup(offices=[entry]), cancel_bookings=True, staff=staff, now=now)
-    outcome.slots_added += report.slots_added
-    outcome.slots_removed += report.slots_removed
     outcome.bookings_affected += report.bookings_affected
     outcome.bookings_cancelled += report.bookings_cancelled
+
+
+def _day_slots(office: Office, day: dt.date) -> set[int]:
+    """The ids of the office's live slots on its local day."""
+    start = scheduling.local_datetime(office, day, dt.time(0))
+    return set(db.session.scalars(select(Slot.id).where(
+        Slot.office_id == office.id, Slot.status != "removed", Slot.starts_at >= start,
+        Slot.starts_at < start + dt.timedelta(days=1))))
 
 
 def _limit_day(office: Office, plan: PopularDayPlan, in_effect: PopularDayPlan | None, outcome: Outcome) -> None:

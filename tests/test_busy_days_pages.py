@@ -9,13 +9,17 @@ import datetime as dt
 import html
 import re
 
+import altcha
 import pytest
 from sqlalchemy import func, select
 
+from booking import bookings, challenge
 from booking.extensions import db
 from booking.hall import queue
-from booking.models import AuditEvent, OpeningHours, PopularDayPlan, Slot
+from booking.models import AuditEvent, Booking, Office, OpeningHours, PopularDayPlan, Slot, utcnow
+from booking.verification import start_verification
 from tests.bureau_support import bureau_world
+from tests.factories import last_code, visitor
 from tests.test_access_staff import login
 
 
@@ -147,3 +151,41 @@ def test_a_day_that_is_no_date_is_not_found(world):
     assert client.get("/staff/reg-a/busy-days/tomorrow").status_code == 404
     past = post(client, "/staff/reg-a/busy-days/2020-05-20", PLAN)
     assert past.status_code == 422 and in_force(app, w.a.office.id) == 0
+
+
+def test_undoing_hours_that_hold_a_booking_needs_the_box_and_then_cancels_it(world):
+    w, day, app = world
+    client = client_of(app, "super-reg-a")
+    app.config["CHALLENGE_COST"] = 200
+    with app.app_context():
+        tomorrow = queue.today(db.session.get(Office, w.a.office.id)) + dt.timedelta(days=1)
+    url = f"/staff/reg-a/busy-days/{tomorrow.isoformat()}"
+    plan = {**PLAN, "extra_hours": "08:00-12:00", "capacity_percent": "100"}
+    preview = post(client, url, plan).get_data(as_text=True)
+    assert client.post(f"{url}/apply", data={**hidden_fields(preview), "csrf_token": client.csrf}).status_code == 302
+    with app.app_context():
+        office = db.session.get(Office, w.a.office.id)
+        early = db.session.scalar(select(Slot).where(Slot.office_id == office.id, Slot.status == "open",
+                                                     Slot.starts_at > utcnow()).order_by(Slot.starts_at))
+        assert early.starts_at.astimezone(office.tz) == dt.datetime.combine(tomorrow, dt.time(8), tzinfo=office.tz)
+        reference = book_with_work(early).reference
+
+    undo = hidden_fields(post(client, f"{url}/undo", {}).get_data(as_text=True))
+    assert undo["reference"] == [reference]
+    refused = client.post(f"{url}/undo", data={"confirm": "yes", "reference": reference, "csrf_token": client.csrf})
+    assert refused.status_code == 409 and in_force(app, w.a.office.id) == 1
+    done = client.post(f"{url}/undo", data={"confirm": "yes", "reference": reference, "cancel_bookings": "yes",
+                                            "csrf_token": client.csrf})
+    assert done.status_code == 302 and in_force(app, w.a.office.id) == 0
+    with app.app_context():
+        assert db.session.scalar(select(Booking.status).where(Booking.reference == reference)) == "cancelled"
+
+
+def book_with_work(slot):
+    """A couple's online booking now, with the proof of work the plan asks for."""
+    puzzle = altcha.v2.Challenge.from_dict(challenge.new_challenge())
+    work = altcha.Payload(puzzle, altcha.solve_challenge(puzzle)).to_base64()
+    phone = "+8613700000001"
+    verification = start_verification(phone)
+    return bookings.book(slot_id=slot.id, phone=phone, visitors=[visitor(901), visitor(902)], lang="zh",
+                         verification=(verification, last_code(phone)), work=work).booking

@@ -117,19 +117,22 @@ def _preview(office: Office, day: dt.date, outcome: plans.Outcome, action: str, 
                            action=action, notable=_names(day, office), form=request.form), status
 
 
-def _confirmed(office: Office, day: dt.date, run, action: str):
-    """Run `run(dry_run, cancel_bookings)` as the preview showed it: when it would cancel
-    bookings, only with the box ticked and exactly the bookings listed; else the preview again."""
+def _confirmed(office: Office, day: dt.date, run, action: str, done: str):
+    """Run `run(dry_run, cancel_bookings)` as the preview showed it, then say `done` and what it did:
+    when it would cancel bookings, only with the box ticked and exactly the bookings listed; else
+    the preview again."""
     dry = run(True, True)
     if dry.references and (request.form.get("cancel_bookings") != "yes"
                            or dry.references != sorted(request.form.getlist("reference"))):
         flash(_("Nothing was changed: tick the box to cancel the bookings listed, or go back."), "error")
         return _preview(office, day, dry, action, 409)
     try:
-        return run(False, bool(dry.references))
+        outcome = run(False, bool(dry.references))
     except office_setup.HoursTaken:
         flash(_("Nothing was changed: the day changed meanwhile. Please start again."), "error")
         return redirect(url_for("staff.popular_day", office_code=office.code, day=day.isoformat()))
+    flash(done + " " + _summary(outcome), "ok")
+    return redirect(url_for("staff.busy_days_page", office_code=office.code))
 
 
 @bp.post("/<office_code>/busy-days/<day>/apply")
@@ -142,12 +145,9 @@ def popular_day_apply(office: Office, day: str):
         wanted = plans.read_input(office, day, request.form, queue.today(office))
     except plans.PlanError as error:
         return _plan_page(office, day, _form_values(), error)
-    done = _confirmed(office, day, lambda dry, cancel: plans.apply_plan(
-        office, wanted, current_user, dry_run=dry, cancel_bookings=cancel), "apply")
-    if not isinstance(done, plans.Outcome):
-        return done
-    flash(_("The plan for %(day)s is in force.", day=day.isoformat()) + " " + _summary(done), "ok")
-    return redirect(url_for("staff.busy_days_page", office_code=office.code))
+    return _confirmed(office, day, lambda dry, cancel: plans.apply_plan(
+        office, wanted, current_user, dry_run=dry, cancel_bookings=cancel), "apply",
+        _("The plan for %(day)s is in force.", day=day.isoformat()))
 
 
 @bp.post("/<office_code>/busy-days/<day>/undo")
@@ -159,15 +159,12 @@ def popular_day_undo(office: Office, day: str):
     try:
         if request.form.get("confirm") != "yes":
             return _preview(office, day, plans.undo_plan(office, day, current_user, dry_run=True), "undo")
-        done = _confirmed(office, day, lambda dry, cancel: plans.undo_plan(
-            office, day, current_user, dry_run=dry, cancel_bookings=cancel), "undo")
+        return _confirmed(office, day, lambda dry, cancel: plans.undo_plan(
+            office, day, current_user, dry_run=dry, cancel_bookings=cancel), "undo",
+            _("The plan for %(day)s is undone.", day=day.isoformat()))
     except plans.NotInForce as error:
         flash(error.message(request_lang()), "error")
         return redirect(url_for("staff.busy_days_page", office_code=office.code))
-    if not isinstance(done, plans.Outcome):
-        return done
-    flash(_("The plan for %(day)s is undone.", day=day.isoformat()) + " " + _summary(done), "ok")
-    return redirect(url_for("staff.busy_days_page", office_code=office.code))
 
 
 def _summary(outcome: plans.Outcome) -> str:

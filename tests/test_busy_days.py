@@ -103,7 +103,8 @@ def test_busy_days_list_the_notable_days_with_last_years_bookings_and_todays_set
     assert may20.usual_then == 1 and may20.times_usual == 4
     assert found[dt.date(2027, 5, 21)].bookings_then is None, "no slots on 2026-05-21: not known"
     now = may20.settings.of(marriage)
-    assert (now.slots, now.capacity, now.reserve, now.places, now.booked, now.holdback) == (14, (4, 8), 0, 56, 3, 0)
+    assert (now.slots, now.capacity, now.assisted_reserve, now.places, now.booked, now.holdback) == (
+        14, (4, 8), 0, 56, 3, 0)
     assert may20.settings.proof_of_work == "auto" and may20.settings.plan is None
     assert found[dt.date(2027, 6, 6)].settings.of(marriage).slots == 0, "a Sunday: closed"
 
@@ -136,7 +137,8 @@ def test_a_plan_applies_as_one_and_reaches_the_slots_the_waiting_list_and_the_ch
     assert event is not None and event.staff_user_id == supervisor.id
     after = busy_days.day_settings(office, MAY20)
     assert after.plan is not None and after.proof_of_work == "on"
-    assert (after.of(marriage).capacity, after.of(marriage).reserve, after.of(marriage).slots) == ((2, 4), 1, 18)
+    planned = after.of(marriage)
+    assert (planned.capacity, planned.assisted_reserve, planned.slots) == ((2, 4), 1, 18)
 
 
 def test_a_plan_reaches_slots_made_later_and_outlives_a_level_change(registry):

@@ -36,7 +36,7 @@ class ServiceDay:
     periods: list[Period]
     slots: int
     capacity: tuple[int, int]
-    reserve: int
+    assisted_reserve: int
     places: int
     booked: int
     booked_people: int
@@ -110,10 +110,10 @@ class OfficeDays:
             made = self.slots.get((service.id, day), [])
             capacity = scheduling.slot_capacity(service, planned)
             count = len(made) if made else len(scheduling.slot_times(service, day, hours_plan)) * bool(periods)
-            reserve = service.assisted_reserve if planned is None or planned.assisted_reserve is None \
+            kept = service.assisted_reserve if planned is None or planned.assisted_reserve is None \
                 else planned.assisted_reserve
             services.append(ServiceDay(
-                service, periods, count, capacity, reserve,
+                service, periods, count, capacity, kept,
                 sum(scheduling.limits(slot)[0] for slot in made) if made else count * capacity[0],
                 sum(slot.booked_bookings for slot in made), sum(slot.booked_people for slot in made),
                 holds.holdback_of(self.rationing, planned)))

@@ -165,8 +165,8 @@ def read_input(office: Office, day: dt.date, values: Mapping, today: dt.date) ->
     holdback = _whole(values.get("holdback_minutes", "0"), InvalidHoldback, 0, MAX_HOLDBACK)
     most = min(scheduling.level_capacity(known[code], percent=percent)[0] for code in codes) - 1
     raw_reserve = str(values.get("assisted_reserve") or "").strip()
-    reserve = _whole(raw_reserve, InvalidReserve, 0, max(most, 0), most=max(most, 0)) if raw_reserve else None
-    return PlanInput(day, codes, percent, reserve, holdback, values.get("proof_of_work") in ("yes", "on", True),
+    kept = _whole(raw_reserve, InvalidReserve, 0, max(most, 0), most=max(most, 0)) if raw_reserve else None
+    return PlanInput(day, codes, percent, kept, holdback, values.get("proof_of_work") in ("yes", "on", True),
                      periods(values.get("extra_hours", "")), str(values.get("reason_zh") or "").strip()[:200],
                      str(values.get("reason_en") or "").strip()[:200])
 

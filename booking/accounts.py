@@ -21,13 +21,35 @@ from .uow import use_case
 _hasher = PasswordHasher()
 
 
+# Each refusal's code and its English words (the CLI's); the administrator's page words each code
+# in the reader's language (booking/staff/words.py), with the same values.
+REFUSALS = {
+    "role": "role must be one of {roles}",
+    "username": "the user name must not be empty or hold control characters",
+    "password": "the password needs at least 10 characters",
+    "taken": "user {username!r} exists already",
+    "bureau_office": "a bureau belongs to a region, not an office: give --region only",
+    "no_region": "no region with code {code!r}: a bureau needs --region",
+    "region_required": "a bureau belongs to a region: give --region",
+    "region_not_bureau": "only a bureau belongs to a region",
+    "no_office": "no office with code {code!r}",
+    "office_required": "clerks and supervisors belong to an office: give --office",
+    "scope": "scope must be one of {scopes}",
+}
+
+
 class AccountError(ValueError):
-    """A staff account could not be made as asked; the message says why."""
+    """A staff account could not be made as asked: `code` (a REFUSALS key) and `values` say
+    why; str() gives the English words."""
+
+    def __init__(self, why: str, /, **values):
+        super().__init__(REFUSALS[why].format(**values))
+        self.code, self.values = why, values
 
 
 def _check_password_rule(password: str) -> None:
     if len(password) < 10:
-        raise AccountError("the password needs at least 10 characters")
+        raise AccountError("password")
 
 
 @use_case
@@ -37,12 +59,12 @@ def create_staff(username: str, password: str, role: str, office_code: str | Non
     region, a taken name, or a name with control or format characters (text_rules.single_line).
     Clerks and supervisors belong to an office, a bureau to a region, an administrator to neither."""
     if role not in STAFF_ROLES:
-        raise AccountError(f"role must be one of {', '.join(STAFF_ROLES)}")
+        raise AccountError("role", roles=", ".join(STAFF_ROLES))
     if not username or text_rules.has_forbidden_characters(username):
-        raise AccountError("the user name must not be empty or hold control characters")
+        raise AccountError("username")
     _check_password_rule(password)
     if db.session.scalar(select(StaffUser).where(StaffUser.username == username)):
-        raise AccountError(f"user {username!r} exists already")
+        raise AccountError("taken", username=username)
     office, region = _place(role, office_code, region_code)
     user = StaffUser(username=username, password_hash=_hasher.hash(password), role=role,
                      office=office, region=region)
@@ -59,21 +81,20 @@ def _place(role: str, office_code: str | None, region_code: str | None) -> tuple
     """(office, region) of a new account of this role; AccountError when they do not fit it."""
     if role == "bureau":
         if office_code:
-            raise AccountError("a bureau belongs to a region, not an office: give --region only")
+            raise AccountError("bureau_office")
         region = db.session.scalar(select(Region).where(Region.code == (region_code or "")))
         if region is None:
-            raise AccountError(f"no region with code {region_code!r}: a bureau needs --region"
-                               if region_code else "a bureau belongs to a region: give --region")
+            raise AccountError("no_region", code=region_code) if region_code else AccountError("region_required")
         return None, region
     if region_code:
-        raise AccountError("only a bureau belongs to a region")
+        raise AccountError("region_not_bureau")
     office = None
     if office_code:
         office = db.session.scalar(select(Office).where(Office.code == office_code))
         if office is None:
-            raise AccountError(f"no office with code {office_code!r}")
+            raise AccountError("no_office", code=office_code)
     elif role != "admin":
-        raise AccountError("clerks and supervisors belong to an office: give --office")
+        raise AccountError("office_required")
     return office, None
 
 
@@ -120,7 +141,7 @@ def issue_token(user: StaffUser, scope: str = "api") -> str:
     """A new bearer token, "api" (the staff API) or "feed" (the calendar feed only); only its
     hash is kept. A use case."""
     if scope not in TOKEN_SCOPES:
-        raise AccountError(f"scope must be one of {', '.join(TOKEN_SCOPES)}")
+        raise AccountError("scope", scopes=", ".join(TOKEN_SCOPES))
     token = secrets.token_urlsafe(32)
     db.session.add(ApiToken(user=user, scope=scope,
                             token_hash=hashlib.sha256(token.encode()).hexdigest()))

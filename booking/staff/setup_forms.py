@@ -13,7 +13,10 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from ..bureau.regions import region_tree, walk
 from ..hant import to_hant
+from ..i18n import request_lang
+from ..models import Region
 from ..offices import setup as office_setup
 from ..offices import setup_file
 from ..offices.setup_file import OFFICE_KEYS, SERVICE_KEYS, WEEKDAYS, Setup, SetupError
@@ -33,6 +36,15 @@ def office_data(codes: list[str]) -> list[dict]:
 
 def one_office(code: str) -> dict:
     return office_data([code])[0]
+
+
+def region_choices(leave_out: Region | None = None) -> dict[str, str]:
+    """{code: its names from the top region down, "四川省 › 成都市"} of every region in the
+    tree's order, as a select offers them; without `leave_out` and the regions below it (a
+    region cannot lie inside itself)."""
+    lang = request_lang()
+    return {node.region.code: " › ".join(region.name(lang) for region in node.path)
+            for node in walk(region_tree()) if leave_out is None or leave_out not in node.path}
 
 
 def periods(text: str | None) -> list[str]:

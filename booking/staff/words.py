@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from ..accounts import AccountError
 from ..i18n import request_lang, zone_words
 
 
@@ -70,3 +71,29 @@ def zone_name(office) -> str:
 
 def source_names() -> dict[str, str]:
     return {"web": _("web page"), "api": _("app (API)"), "walk_in": _("at the door")}
+
+
+# The accounts page's field of each refusal of booking/accounts.py (REFUSALS).
+ACCOUNT_FIELDS = {"role": "role", "username": "username", "taken": "username", "password": "password",
+                  "bureau_office": "office", "no_office": "office", "office_required": "office",
+                  "no_region": "region", "region_required": "region", "region_not_bureau": "region"}
+
+
+def account_refusal(error: AccountError) -> tuple[str, str]:
+    """An account refusal as (the accounts form's field it is shown beside, "" for none; its
+    words in the reader's language, its English words for a code not worded here)."""
+    words = {
+        "role": _("Choose one of the roles offered."),
+        "username": _("Enter a user name, without control characters."),
+        "taken": _("The user name %(username)s is taken: choose another."),
+        "password": _("The password needs at least 10 characters."),
+        "bureau_office": _("A bureau belongs to a region, not to an office."),
+        "no_region": _("No such region: %(code)s."),
+        "region_required": _("A bureau belongs to a region: choose its region."),
+        "region_not_bureau": _("Only a bureau belongs to a region."),
+        "no_office": _("No such office: %(code)s."),
+        "office_required": _("Clerks and supervisors belong to an office: choose their office."),
+    }.get(error.code)
+    if words is None:
+        return "", str(error)
+    return ACCOUNT_FIELDS.get(error.code, ""), words % {name: str(value) for name, value in error.values.items()}

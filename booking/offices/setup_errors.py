@@ -25,7 +25,7 @@ MESSAGES = {
     "reason": "is required when closing: citizens read it", "year": "must be a year from 2000 to 2100, once",
     "twice": "{day} is named twice", "span": "{item}: a date or a range first/last of at most 60 days",
     "no_service": "no such service: {code}", "no_region": "no region {code!r} in the file or the database",
-    "region_loop": "a region cannot lie inside itself",
+    "region_loop": "a region cannot lie inside itself or a region below it",
     "kind_fixed": "a service's kind cannot change: add a service with a new code",
     "other_year": "{day} is named by another year's table",
 }

@@ -46,6 +46,7 @@ from . import (  # noqa: E402,F401
     report_views,
     rules_views,
     setup_date_views,
+    setup_region_views,
     setup_views,
     waiting_views,
     walkin_views,

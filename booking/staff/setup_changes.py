@@ -1,5 +1,6 @@
 """What a setup changes, field by field and in the reader's words, for the preview page:
-the entries in force (setup-file data, booking/staff/setup_forms.py) against the new setup."""
+the entries in force (setup-file data, booking/staff/setup_forms.py) against the new setup.
+Regions are named in the reader's language wherever a region or a parent is shown."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from flask_babel import gettext as _
 
 from ..i18n import choose, request_lang
 from ..offices import china_calendar
-from ..offices.setup_file import OFFICE_KEYS, SERVICE_KEYS, WEEKDAYS, Setup, to_data
+from ..offices.setup_file import OFFICE_KEYS, REGION_KEYS, SERVICE_KEYS, WEEKDAYS, Setup, to_data
 from . import setup_words
 
 NOTHING = "—"
+PLACES = ("region", "parent")  # keys whose value is a region's code
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,11 @@ def _name(entry: dict) -> str:
                   entry.get("name_zh_hant", "")) or entry.get("code", "")
 
 
-def _show(name: str, value) -> str:
+def _show(name: str, value, regions: dict[str, str]) -> str:
     if value is None or value == "" or value == []:
         return NOTHING
+    if name in PLACES:
+        return regions.get(value, value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):
@@ -42,16 +46,17 @@ def _show(name: str, value) -> str:
     return setup_words.choice_names().get(name, {}).get(value, str(value))
 
 
-def _fields(subject: str, keys, before: dict, after: dict) -> list[Change]:
+def _fields(subject: str, keys, before: dict, after: dict, regions: dict[str, str]) -> list[Change]:
     labels = setup_words.labels()
-    return [Change(subject, labels.get(name, name), _show(name, before.get(name)), _show(name, after.get(name)))
+    return [Change(subject, labels.get(name, name), _show(name, before.get(name), regions),
+                   _show(name, after.get(name), regions))
             for name in keys if before.get(name) != after.get(name)]
 
 
 def _hours(subject: str, before: dict, after: dict) -> list[Change]:
     days = setup_words.weekday_names()
-    return [Change(subject, days[day], _show("hours", before.get(day)) if before.get(day) else _("closed"),
-                   _show("hours", after.get(day)) if after.get(day) else _("closed"))
+    return [Change(subject, days[day], _show("hours", before.get(day), {}) if before.get(day) else _("closed"),
+                   _show("hours", after.get(day), {}) if after.get(day) else _("closed"))
             for day in WEEKDAYS if before.get(day) != after.get(day)]
 
 
@@ -74,9 +79,17 @@ def _exceptions(office: dict, before: list[dict], after: list[dict]) -> list[Cha
             + [Change(subject, _("added"), NOTHING, text) for text in (new - old).elements()])
 
 
-def _office(before: dict | None, after: dict) -> list[Change]:
+def _region(before: dict | None, after: dict, regions: dict[str, str]) -> list[Change]:
+    subject = _("Region %(name)s", name=_name(after))
+    rows = _fields(subject, [k for k in REGION_KEYS if k != "code"], before or dict.fromkeys(REGION_KEYS, ""),
+                   after, regions)
+    return rows if before else [Change(subject, _("new region"), NOTHING, after["code"]), *rows]
+
+
+def _office(before: dict | None, after: dict, regions: dict[str, str]) -> list[Change]:
     before = before or {}
-    rows = _fields(_("Office %(name)s", name=_name(after)), [k for k in OFFICE_KEYS if k != "code"], before, after)
+    rows = _fields(_("Office %(name)s", name=_name(after)), [k for k in OFFICE_KEYS if k != "code"], before, after,
+                   regions)
     if not before:
         rows.insert(0, Change(_("Office %(name)s", name=_name(after)), _("new office"), NOTHING, after["code"]))
     old = {s["code"]: s for s in before.get("services", [])}
@@ -85,7 +98,7 @@ def _office(before: dict | None, after: dict) -> list[Change]:
         subject = _("Service %(name)s", name=_name(service))
         if not prior:
             rows.append(Change(subject, _("new service"), NOTHING, service["code"]))
-        rows += _fields(subject, [k for k in SERVICE_KEYS if k not in ("code", "hours")], prior, service)
+        rows += _fields(subject, [k for k in SERVICE_KEYS if k not in ("code", "hours")], prior, service, {})
         rows += _hours(subject, prior.get("hours", {}), service.get("hours", {}))
     return rows + _exceptions(after, before.get("exceptions", []), after["exceptions"])
 
@@ -100,11 +113,17 @@ def _holidays(year: int, before: dict[dt.date, bool], after: dict[dt.date, bool]
             for day in sorted(set(before) | set(after)) if before.get(day) != after.get(day)]
 
 
-def differences(offices_before: list[dict], holidays_before: dict[int, dict[dt.date, bool]],
-                setup: Setup) -> list[Change]:
-    """Every field the setup changes: offices and services by code, dated hours, holiday days."""
+def differences(offices_before: list[dict], holidays_before: dict[int, dict[dt.date, bool]], setup: Setup,
+                regions_before: list[dict] = ()) -> list[Change]:
+    """Every field the setup changes: regions (a new one, names, parent), offices and services by
+    code, dated hours, holiday days. `regions_before`: the regions in force (setup.export's),
+    needed when the setup names regions, and to name an office's region."""
+    old_regions = {entry["code"]: entry for entry in regions_before}
+    regions = {entry["code"]: _name(entry) for entry in [*regions_before, *setup.regions]}
+    rows = [row for region in setup.regions for row in _region(old_regions.get(region["code"]), region, regions)]
     old = {entry["code"]: entry for entry in offices_before}
-    rows = [row for office in to_data(setup).get("offices", []) for row in _office(old.get(office["code"]), office)]
+    rows += [row for office in to_data(setup).get("offices", [])
+             for row in _office(old.get(office["code"]), office, regions)]
     for year, days in sorted(setup.holidays.items()):
         rows += _holidays(year, holidays_before.get(year, {}), days)
     return rows

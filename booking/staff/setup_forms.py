@@ -1,6 +1,6 @@
 """The administrator's setup forms as setup-file data, and back (no database writes here).
 
-A form's fields become the office's entry of a setup file (the shape tomllib gives
+A form's fields become the office's (or region's) entry of a setup file (the shape tomllib gives
 booking/offices/setup_file.py), which `setup_file.check` then checks by the same rules as a file:
 a refusal names the key, and `field_of` finds the form field beside which it is shown. An
 office's entry comes from `setup.export`, so an edit starts from what is in force.
@@ -19,7 +19,7 @@ from ..i18n import request_lang
 from ..models import Region
 from ..offices import setup as office_setup
 from ..offices import setup_file
-from ..offices.setup_file import OFFICE_KEYS, SERVICE_KEYS, WEEKDAYS, Setup, SetupError
+from ..offices.setup_file import OFFICE_KEYS, REGION_KEYS, SERVICE_KEYS, WEEKDAYS, Setup, SetupError
 
 TEXT_HANT = {"name_zh": "name_zh_hant", "address_zh": "address_zh_hant", "bring_zh": "bring_zh_hant",
              "reason_zh": "reason_zh_hant"}
@@ -36,6 +36,15 @@ def office_data(codes: list[str]) -> list[dict]:
 
 def one_office(code: str) -> dict:
     return office_data([code])[0]
+
+
+def region_data() -> list[dict]:
+    """Every region's entry as a setup file has it (all keys, "" for no parent)."""
+    return office_setup.export([]).regions
+
+
+def one_region(code: str) -> dict:
+    return next(entry for entry in region_data() if entry["code"] == code)
 
 
 def region_choices(leave_out: Region | None = None) -> dict[str, str]:
@@ -80,6 +89,11 @@ def office_entry(form: MultiDict, current: dict | None) -> dict:
     return entry
 
 
+def region_entry(form: MultiDict, current: dict | None) -> dict:
+    """A region's new entry: the form's names and parent over `current` (its code kept)."""
+    return {**(current or {}), **_entry(form, REGION_KEYS, ("code",) if current else ())}
+
+
 def service_entry(form: MultiDict, current: dict | None) -> dict:
     """A service's new entry from its form; `current` keeps its code and kind."""
     entry = _entry(form, SERVICE_KEYS, ("hours", "code", "kind") if current else ("hours",))
@@ -112,9 +126,10 @@ def exception_entry(form: MultiDict) -> dict:
     return entry
 
 
-def checked(offices: list[dict], holidays: list[dict] | None = None) -> Setup:
+def checked(offices: list[dict], holidays: list[dict] | None = None, regions: list[dict] | None = None) -> Setup:
     """The setup of these entries, checked as a file is; SetupError naming the key."""
-    return setup_file.check({"offices": offices, **({"holidays": holidays} if holidays else {})})
+    return setup_file.check({"offices": offices, **({"holidays": holidays} if holidays else {}),
+                             **({"regions": regions} if regions else {})})
 
 
 def form_values(entry: dict | None, keys: dict) -> dict[str, str]:

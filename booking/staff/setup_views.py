@@ -1,6 +1,6 @@
 """Administrators set up offices on pages (docs/contract.md, "Setting up offices"): offices and
 their services, weekly hours with breaks. Dated hours and the holiday calendar are in
-setup_date_views.py.
+setup_date_views.py, regions in setup_region_views.py.
 
 Every change takes the one path of the setup file: the form becomes setup data
 (setup_forms.py), checked as a file is, then `setup.apply(dry_run=True)` shows a preview (what
@@ -22,7 +22,7 @@ from sqlalchemy import select
 from ..access import CLOSING_LIMIT, TEXTING_LIMIT, staff_key, staff_page
 from ..extensions import db, limiter
 from ..i18n import choose, request_lang
-from ..models import HolidayDate, Office, Region
+from ..models import HolidayDate, Office
 from ..offices import setup as office_setup
 from ..offices import setup_file
 from ..offices.setup_file import OFFICE_KEYS, SERVICE_KEYS, Setup, SetupError
@@ -73,11 +73,12 @@ def preview(setup: Setup, back: str, title: str):
     """The preview page of a checked setup (a dry run: nothing is written). SetupError when the
     database refuses a reference (an unknown region, a service's kind changed)."""
     before = setup_forms.office_data([office["code"] for office in setup.offices])
-    changes = setup_changes.differences(before, _holidays_in_force(setup.holidays), setup)
+    changes = setup_changes.differences(before, _holidays_in_force(setup.holidays), setup, setup_forms.region_data())
     report = office_setup.apply(completed(setup), dry_run=True, cancel_bookings=True, staff=current_user)
     groups = [(subject, list(rows)) for subject, rows in itertools.groupby(changes, key=lambda c: c.subject)]
     return render_template("staff/setup_preview.html", title=title, groups=groups, report=report,
                            text=setup_file.render(setup), back=back,
+                           slots_follow=bool(setup.offices or setup.holidays),
                            left_open=setup_changes.law_days_left_open(setup),
                            references=sorted(b.reference for b in report.bookings_affected))
 
@@ -111,8 +112,10 @@ def setup_apply():
     if report.bookings_cancelled:
         flash(_("Applied: %(slots_added)d slots added, %(slots_removed)d removed, %(cancelled)d bookings "
                 "cancelled (each citizen gets a text).", cancelled=report.bookings_cancelled, **counts), "ok")
-    elif report.changed:
+    elif report.slots_added or report.slots_removed:
         flash(_("Applied: %(slots_added)d slots added, %(slots_removed)d removed.", **counts), "ok")
+    elif report.changed:  # a region, a name, a limit: no slot moves
+        flash(_("Applied."), "ok")
     else:
         flash(_("Nothing changed: this is already in force."), "ok")
     return redirect(back)
@@ -128,7 +131,7 @@ def setup_offices():
 
 def _office_page(entry: dict | None, office: Office | None, error: SetupError | None):
     values = setup_forms.form_values(entry, OFFICE_KEYS) if error is None else request.form
-    regions = db.session.scalars(select(Region).order_by(Region.code)).all()
+    regions = {"": _("(none)"), **setup_forms.region_choices()}
     return render_template("staff/setup_office.html", values=values, edited=office, entry=entry or {},
                            regions=regions, **form_context(error, set(OFFICE_KEYS))), 422 if error else 200
 

@@ -11,7 +11,7 @@ from ..offices.setup_errors import SetupError
 def labels() -> dict[str, str]:
     """Setup key (booking/offices/setup_file.py) -> its label on the forms and in the preview."""
     return {
-        "code": _("Code (lower-case letters, digits, '-')"), "region": _("Region"),
+        "code": _("Code (lower-case letters, digits, '-')"), "region": _("Region"), "parent": _("Region above"),
         "name_zh": _("Name (Simplified Chinese)"), "name_zh_hant": _("Name (Traditional Chinese)"),
         "name_en": _("Name (English)"), "address_zh": _("Address (Simplified Chinese)"),
         "address_zh_hant": _("Address (Traditional Chinese)"), "address_en": _("Address (English)"),
@@ -84,7 +84,8 @@ def _messages() -> dict[str, str]:
         "reason": _("Say why the office closes: citizens read it."),
         "year": _("Enter a year from 2000 to 2100."), "twice": _("%(day)s is named twice."),
         "span": _("A date or a range of at most 60 days."), "no_service": _("No such service: %(code)s."),
-        "no_region": _("No such region: %(code)s."), "region_loop": _("A region cannot lie inside itself."),
+        "no_region": _("No such region: %(code)s."),
+        "region_loop": _("A region cannot lie inside itself or inside a region below it."),
         "kind_fixed": _("A service's kind cannot change: add a service with a new code."),
         "other_year": _("%(day)s belongs to another year's calendar."),
     }

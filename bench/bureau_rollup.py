@@ -2,7 +2,9 @@
 one day and for 31 days, by the grouped roll-up (booking/bureau/rollup.py) and, for comparison,
 office by office and day by day (booking/hall/reports.daily_report, what opening 50 office
 pages means). Prints the SELECT statements and time of each (the grouped one as the API answers
-it: offices, figures, submissions, totals), and checks both give the same figures.
+it: offices, figures, submissions, totals), and checks both give the same figures. Then the
+region's busy days ahead (booking/busy/days.py, the bureau's busy-days page) a year after the
+month, whose notable days look back at it: statements, wall and CPU seconds.
 
     .venv/bin/python bench/bureau_rollup.py --db postgres --offices 50 --days 31   # ~2 min
 
@@ -169,6 +171,24 @@ def measure(app, first: dt.date, last: dt.date, naive: bool, repeat: int) -> dic
         return result
 
 
+def busy(app, today: dt.date, repeat: int) -> dict:
+    """The region's busy days after `today` (best of `repeat`): statements, seconds, CPU seconds."""
+    from booking.bureau.regions import region_by_code, region_offices
+    from booking.busy import days as busy_days
+
+    with app.app_context():
+        offices = region_offices(region_by_code("city"))
+        runs = []
+        for _ in range(repeat):
+            cpu = time.process_time()
+            found, queries, seconds = counted(lambda: busy_days.busy_days(offices, today))
+            runs.append((queries, seconds, time.process_time() - cpu))
+        known = sum(item.bookings_then is not None for item in found)
+        return {"today": today.isoformat(), "days_listed": len(found), "with_a_year_before": known,
+                "queries": runs[0][0], "seconds": round(min(r[1] for r in runs), 3),
+                "cpu_seconds": round(min(r[2] for r in runs), 3)}
+
+
 def run(kind: str, offices: int, days: int, per_slot: int, naive: bool, repeat: int,
         naive_month: bool = True) -> dict:
     last = dt.date(2026, 11, 30)
@@ -183,9 +203,11 @@ def run(kind: str, offices: int, days: int, per_slot: int, naive: bool, repeat: 
             one_day = measure(app, last, last, naive, repeat)
             say(f"one day {one_day}")
             month = measure(app, last - dt.timedelta(days=days - 1), last, naive and naive_month, repeat)
+            say(f"month {month}")
+            ahead = busy(app, last - dt.timedelta(days=days) + dt.timedelta(days=365), repeat)
         finally:
             dispose(app)
-    return {"db": kind, "data": data, "one_day": one_day, "month": month}
+    return {"db": kind, "data": data, "one_day": one_day, "month": month, "busy_days": ahead}
 
 
 def main(argv=None) -> int:

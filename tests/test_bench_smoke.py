@@ -152,3 +152,5 @@ def test_tiny_bureau_roll_up_takes_the_same_few_queries_for_a_day_and_a_month(tm
     assert day["same_figures"] and month["same_figures"]
     assert day["grouped"]["queries"] == month["grouped"]["queries"] <= 8
     assert month["office_by_office"]["queries"] >= 3 * 3 * 3  # three or more for each office and day
+    ahead = results["busy_days"]  # a registry's year: 5·20, 5·21, Valentine's, Qixi, 12 repeating dates
+    assert ahead["days_listed"] >= 3 * 15 and ahead["queries"] <= 3 * 10 + 2

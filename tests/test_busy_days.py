@@ -113,6 +113,8 @@ def test_a_plan_applies_as_one_and_reaches_the_slots_the_waiting_list_and_the_ch
     office, marriage, supervisor = registry["office"], registry["marriage"], registry["supervisor"]
     wanted = plans.read_input(office, MAY20, PLAN, TODAY)
     assert wanted.extra_hours == ("08:00-12:00", "13:00-18:00")
+    typed = plans.read_input(office, MAY20, {**PLAN, "extra_hours": "08：00－12:00，13:00至18:00"}, TODAY)
+    assert typed.extra_hours == wanted.extra_hours, "as an input method types them"
     outcome = plans.apply_plan(office, wanted, supervisor, now=at(TODAY))
 
     assert (outcome.slots_added, outcome.slots_removed) == (4, 0), "08:00, 08:30, 17:00 and 17:30"
@@ -234,5 +236,8 @@ def test_a_bad_value_is_refused_by_name(sqlite_app, change, error):
         with pytest.raises(error) as refused:
             plans.read_input(office, MAY20, {**PLAN, **change}, TODAY)
         assert refused.value.field in PLAN and refused.value.message("zh")
+        if error is plans.InvalidReserve:  # names the service and its limit, not the largest reserve
+            assert refused.value.message("zh") == (
+                "电话和窗口预留须为整数，且须少于“结婚登记”每个时段的预约数（2），给网上预约留出名额。")
         with pytest.raises(plans.InvalidDay):
             plans.read_input(office, TODAY, PLAN, TODAY)

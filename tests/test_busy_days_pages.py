@@ -125,7 +125,7 @@ def test_a_bad_value_is_shown_beside_its_field_and_changes_nothing(world, lang, 
         assert list(db.session.scalars(select(Slot.max_bookings).order_by(Slot.id))) == before
 
 
-def test_scope_a_clerk_another_office_and_another_region_are_refused_a_bureau_acts(world):
+def test_scope_a_clerk_another_office_and_another_region_are_refused_a_bureau_reads(world):
     w, day, app = world
     path = f"/staff/reg-a/busy-days/{day.isoformat()}"
     assert client_of(app, "clerk-reg-a").get("/staff/reg-a/busy-days").status_code == 403
@@ -139,9 +139,11 @@ def test_scope_a_clerk_another_office_and_another_region_are_refused_a_bureau_ac
     assert {'data-office="reg-a"', 'data-office="reg-b"', 'data-office="cem-c"'} <= set(
         re.findall(r'data-office="[^"]+"', region)) and 'data-office="reg-d"' not in region
     assert client_of(app, "bureau-suzhou").get("/staff/regions/shanghai/busy-days").status_code == 404
-    preview = post(bureau, path, PLAN).get_data(as_text=True)
-    assert bureau.post(f"{path}/apply", data={**hidden_fields(preview), "csrf_token": bureau.csrf}).status_code == 302
-    assert in_force(app, w.a.office.id) == 1, "a bureau may plan its offices' days"
+    day_page = bureau.get(path).get_data(as_text=True)
+    assert 'id="bureau-reads"' in day_page and 'id="plan-form"' not in day_page
+    assert post(bureau, path, PLAN).status_code == 403
+    assert post(bureau, f"{path}/apply", PLAN).status_code == 403
+    assert in_force(app, w.a.office.id) == 0, "a bureau reads; the office's supervisors plan"
 
 
 def test_a_day_that_is_no_date_is_not_found(world):
@@ -149,8 +151,11 @@ def test_a_day_that_is_no_date_is_not_found(world):
     client = client_of(app, "super-reg-a")
     assert client.get("/staff/reg-a/busy-days/2027-02-30").status_code == 404
     assert client.get("/staff/reg-a/busy-days/tomorrow").status_code == 404
+    assert 'id="day-passed"' in client.get("/staff/reg-a/busy-days/2020-05-20").get_data(as_text=True)
     past = post(client, "/staff/reg-a/busy-days/2020-05-20", PLAN)
+    summary = past.get_data(as_text=True)
     assert past.status_code == 422 and in_force(app, w.a.office.id) == 0
+    assert "只能为今天以后的日期制定高峰预案" in summary[summary.index('id="error-summary"'):], "said at the top"
 
 
 def test_undoing_hours_that_hold_a_booking_needs_the_box_and_then_cancels_it(world):
@@ -163,12 +168,14 @@ def test_undoing_hours_that_hold_a_booking_needs_the_box_and_then_cancels_it(wor
     plan = {**PLAN, "extra_hours": "08:00-12:00", "capacity_percent": "100"}
     preview = post(client, url, plan).get_data(as_text=True)
     assert client.post(f"{url}/apply", data={**hidden_fields(preview), "csrf_token": client.csrf}).status_code == 302
+    listing = client.get("/staff/reg-a/busy-days").get_data(as_text=True)
+    assert f'data-date="{tomorrow.isoformat()}"' in listing, "a plan on an ordinary day is listed too"
     with app.app_context():
         office = db.session.get(Office, w.a.office.id)
         early = db.session.scalar(select(Slot).where(Slot.office_id == office.id, Slot.status == "open",
                                                      Slot.starts_at > utcnow()).order_by(Slot.starts_at))
         assert early.starts_at.astimezone(office.tz) == dt.datetime.combine(tomorrow, dt.time(8), tzinfo=office.tz)
-        reference = book_with_work(early).reference
+        reference, early_id = book_with_work(early).reference, early.id
 
     undo = hidden_fields(post(client, f"{url}/undo", {}).get_data(as_text=True))
     assert undo["reference"] == [reference]
@@ -179,6 +186,10 @@ def test_undoing_hours_that_hold_a_booking_needs_the_box_and_then_cancels_it(wor
     assert done.status_code == 302 and in_force(app, w.a.office.id) == 0
     with app.app_context():
         assert db.session.scalar(select(Booking.status).where(Booking.reference == reference)) == "cancelled"
+        removed = db.session.scalar(select(Slot).where(Slot.id == early_id))
+        assert removed.status == "removed", "its booking's history points at it"
+    capacity = client.get(f"/staff/reg-a/capacity?date={tomorrow.isoformat()}").get_data(as_text=True)
+    assert f"/slots/{early_id}/" not in capacity, "a removed slot is not offered for editing"
 
 
 def book_with_work(slot):

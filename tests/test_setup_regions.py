@@ -52,6 +52,7 @@ def test_a_province_and_a_city_below_it_are_created_through_a_preview(admin_clie
     assert change(preview, "名称（繁体中文）") == "四川省"  # drafted, the same characters
     assert 'id="slot-counts"' not in preview  # a region alone moves no slot: nothing to count
     assert count(app, Region) == 0  # a preview writes nothing
+    assert 'href="/staff/admin/regions">' in preview, "cancelling goes to the tree: the region has no page yet"
     post(admin_client, "/staff/admin/setup", confirm_form(preview))
     city = create_region(admin_client, CITY)
     assert change(city, "上级地区") == "四川省"  # the parent by its name, not its code

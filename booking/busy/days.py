@@ -172,7 +172,8 @@ def _usual(counts: dict, office: Office, day: dt.date) -> float | None:
 
 
 def busy_days(offices: list[Office], today: dt.date, ahead: int = AHEAD_DAYS) -> list[BusyDay]:
-    """The notable days after `today` (within `ahead` days) of each office, by day then office code."""
+    """The notable days after `today` (within `ahead` days) of each office, and the other days
+    a popular-day plan is in force on, by day then office code."""
     last = today + dt.timedelta(days=ahead)
     notable = {office.id: china_calendar.notable_days(today + dt.timedelta(days=1), last, _groups(office))
                for office in offices}
@@ -190,4 +191,8 @@ def busy_days(offices: list[Office], today: dt.date, ahead: int = AHEAD_DAYS) ->
                                   cell[0] if cell else None, cell[1] if cell else None,
                                   _usual(counts, office, then) if cell else None,
                                   days.settings(day)))
+        for day, plan in days.plans.items():  # a plan on another day (a local fair, a campaign)
+            if day > today and day not in notable[office.id]:
+                services = [service for service in office.services if service.code in plan.service_codes]
+                result.append(BusyDay(office, day, [], services, None, None, None, None, days.settings(day)))
     return sorted(result, key=lambda item: (item.day, item.office.code))

@@ -42,8 +42,6 @@ from ..uow import use_case
 from . import days as busy_days
 
 MAX_HOLDBACK = 1440
-PERIOD_SPLIT = re.compile(r"[,，、;；\s]+")
-DASHES = re.compile("\\s*[-\u2013\u2014~\uff5e" + chr(0x81F3) + chr(0x5230) + "]\\s*")  # - – — ~ ～ 至 到
 
 
 class PlanError(BookingError):
@@ -74,8 +72,9 @@ class InvalidHoldback(PlanError):
 
 class InvalidReserve(PlanError):
     code, field = "invalid_plan_reserve", "assisted_reserve"
-    message_zh = "电话和窗口预留须为整数，且少于每个时段的预约上限（{most}）。"
-    message_en = "The telephone and counter reserve must be a whole number below each slot's limit ({most})."
+    message_zh = "电话和窗口预留须为整数，且须少于“{service}”每个时段的预约数（{limit}），给网上预约留出名额。"
+    message_en = ("The telephone and counter reserve must be a whole number below the {limit} bookings a slot of "
+                  "{service} takes, leaving places for online booking.")
 
 
 class InvalidHours(PlanError):
@@ -142,10 +141,9 @@ def _whole(raw, error: type[PlanError], low: int, high: int, **details) -> int:
 def periods(text: str) -> tuple[str, ...]:
     """"08:30-12:00，13:00–17:30" -> ("08:30-12:00", "13:00-17:30"); InvalidHours when malformed
     or overlapping; () for an empty text."""
-    text = DASHES.sub("-", str(text or "").replace("：", ":").strip())
-    parts = [part for part in PERIOD_SPLIT.split(text) if part]
     try:
-        return tuple(hours.format_period(p) for p in hours.check_periods(hours.parse_period(p) for p in parts))
+        return tuple(hours.format_period(p) for p in hours.check_periods(
+            hours.parse_period(p) for p in hours.typed_periods(text)))
     except hours.PeriodError:
         raise InvalidHours() from None
 
@@ -163,9 +161,10 @@ def read_input(office: Office, day: dt.date, values: Mapping, today: dt.date) ->
         raise NoServices()
     percent = _whole(values.get("capacity_percent", "100"), InvalidPercent, 1, 100)
     holdback = _whole(values.get("holdback_minutes", "0"), InvalidHoldback, 0, MAX_HOLDBACK)
-    most = min(scheduling.level_capacity(known[code], percent=percent)[0] for code in codes) - 1
+    limit, tightest = min((scheduling.level_capacity(known[code], percent=percent)[0], known[code]) for code in codes)
     raw_reserve = str(values.get("assisted_reserve") or "").strip()
-    kept = _whole(raw_reserve, InvalidReserve, 0, max(most, 0), most=max(most, 0)) if raw_reserve else None
+    kept = _whole(raw_reserve, InvalidReserve, 0, limit - 1, limit=limit,
+                  service=lambda lang: tightest.name(lang)) if raw_reserve else None
     return PlanInput(day, codes, percent, kept, holdback, values.get("proof_of_work") in ("yes", "on", True),
                      periods(values.get("extra_hours", "")), str(values.get("reason_zh") or "").strip()[:200],
                      str(values.get("reason_en") or "").strip()[:200])

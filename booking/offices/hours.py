@@ -48,6 +48,19 @@ def parse_period(text: str) -> Period:
     return opens, closes
 
 
+# How people type periods: any dash (an input method's full-width one too) or 至/到 between the
+# times, a full-width colon, and commas, 、, semicolons or spaces between periods.
+_TYPED_DASH = re.compile("\\s*[-\u2013\u2014\u2212\uff0d~\uff5e" + chr(0x81F3) + chr(0x5230) + "]\\s*")
+_TYPED_SEPARATOR = re.compile(r"[,，、;；\s]+")
+
+
+def typed_periods(text: str | None) -> list[str]:
+    """"08:30–12:00，13:00－17:30" -> ["08:30-12:00", "13:00-17:30"]: a person's typing made the
+    file's form (not checked: parse_period does that)."""
+    text = _TYPED_DASH.sub("-", str(text or "").replace("\uff1a", ":").strip())
+    return [part for part in _TYPED_SEPARATOR.split(text) if part]
+
+
 def format_period(period: Period) -> str:
     opens, closes = period
     end = "24:00" if closes == dt.time.max else f"{closes:%H:%M}"

@@ -38,6 +38,7 @@ def action_names() -> dict[str, str]:
         "staff_deactivated": _("Staff account ended"), "staff_login": _("Logged in"),
         "staff_logout": _("Logged out"), "setup_applied": _("Offices set up"),
         "daily_report_submitted": _("Daily report submitted"),
+        "popular_day_plan": _("Popular-day plan applied"), "popular_day_undone": _("Popular-day plan undone"),
     }
 
 
@@ -57,7 +58,10 @@ def _detail_names() -> dict[str, str]:
         "challenge": _("Proof-of-work challenge"), "days": _("Popular days"),
         "kind": _("text"), "code": _("error code"), "message": _("text no."),
         "date": _("date"), "incident": _("incident"), "note": _("note"),
-        "replaced": _("replaced an earlier one"), "region": _("region"),
+        "replaced": _("replaced an earlier one"), "region": _("region"), "day": _("day"),
+        "services": _("services"), "capacity_percent": _("places offered (%)"),
+        "assisted_reserve": _("telephone and counter reserve"), "proof_of_work": _("anti-bot check"),
+        "extra_hours": _("opening hours"), "cancelled": _("bookings cancelled"), "plan": _("plan no."),
     }
 
 

@@ -2,8 +2,8 @@
 months of an office (/staff/<office>/busy-days) or of a bureau's region
 (/staff/regions/<code>/busy-days), and the popular-day plan of one day: its form, the preview of
 what it changes (a dry run), then applying or undoing it on confirmation. Supervisors of the
-office, its bureau and administrators; a plan is an act a bureau may take (Shanghai's bureau
-capped its cemeteries over Qingming)."""
+office and administrators plan; the office's bureau reads (a plan changes capacity, which a
+bureau leaves to the office, as it does the epidemic level)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from ..offices import setup as office_setup
 from ..offices.hours import format_period
 from . import bp
 from .bureau_views import region_today
+from .setup_views import PREVIEW_LIMIT
 
 FIELDS = ("services", "capacity_percent", "assisted_reserve", "holdback_minutes", "proof_of_work", "extra_hours",
           "reason_zh", "reason_en")
@@ -78,8 +79,7 @@ def _defaults(office: Office, day: dt.date) -> dict:
     concerned = busy_days.concerned(office, notable) or list(office.services)
     return {"services": [service.code for service in concerned], "capacity_percent": 80, "assisted_reserve": "",
             "holdback_minutes": 30, "proof_of_work": True, "extra_hours": "",
-            "reason_zh": "、".join(n.name_zh for n in notable) + "特别安排" if notable else "",
-            "reason_en": (", ".join(n.name_en for n in notable) + ": special arrangements") if notable else ""}
+            "reason_zh": "、".join(n.name_zh for n in notable), "reason_en": ", ".join(n.name_en for n in notable)}
 
 
 def _form_values() -> dict:
@@ -90,15 +90,17 @@ def _form_values() -> dict:
 
 
 def _plan_page(office: Office, day: dt.date, values: dict, error: BookingError | None = None):
+    """The day's form; a refusal is named at the top (with a link to its field) and beside it."""
     errors = {error.field or "": error.message(request_lang())} if error else {}
     return render_template("staff/popular_day.html", office=office, day=day, notable=_names(day, office),
                            values=values, errors=errors, plan=plans.in_force(office, day),
-                           settings=busy_days.day_settings(office, day)), 422 if error else 200
+                           settings=busy_days.day_settings(office, day),
+                           passed=day <= queue.today(office)), 422 if error else 200
 
 
 @bp.route("/<office_code>/busy-days/<day>", methods=["GET", "POST"])
-@limiter.limit(CLOSING_LIMIT, key_func=staff_key, methods=["POST"])
-@staff_page("supervisor", bureau_acts=True)
+@limiter.limit(PREVIEW_LIMIT, key_func=staff_key, methods=["POST"])
+@staff_page("supervisor")
 def popular_day(office: Office, day: str):
     """A day's plan: the form (GET), then the preview of applying it (POST, a dry run)."""
     day = _day(office, day)
@@ -137,7 +139,7 @@ def _confirmed(office: Office, day: dt.date, run, action: str, done: str):
 
 @bp.post("/<office_code>/busy-days/<day>/apply")
 @limiter.limit(CLOSING_LIMIT, key_func=staff_key)
-@staff_page("supervisor", bureau_acts=True)
+@staff_page("supervisor")
 def popular_day_apply(office: Office, day: str):
     """Apply the plan the preview showed."""
     day = _day(office, day)
@@ -152,7 +154,7 @@ def popular_day_apply(office: Office, day: str):
 
 @bp.post("/<office_code>/busy-days/<day>/undo")
 @limiter.limit(CLOSING_LIMIT, key_func=staff_key)
-@staff_page("supervisor", bureau_acts=True)
+@staff_page("supervisor")
 def popular_day_undo(office: Office, day: str):
     """Undo the day's plan: first the preview (a dry run), then, confirmed, all of it."""
     day = _day(office, day)
@@ -171,7 +173,8 @@ def _summary(outcome: plans.Outcome) -> str:
     text = _("Slots added: %(added)d; slots removed: %(removed)d.", added=outcome.slots_added,
              removed=outcome.slots_removed)
     if outcome.bookings_cancelled:
-        text += " " + _("%(num)d bookings cancelled; each citizen gets a text.", num=outcome.bookings_cancelled)
+        text += " " + _("%(num)d bookings cancelled; each citizen with a mobile number gets a text.",
+                        num=outcome.bookings_cancelled)
     if outcome.listed:
         text += " " + _("%(num)d bookings are above the new limit: keep or move each on the capacity page.",
                         num=len(outcome.listed))

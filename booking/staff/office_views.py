@@ -110,7 +110,8 @@ def capacity(office: Office):
     day = parse_day(office, request.args.get("date"))
     start, end = queue.day_bounds(office, day)
     slots = db.session.scalars(select(Slot).where(Slot.office_id == office.id, Slot.starts_at >= start,
-                                                  Slot.starts_at < end).order_by(Slot.starts_at, Slot.service_id)).all()
+                                                  Slot.starts_at < end, Slot.status != "removed")
+                               .order_by(Slot.starts_at, Slot.service_id)).all()
     reviews = office_admin.open_reviews(office)
     return render_template("staff/capacity.html", office=office, day=day, slots=slots,
                            reviews=reviews, targets={r.id: office_admin.move_targets(r) for r in reviews},

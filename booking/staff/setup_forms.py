@@ -17,15 +17,13 @@ from ..bureau.regions import region_tree, walk
 from ..hant import to_hant
 from ..i18n import request_lang
 from ..models import Region
+from ..offices import hours, setup_file
 from ..offices import setup as office_setup
-from ..offices import setup_file
 from ..offices.setup_file import OFFICE_KEYS, REGION_KEYS, SERVICE_KEYS, WEEKDAYS, Setup, SetupError
 
 TEXT_HANT = {"name_zh": "name_zh_hant", "address_zh": "address_zh_hant", "bring_zh": "bring_zh_hant",
              "reason_zh": "reason_zh_hant"}
-DASHES = re.compile("\\s*[\u2013\u2014~\uff5e" + chr(0x81F3) + chr(0x5230) + "]\\s*")  # – — ~ ～ 至 到
 BY_KIND = ("party_size_min", "party_size_max", "person_limit")
-SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 
 def office_data(codes: list[str]) -> list[dict]:
@@ -58,8 +56,7 @@ def region_choices(leave_out: Region | None = None) -> dict[str, str]:
 
 def periods(text: str | None) -> list[str]:
     """"09:00-12:00，13:30–17:00" -> ["09:00-12:00", "13:30-17:00"] (commas, 、, spaces; any dash)."""
-    text = DASHES.sub("-", str(text or "").replace("：", ":").strip())
-    return [part for part in SEPARATORS.split(text) if part]
+    return hours.typed_periods(text)
 
 
 def _value(kind: str, raw: str | None) -> Any:

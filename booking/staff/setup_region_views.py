@@ -51,8 +51,9 @@ def setup_region_new():
         code = setup.regions[0]["code"]
         if region_by_code(code) is not None:
             raise setup_file.fail("regions[0].code", "shared_code")
-        back = url_for("staff.setup_region", region_code=code)
-        return preview(setup, back, _("Check before creating the region"))
+        # Cancelling goes back to the tree: the region's own page exists only once it is created.
+        return preview(setup, url_for("staff.setup_region", region_code=code), _("Check before creating the region"),
+                       cancel=url_for("staff.setup_regions"))
     except SetupError as error:
         return _region_page(None, None, error)
 

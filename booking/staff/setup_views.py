@@ -69,15 +69,16 @@ def completed(setup: Setup) -> Setup:
     return Setup(regions=setup.regions, offices=setup.offices + others, holidays=setup.holidays)
 
 
-def preview(setup: Setup, back: str, title: str):
-    """The preview page of a checked setup (a dry run: nothing is written). SetupError when the
-    database refuses a reference (an unknown region, a service's kind changed)."""
+def preview(setup: Setup, back: str, title: str, cancel: str | None = None):
+    """The preview page of a checked setup (a dry run: nothing is written): applying returns to
+    `back`, cancelling to `cancel` (default `back`). SetupError when the database refuses a
+    reference (an unknown region, a service's kind changed)."""
     before = setup_forms.office_data([office["code"] for office in setup.offices])
     changes = setup_changes.differences(before, _holidays_in_force(setup.holidays), setup, setup_forms.region_data())
     report = office_setup.apply(completed(setup), dry_run=True, cancel_bookings=True, staff=current_user)
     groups = [(subject, list(rows)) for subject, rows in itertools.groupby(changes, key=lambda c: c.subject)]
     return render_template("staff/setup_preview.html", title=title, groups=groups, report=report,
-                           text=setup_file.render(setup), back=back,
+                           text=setup_file.render(setup), back=back, cancel=cancel or back,
                            slots_follow=bool(setup.offices or setup.holidays),
                            left_open=setup_changes.law_days_left_open(setup),
                            references=sorted(b.reference for b in report.bookings_affected))

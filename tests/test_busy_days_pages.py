@@ -200,3 +200,13 @@ def book_with_work(slot):
     verification = start_verification(phone)
     return bookings.book(slot_id=slot.id, phone=phone, visitors=[visitor(901), visitor(902)], lang="zh",
                          verification=(verification, last_code(phone)), work=work).booking
+
+
+def test_a_bureau_is_shown_no_counter_door_or_capacity_button_it_may_not_press(world):
+    w, day, app = world
+    buttons = re.compile(r'action="/staff/reg-a/(call-next|check-in|epidemic-level|counters|slots/\d+/capacity)"')
+    for username, shown in (("super-reg-a", True), ("bureau-shanghai", False)):
+        client = client_of(app, username)
+        pages = "".join(client.get(f"/staff/reg-a/{page}").get_data(as_text=True) for page in ("queue", "capacity"))
+        assert bool(buttons.search(pages)) == shown, username
+        assert "测试婚姻登记处" in pages, "the bureau still reads both pages"

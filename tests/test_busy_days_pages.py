@@ -210,3 +210,15 @@ def test_a_bureau_is_shown_no_counter_door_or_capacity_button_it_may_not_press(w
         pages = "".join(client.get(f"/staff/reg-a/{page}").get_data(as_text=True) for page in ("queue", "capacity"))
         assert bool(buttons.search(pages)) == shown, username
         assert "测试婚姻登记处" in pages, "the bureau still reads both pages"
+
+
+def test_too_many_previews_get_the_staff_page_in_chinese_and_a_bureau_is_told_why_it_is_refused(world):
+    w, day, app = world
+    client = client_of(app, "super-reg-a")
+    url = f"/staff/reg-a/busy-days/{day.isoformat()}"
+    answers = [post(client, url, {**PLAN, "capacity_percent": "0"}).status_code for _ in range(31)]
+    assert answers[:30] == [422] * 30 and answers[30] == 429
+    limited = post(client, url, PLAN).get_data(as_text=True)
+    assert "操作过于频繁" in limited and "未做任何更改" in limited and 'data-status="429"' in limited
+    refused = post(client_of(app, "bureau-shanghai"), url, PLAN)
+    assert refused.status_code == 403 and "民政局可以查看所辖办事处的页面" in refused.get_data(as_text=True)

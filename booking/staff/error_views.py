@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from flask import abort, render_template
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from ..i18n import request_lang
+from ..ratelimits import retry_text
 from . import bp, display_bp, staff_context
 
 
@@ -19,8 +21,18 @@ def _page(status: int, title: str, message: str):
 
 @bp.errorhandler(403)
 def forbidden(_error):
+    if current_user.is_authenticated and current_user.role == "bureau":
+        return _page(403, _("Not for your account"),
+                     _("A bureau reads its offices' pages and suspends services; door, counter and capacity "
+                       "actions are the office's staff's."))
     return _page(403, _("Not for your account"),
                  _("This page is for another office or a higher role. Ask a supervisor if you need it."))
+
+
+@bp.errorhandler(429)
+def too_many_requests(_error):
+    """A limit on staff actions (closures, previews, texts): nothing of the refused request was done."""
+    return _page(429, _("Too many requests"), retry_text(request_lang()) + " " + _("Nothing was changed."))
 
 
 @bp.errorhandler(404)

@@ -5,11 +5,13 @@ an API credential)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import select, update
 
 from . import audit, text_rules
@@ -18,7 +20,29 @@ from .models import STAFF_ROLES, ApiToken, Office, Region, StaffUser, utcnow
 from .models.core import TOKEN_SCOPES
 from .uow import use_case
 
-_hasher = PasswordHasher()
+
+def _hasher() -> PasswordHasher:
+    """The app's argon2 hasher: ARGON2_PARAMETERS (PasswordHasher's keyword arguments,
+    memory_cost in KiB) or, unset as in production, argon2-cffi's defaults (RFC 9106's low-memory
+    profile: 3 passes over 64 MiB in 4 lanes). Only the test configuration lowers it."""
+    parameters = current_app.config.get("ARGON2_PARAMETERS") or {}
+    return _hasher_with(tuple(sorted(parameters.items())))
+
+
+@functools.cache
+def _hasher_with(parameters: tuple[tuple[str, int], ...]) -> PasswordHasher:
+    return PasswordHasher(**dict(parameters))
+
+
+def unknown_user_hash() -> str:
+    """A hash of a random password at the app's cost: the login checks an unknown name against
+    it, so that timing does not reveal which names exist."""
+    return _unknown_user_hash(_hasher())
+
+
+@functools.cache
+def _unknown_user_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash(secrets.token_hex(16))
 
 
 # Each refusal's code and its English words (the CLI's); the administrator's page words each code
@@ -66,7 +90,7 @@ def create_staff(username: str, password: str, role: str, office_code: str | Non
     if db.session.scalar(select(StaffUser).where(StaffUser.username == username)):
         raise AccountError("taken", username=username)
     office, region = _place(role, office_code, region_code)
-    user = StaffUser(username=username, password_hash=_hasher.hash(password), role=role,
+    user = StaffUser(username=username, password_hash=_hasher().hash(password), role=role,
                      office=office, region=region)
     db.session.add(user)
     if created_by is not None:  # an administrator's page; the CLI leaves no actor
@@ -99,9 +123,10 @@ def _place(role: str, office_code: str | None, region_code: str | None) -> tuple
 
 
 def check_password(user: StaffUser, password: str) -> bool:
-    """Whether the password matches the user's argon2 hash (False for a broken hash)."""
+    """Whether the password matches the user's argon2 hash (False for a broken hash). The hash
+    carries the parameters it was made with, and is checked at those."""
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -132,7 +157,7 @@ def set_password(user: StaffUser, password: str) -> None:
     """A new password (at least 10 characters, else AccountError); every session of the user
     ends. A use case."""
     _check_password_rule(password)
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = _hasher().hash(password)
     end_sessions(user)
 
 

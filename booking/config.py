@@ -98,6 +98,9 @@ def load(instance_path: str) -> dict:
             str(TRANSLATIONS / area) for area in ("web", "health", "staff")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Staff passwords' argon2 cost: None is argon2-cffi's defaults (booking/accounts.py). Not
+        # read from the environment: only the tests' configuration lowers it, to save time.
+        "ARGON2_PARAMETERS": None,
         # Staff sessions end after a working day (hours), and at logout.
         "PERMANENT_SESSION_LIFETIME": 3600 * int(os.environ.get("STAFF_SESSION_HOURS", "8")),
         # How old a GET /api/v1/availability answer may be (0 = always fresh), and the Redis

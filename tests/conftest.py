@@ -39,6 +39,9 @@ WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - WORKER % 12}")
 
 
+TEST_ARGON2_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}  # KiB: argon2's least
+
+
 def _server_url(name: str) -> str:
     return POSTGRES_SERVER.rsplit("/", 1)[0] + "/" + name
 
@@ -76,6 +79,9 @@ def make_app(database_url: str, **overrides):
         # Tests see every change at once; tests/test_availability_cache.py tests the cache.
         "AVAILABILITY_CACHE_SECONDS": 0,
         "AVAILABILITY_CACHE_URL": None,
+        # argon2 at its least cost: production's (64 MiB, 3 passes) took a third of a second of CPU
+        # per staff account made or logged in. tests/test_security_passwords.py checks production's.
+        "ARGON2_PARAMETERS": TEST_ARGON2_PARAMETERS,
     }
     config.update(overrides)
     return create_app(config)

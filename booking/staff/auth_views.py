@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import secrets
 from urllib.parse import urlsplit
 
-from argon2 import PasswordHasher
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -36,9 +33,8 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-@functools.cache
 def _nobody() -> StaffUser:
-    return StaffUser(username="", password_hash=PasswordHasher().hash(secrets.token_hex(16)))
+    return StaffUser(username="", password_hash=accounts.unknown_user_hash())
 
 
 def _fresh_session() -> None:

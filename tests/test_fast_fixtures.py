@@ -1,11 +1,14 @@
 """The fixtures' shortcuts (tests/conftest.py) leave exactly what the long way leaves: each test's
 database is as drop_all and create_all leave it (emptied when its tables are the models', copied
-from a file made once on SQLite, dropped and made again otherwise)."""
+from a file made once on SQLite, dropped and made again otherwise), and each URL builder the apps
+share is the one Werkzeug would compile for the rule."""
 
 from __future__ import annotations
 
 import pytest
+from flask import url_for
 from sqlalchemy import inspect, select, text
+from werkzeug.routing import Rule
 
 from booking import bookings
 from booking.extensions import db
@@ -102,3 +105,22 @@ def test_a_sqlite_tests_copied_file_holds_the_schema_create_all_makes(sqlite_app
     assert schema(sqlite_app.config["SQLALCHEMY_DATABASE_URI"]) == schema(f"sqlite:///{tmp_path / 'made.db'}")
     assert state(sqlite_app) == state(made)
 
+
+def test_each_shared_url_builder_is_the_one_werkzeug_compiles_for_its_rule(app):
+    compile_builder = Rule._compile_builder.__wrapped__
+    rules = list(app.url_map.iter_rules())
+    assert len(rules) > 100
+    for rule in rules:
+        for append_unknown in (False, True):
+            shared, own = rule._compile_builder(append_unknown), compile_builder(rule, append_unknown)
+            assert shared is not own and code(shared) == code(own), rule.rule
+    with app.test_request_context():
+        assert url_for("web.service_days", office_code="a b", service_code="中") == "/book/a%20b/%E4%B8%AD"
+        assert url_for("staff.region_report_xlsx", region_code="sh", day="1") == "/staff/regions/sh/reports.xlsx?day=1"
+        assert url_for("staff.setup_service", office_code="a") == "/staff/a/admin/services/new"
+
+
+def code(builder) -> tuple:
+    """What a compiled builder does: its byte code, constants and arguments, and its name."""
+    c = builder.__code__
+    return c.co_code, c.co_consts, c.co_varnames, c.co_argcount, builder.__name__, builder.__defaults__

@@ -28,7 +28,7 @@ from booking.models import Booking, DoorRefusal, Slot, SmsMessage, StaffUser, ut
 from booking.sms import worker
 from booking.verification import start_verification
 
-from .conftest import make_app
+from .conftest import _fresh_schema, make_app
 from .factories import last_code, make_office, make_service, make_slot, visitor
 from .health_factories import answers
 
@@ -65,9 +65,7 @@ def metrics_app(request):
     url = (f"sqlite:///{request.getfixturevalue('tmp_path') / 'metrics.db'}" if request.param == "sqlite"
            else request.getfixturevalue("postgres_url"))
     app = make_app(url, METRICS_TOKEN=TOKEN)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
+    _fresh_schema(app)
     yield app
     with app.app_context():
         db.session.remove()

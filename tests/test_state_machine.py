@@ -15,6 +15,7 @@ from booking.errors import BookingError, SlotFull
 from booking.extensions import db
 from booking.models import ACTIVE_STATUSES, Booking, Slot
 
+from .conftest import _fresh_schema as fresh_schema
 from .factories import make_office, make_service, make_slot, verified, visitor
 
 
@@ -24,10 +25,9 @@ def build_machine(app):
 
         def __init__(self):
             super().__init__()
+            fresh_schema(app)
             self.ctx = app.app_context()
             self.ctx.push()
-            db.drop_all()
-            db.create_all()
             service = make_service(make_office(), code="visit", kind="tomb_sweeping",
                                    party_size_min=1, party_size_max=3,
                                    slot_max_bookings=3, slot_max_people=5)

@@ -23,6 +23,7 @@ from booking.extensions import db
 from booking.models import Booking, WaitingEntry, utcnow
 from booking.waiting import holds
 
+from .conftest import _fresh_schema
 from .factories import verified, visitor
 from .gunicorn_server import post_json
 from .waiting_helpers import assert_ledger, full_day, join
@@ -103,9 +104,8 @@ def test_many_parallel_claims_for_one_freed_place_give_exactly_one_booking(pg_ap
 def expiry_round(app, base: str) -> tuple[Counter, int, str]:
     """One race of 8 claimers and the expiry job at the end of a 1-second window:
     (claim outcomes, bookings of the slot, status of the second in line)."""
+    _fresh_schema(app)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
         service, slot, day, (taken,) = full_day(claim_minutes=30)
         first, second = join(service, day, 1), join(service, day, 2)
         bookings.cancel(taken.booking)

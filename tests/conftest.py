@@ -246,7 +246,8 @@ def browser_context_args(browser_context_args):
 def serving(app):
     """The app served on 127.0.0.1 by a real HTTP server thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polling every 0.05 s, not 0.5: shutdown() waits for the next poll, half a second a test.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -1,7 +1,8 @@
 """The fixtures' shortcuts (tests/conftest.py) leave exactly what the long way leaves: each test's
 database is as drop_all and create_all leave it (emptied when its tables are the models', copied
-from a file made once on SQLite, dropped and made again otherwise), and each URL builder the apps
-share is the one Werkzeug would compile for the rule."""
+from a file made once on SQLite, dropped and made again otherwise), each URL builder the apps
+share is the one Werkzeug would compile for the rule, and each compiled template they share is
+the one Jinja would compile for its source."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from booking import bookings
 from booking.extensions import db
 from booking.models import Booking, Office, ReferenceVersion, Visitor
 
-from .conftest import _fresh_schema, make_app
+from .conftest import TEMPLATE_CODE, _fresh_schema, make_app
 from .factories import make_office, make_service, make_slot, verified, visitor
 
 
@@ -124,3 +125,24 @@ def code(builder) -> tuple:
     """What a compiled builder does: its byte code, constants and arguments, and its name."""
     c = builder.__code__
     return c.co_code, c.co_consts, c.co_varnames, c.co_argcount, builder.__name__, builder.__defaults__
+
+
+def test_apps_share_each_compiled_template_and_it_is_the_one_jinja_compiles(tmp_path):
+    first, second = (make_app(f"sqlite:///{tmp_path / name}") for name in ("a.db", "b.db"))
+    own = make_app(f"sqlite:///{tmp_path / 'c.db'}")
+    own.jinja_env.bytecode_cache = None  # compiles for itself, as a deployment does
+    for name in ("staff/login.html", "base.html", "errors/status.html"):
+        shared = first.jinja_env.get_template(name).root_render_func.__code__
+        assert second.jinja_env.get_template(name).root_render_func.__code__ is shared
+        fresh = own.jinja_env.get_template(name).root_render_func.__code__
+        assert fresh is not shared
+        assert (shared.co_code, shared.co_consts, shared.co_names) == (fresh.co_code, fresh.co_consts, fresh.co_names)
+
+
+def test_a_template_whose_source_changed_is_compiled_again(app):
+    source, filename, _ = app.jinja_loader.get_source(app.jinja_env, "base.html")
+    app.jinja_env.get_template("base.html")  # compiled and kept
+    kept = TEMPLATE_CODE.get_bucket(app.jinja_env, "base.html", filename, source)
+    assert kept.code is not None
+    changed = TEMPLATE_CODE.get_bucket(app.jinja_env, "base.html", filename, source + "<!-- changed -->")
+    assert changed.code is None

@@ -50,7 +50,7 @@ def _unknown_user_hash(hasher: PasswordHasher) -> str:
 REFUSALS = {
     "role": "role must be one of {roles}",
     "username": "the user name must not be empty or hold control characters",
-    "password": "the password needs at least 10 characters",
+    "too_short": "the password needs at least 10 characters",
     "taken": "user {username!r} exists already",
     "bureau_office": "a bureau belongs to a region, not an office: give --region only",
     "no_region": "no region with code {code!r}: a bureau needs --region",
@@ -73,7 +73,7 @@ class AccountError(ValueError):
 
 def _check_password_rule(password: str) -> None:
     if len(password) < 10:
-        raise AccountError("password")
+        raise AccountError("too_short")
 
 
 @use_case

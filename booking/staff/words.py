@@ -74,7 +74,7 @@ def source_names() -> dict[str, str]:
 
 
 # The accounts page's field of each refusal of booking/accounts.py (REFUSALS).
-ACCOUNT_FIELDS = {"role": "role", "username": "username", "taken": "username", "password": "password",
+ACCOUNT_FIELDS = {"role": "role", "username": "username", "taken": "username", "too_short": "password",
                   "bureau_office": "office", "no_office": "office", "office_required": "office",
                   "no_region": "region", "region_required": "region", "region_not_bureau": "region"}
 
@@ -86,7 +86,7 @@ def account_refusal(error: AccountError) -> tuple[str, str]:
         "role": _("Choose one of the roles offered."),
         "username": _("Enter a user name, without control characters."),
         "taken": _("The user name %(username)s is taken: choose another."),
-        "password": _("The password needs at least 10 characters."),
+        "too_short": _("The password needs at least 10 characters."),
         "bureau_office": _("A bureau belongs to a region, not to an office."),
         "no_region": _("No such region: %(code)s."),
         "region_required": _("A bureau belongs to a region: choose its region."),

@@ -164,6 +164,13 @@ RAW_BODIES = [
 def test_raw_bodies_get_a_json_4xx_never_a_500(api, content_type, raw):
     app, known, document = api
     client = app.test_client()
+    # The known booking cancelled, as the field fuzzing above leaves it: a cancel reads no body,
+    # so an active booking would be cancelled (200) whatever was sent. This test ran after the
+    # fuzzing on the same worker only by luck of the draw; now it does not depend on it.
+    with app.app_context():
+        booking = db.session.scalar(select(Booking).where(Booking.reference == known["reference"]))
+        if booking.status != "cancelled":
+            bookings.cancel(booking, by="citizen")
     headers = {"Authorization": f"Bearer {known['staff']}", "X-Booking-Token": known["token"]}
     for method, path, operation in operations(document):
         if method != "POST":

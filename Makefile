@@ -9,8 +9,9 @@ PYTHON  ?= python3
 PORT    ?= 5000
 JOBS    ?= auto
 # Parallel workers (each with its own PostgreSQL database, Redis database, ports and temp
-# folders), at most 4; the 15 slowest tests are listed at the end.
-PYTEST_ARGS ?= -n $(JOBS) --maxprocesses=4 --durations=15
+# folders), at most 4, handed 8 tests at a time so that the slow ones, which run first, are
+# spread over them (tests/conftest.py); the 15 slowest tests are listed at the end.
+PYTEST_ARGS ?= -n $(JOBS) --maxprocesses=4 --maxschedchunk=8 --durations=15
 TEST_POSTGRES_URL_FILE := $(VENV)/.test-postgres-url
 
 .PHONY: run test setup setup-dev browser services clean translations

@@ -313,10 +313,15 @@ def _uses_postgres(item) -> bool:
     return "postgres_url" in item.fixturenames or "postgres" in params.values()
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own ordering by fixture
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if _uses_postgres(item):
             item.add_marker(pytest.mark.postgres)
+    # The tests marked slow (each several seconds, up to a minute) run first, then those in a
+    # browser: started last, one of them kept one worker busy while the others had nothing left
+    # to do. (The Makefile's --maxschedchunk deals them out a few at a time, not all to one worker.)
+    items.sort(key=lambda item: (item.get_closest_marker("slow") is None, "page" not in item.fixturenames))
 
 
 def pytest_terminal_summary(terminalreporter):

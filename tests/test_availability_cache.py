@@ -9,6 +9,7 @@ import socket
 import sqlite3
 import time
 
+import pytest
 import redis
 from sqlalchemy import select
 
@@ -150,6 +151,7 @@ def test_availability_is_rate_limited_per_address(sqlite_app):
     assert other.status_code == 200  # another address has its own budget
 
 
+@pytest.mark.slow
 def test_the_hall_display_is_rate_limited_per_address(sqlite_app):
     with sqlite_app.app_context():
         make_office()

@@ -116,6 +116,7 @@ def test_every_operation_is_fuzzed(api):
     assert {"/api/v1/bookings", "/api/v1/phone-verifications", "/api/v1/availability"} <= paths
 
 
+@pytest.mark.slow
 def test_every_documented_field_survives_hostile_values(api):
     app, known, document = api
     for method, path, operation in operations(document):

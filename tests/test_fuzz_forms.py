@@ -125,6 +125,7 @@ def fuzz_form(app, client, token: str, url: str, names: list[str], check_databas
     run()
 
 
+@pytest.mark.slow
 def test_every_form_survives_hostile_values(site, caplog):
     app, known = site
     citizen, staff = app.test_client(), staff_client(app)

@@ -115,6 +115,7 @@ def with_hostile_value(case, pick: int):
     return case
 
 
+@pytest.mark.slow
 def test_every_operation_answers_within_its_documented_contract(contract_app):
     """Each operation in turn (schemathesis's pytest plugin does not run under pytest 9, so
     the operations are driven through hypothesis directly)."""
@@ -142,6 +143,7 @@ def test_every_operation_answers_within_its_documented_contract(contract_app):
     assert not failures, "\n\n".join(f"{name}:\n{text}" for name, text in failures.items())
 
 
+@pytest.mark.slow
 def test_staff_operations_are_fuzzed_with_staff_credentials(contract_app):
     """The staff API is covered too (issue 15): with the staff token every staff operation gets
     past authentication into its own checks, and answers within the document."""

@@ -225,6 +225,7 @@ def test_a_metrics_folder_that_vanished_is_logged_and_never_fails_the_caller(tmp
     assert "metric booking_sms_sends not counted: FileNotFoundError" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_missing_metrics_folder_is_made_when_the_app_starts(tmp_path):
     folder = tmp_path / "not-yet" / "metrics"
     done = run_python("import wsgi", {"PROMETHEUS_MULTIPROC_DIR": str(folder),

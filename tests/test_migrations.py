@@ -25,6 +25,7 @@ def empty_database(request, tmp_path):
         yield url
 
 
+@pytest.mark.slow
 def test_upgrade_gives_exactly_the_models_and_downgrade_reaches_base(empty_database):
     app = make_app(empty_database)
     with app.app_context():
@@ -62,6 +63,7 @@ def _type_of(value):
     return {dt.time: sa.Time(), dt.datetime: sa.DateTime(), bool: sa.Boolean()}.get(type(value))
 
 
+@pytest.mark.slow
 def test_upgrade_renames_stored_document_types_and_sets_each_services_person_limit(empty_database):
     app = make_app(empty_database)
     with app.app_context():

@@ -43,6 +43,7 @@ def _url(template: str) -> str:
     return template
 
 
+@pytest.mark.slow
 def test_every_operation_that_answers_429_documents_it(limited):
     app, token = limited
     client = CheckedClient(app.test_client())

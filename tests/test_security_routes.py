@@ -251,6 +251,7 @@ def hammer(client, method: str, url: str, limit: int = 400, **kwargs) -> int:
     return limit + 1
 
 
+@pytest.mark.slow
 def test_every_route_that_can_send_a_text_is_rate_limited(app, offices):
     senders = sms_senders()
     staff_client, staff_csrf = logged_in(app)

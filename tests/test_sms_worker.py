@@ -314,6 +314,7 @@ def test_the_running_worker_delivers_new_texts_and_stops_when_told(app):
     assert not thread.is_alive()
 
 
+@pytest.mark.slow
 def test_a_worker_process_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
         app, twilio_server):
     """A real `flask sms worker` is SIGKILLed while the provider is accepting its third text.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
@@ -84,6 +85,7 @@ def build_machine(app):
     return BookingMachine
 
 
+@pytest.mark.slow
 def test_random_book_cancel_reschedule_sequences_keep_counters_equal_to_rows(any_app):
     # Hundreds of bookings and moves by a few phones: the ledger is under test, not the attempt
     # limits (tests/test_limits_channels.py), which would otherwise refuse some steps.

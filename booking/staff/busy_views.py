@@ -55,7 +55,7 @@ def region_busy_days(region: Region):
                            items=busy_days.busy_days(region_offices(region), region_today(region)))
 
 
-def _day(office: Office, raw: str) -> dt.date:
+def _day(raw: str) -> dt.date:
     try:
         return date_input.parse_day(raw, "day")
     except BookingError:
@@ -103,7 +103,7 @@ def _plan_page(office: Office, day: dt.date, values: dict, error: BookingError |
 @staff_page("supervisor")
 def popular_day(office: Office, day: str):
     """A day's plan: the form (GET), then the preview of applying it (POST, a dry run)."""
-    day = _day(office, day)
+    day = _day(day)
     if request.method == "GET":
         return _plan_page(office, day, _defaults(office, day))
     try:
@@ -142,7 +142,7 @@ def _confirmed(office: Office, day: dt.date, run, action: str, done: str):
 @staff_page("supervisor")
 def popular_day_apply(office: Office, day: str):
     """Apply the plan the preview showed."""
-    day = _day(office, day)
+    day = _day(day)
     try:
         wanted = plans.read_input(office, day, request.form, queue.today(office))
     except plans.PlanError as error:
@@ -157,7 +157,7 @@ def popular_day_apply(office: Office, day: str):
 @staff_page("supervisor")
 def popular_day_undo(office: Office, day: str):
     """Undo the day's plan: first the preview (a dry run), then, confirmed, all of it."""
-    day = _day(office, day)
+    day = _day(day)
     try:
         if request.form.get("confirm") != "yes":
             return _preview(office, day, plans.undo_plan(office, day, current_user, dry_run=True), "undo")
